@@ -1,0 +1,104 @@
+"""Grading many submissions: resolve what was asked, run in parallel, write as we go.
+
+Each result is written the moment it is decided, so an interrupted batch
+keeps everything already graded. One student's failure never stops the
+batch: `grade_submission` turns everything a student can cause into a
+message on that student's report.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.discover import Submission, discover_class, discover_submission
+from grader.errors import GraderError, SubmissionPathError
+from grader.grade import RunSettings, grade_submission
+from grader.lab import Course, Lab
+from grader.reference import ReferenceSolution
+from grader.report import gradebook, gradescope
+from grader.results import SubmissionResult
+from grader.sandbox.launcher import Launcher, SubprocessLauncher
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabBatch:
+    """The submissions of one lab to grade in one run."""
+
+    lab: Lab
+    submissions: tuple[Submission, ...]
+    whole_class: bool  # False: one student, merged into an existing gradebook
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchOptions:
+    out: Path = Path("reports")
+    workers: int = 0  # 0: one per core
+    timeout: float | None = None
+    seed: int | None = None  # None: a fresh random seed, recorded in every result
+
+    def resolved_workers(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
+def plan(path: Path, course: Course, lab_id: str | None = None) -> list[LabBatch]:
+    """What `grade PATH [--lab L]` means: a folder of labs, one lab's class, or one student."""
+    if not path.exists():
+        raise SubmissionPathError(f"{path} does not exist")
+    known = course.lab_ids()
+    if lab_id is not None:
+        lab = course.load(lab_id)
+        if path.is_dir() and path.name == lab_id:
+            return [_class_batch(path, lab)]
+        return [LabBatch(lab=lab, submissions=(discover_submission(path, lab.id, lab.rubric.exercise_ids()),),
+                         whole_class=False)]
+    if path.is_dir() and path.name in known:
+        return [_class_batch(path, course.load(path.name))]
+    if path.is_dir():
+        labs = [child for child in sorted(path.iterdir()) if child.is_dir() and child.name in known]
+        if labs:
+            return [_class_batch(folder, course.load(folder.name)) for folder in labs]
+    raise GraderError(f"cannot tell which lab {path} is for: name a lab folder ({', '.join(known)}) or pass --lab")
+
+
+def _class_batch(folder: Path, lab: Lab) -> LabBatch:
+    return LabBatch(lab=lab, submissions=tuple(discover_class(folder, lab.id, lab.rubric.exercise_ids())),
+                    whole_class=True)
+
+
+def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | None = None,
+                on_result: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+    """Grade every submission of one lab; write each result as it arrives, then the gradebook."""
+    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
+    lab_out = options.out / batch.lab.id
+    lab_out.mkdir(parents=True, exist_ok=True)
+    reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
+    reference.warm()
+    settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures")
+    launcher = launcher or SubprocessLauncher()
+    results: list[SubmissionResult] = []
+    with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
+        futures = [pool.submit(grade_submission, batch.lab, s, reference, launcher, settings)
+                   for s in batch.submissions]
+        for future in as_completed(futures):
+            result = future.result()
+            gradescope.write_result(lab_out, result)
+            results.append(result)
+            if on_result:
+                on_result(result)
+    results.sort(key=lambda r: r.student)
+    rows = results if batch.whole_class else gradescope.read_results(lab_out)
+    gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)
+    return results
+
+
+def grade_path(path: Path | str, *, lab: str | None = None, course: Course | None = None,
+               options: BatchOptions = BatchOptions()) -> dict[str, list[SubmissionResult]]:
+    """Grade everything `path` names; returns results per lab. The API behind `grade PATH`."""
+    from grader.lab import default_course
+
+    course = course or default_course()
+    return {batch.lab.id: grade_batch(batch, options) for batch in plan(Path(path), course, lab)}

@@ -1,0 +1,57 @@
+"""The `grade` command.
+
+    grade submissions/                 every lab folder under it
+    grade submissions/linreg           one lab's class
+    grade alice.ipynb --lab linreg     one student
+
+Exit status: 0 when grading finished, whatever the students scored; 2 when
+the grader itself could not run, with a one-line reason on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from grader.batch import BatchOptions, grade_batch, plan
+from grader.errors import GraderError
+from grader.lab import default_course
+from grader.report import terminal
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade", description="Grade deep-learning lab submissions.")
+    parser.add_argument("path", type=Path, help="a folder of lab folders, one lab's folder, or one submission")
+    parser.add_argument("--lab", help="the lab id; needed when PATH is a single submission")
+    parser.add_argument("--workers", type=int, default=0, help="submissions graded at once (default: all cores)")
+    parser.add_argument("--timeout", type=float, help="wall-clock seconds per submission run (default: the rubric's)")
+    parser.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
+    parser.add_argument("--seed", type=int, help="seed for the random test inputs (default: a fresh one, recorded)")
+    parser.add_argument("--course", type=Path, help="folder holding rubrics/ and reference/ (default: found automatically)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out, err = Console(), Console(stderr=True)
+    if args.workers < 0 or (args.timeout is not None and args.timeout <= 0):
+        err.print("grade: --workers must be ≥ 0 and --timeout > 0", markup=False)
+        return 2
+    options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed)
+    try:
+        batches = plan(args.path, default_course(args.course), args.lab)
+        for batch in batches:
+            label = f"{batch.lab.id}: {len(batch.submissions)} submission(s)"
+            with terminal.progress_bar(err, label, len(batch.submissions)) as advance:
+                results = grade_batch(batch, options, on_result=advance)
+            terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id)
+    except GraderError as error:
+        err.print(f"grade: {error}", markup=False, highlight=False)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

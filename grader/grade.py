@@ -1,0 +1,159 @@
+"""Grading one submission: run each part in a child, then judge every check.
+
+The pipeline is discover → run (sandbox) → observe → judge → report; this
+module is the run-and-judge step for one student, and knows nothing about
+how results are written.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import __version__
+from grader.discover import Part, Submission
+from grader.judge.score import Evidence, describe_unit_failure, judge_check
+from grader.lab import Lab
+from grader.notebook import UnreadableSource, load_units
+from grader.reference import ReferenceSolution
+from grader.results import GRADER_ERROR, MISSING, NOT_RUN, CheckResult, SubmissionResult, UnitSummary
+from grader.rubric import probe_spec
+from grader.sandbox.job import Job
+from grader.sandbox.launcher import Launcher
+from grader.sandbox.limits import Limits
+from grader.sandbox.record import RunRecord
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings:
+    """Settings shared by every submission of a run."""
+
+    seed: int
+    timeout: float | None = None  # overrides the rubric's per-run wall clock
+    figures_root: Path | None = None  # where to keep figures: <root>/<student>/<part>/
+
+    def wall_seconds(self, lab: Lab) -> float:
+        return self.timeout if self.timeout is not None else lab.rubric.limits.timeout
+
+
+def build_job(lab: Lab, part: Part, settings: RunSettings) -> Job:
+    """The child's job for one part: its code units and the probes of its exercises."""
+    rubric = lab.rubric
+    wall = settings.wall_seconds(lab)
+    probes = rubric.probes_for(None if part.exercises is None else set(part.exercises))
+    return Job(
+        part=part.name,
+        units=load_units(part.path),
+        probes=tuple(probe_spec(probe, settings.seed) for probe in probes),
+        data=rubric.data,
+        seed=settings.seed,
+        unit_timeout=min(rubric.limits.unit_timeout, wall),
+        probe_timeout=min(rubric.limits.probe_timeout, wall),
+    )
+
+
+def _limits(lab: Lab, settings: RunSettings) -> Limits:
+    wall = settings.wall_seconds(lab)
+    return Limits(wall_seconds=wall, cpu_seconds=int(wall * 2) + 5,
+                  memory_bytes=lab.rubric.limits.memory_mb * 1024**2)
+
+
+def run_part(lab: Lab, submission: Submission, part: Part, launcher: Launcher,
+             settings: RunSettings) -> tuple[RunRecord | None, str]:
+    """Run one part; a part that cannot even be read gives (None, reason)."""
+    try:
+        job = build_job(lab, part, settings)
+    except UnreadableSource as problem:
+        return None, str(problem)
+    keep = None
+    if settings.figures_root is not None:
+        keep = settings.figures_root / submission.student / Path(part.name).stem
+    return launcher.run(job, files=list(submission.files), limits=_limits(lab, settings), keep_dir=keep), ""
+
+
+def _unit_summaries(part: Part, record: RunRecord, settings: RunSettings, student: str) -> list[UnitSummary]:
+    summaries = []
+    for unit in record.units:
+        figures = tuple(
+            f"figures/{student}/{Path(part.name).stem}/{figure.image}" for figure in unit.figures if figure.image)
+        error = ""
+        if unit.error:
+            error = f"{unit.error.type}: {unit.error.message}"
+            if unit.error.traceback:
+                error = unit.error.traceback
+        summaries.append(UnitSummary(part=part.name, label=unit.label, status=unit.status, elapsed=unit.elapsed,
+                                     stdout=unit.stdout, stderr=unit.stderr, error=error,
+                                     figures=figures if settings.figures_root else ()))
+    return summaries
+
+
+def _flags(records: list[RunRecord | None], checks) -> tuple[str, ...]:
+    flags = []
+    if any(r is not None and (r.timed_out or any(u.status == "timeout" for u in r.units)) for r in records):
+        flags.append("timeout")
+    if any(r is not None and not r.timed_out and not r.finished for r in records):
+        flags.append("crashed")
+    if any(r is None for r in records) or any(c.status in (GRADER_ERROR, NOT_RUN) for c in checks):
+        flags.append("needs_review")
+    return tuple(flags)
+
+
+def _no_file(check, submission: Submission) -> CheckResult:
+    name = check.exercise.lower()
+    return CheckResult(
+        id=check.id, exercise=check.exercise, title=check.title, status=MISSING, score=0.0,
+        max_score=check.points, hint=check.hint, hidden=check.hidden, source=submission.path.name,
+        message=(f"No file for {check.exercise} in {submission.path.name}/: looked for a script named like "
+                 f"{name}.py, {check.exercise}.py or {name}_something.py, or a whole-lab notebook or module."))
+
+
+def grade_submission(lab: Lab, submission: Submission, reference: ReferenceSolution, launcher: Launcher,
+                     settings: RunSettings) -> SubmissionResult:
+    """Run and judge one student's submission; never raises for anything the student did."""
+    started = time.monotonic()
+    rubric = lab.rubric
+    evidence: dict[str, Evidence] = {}
+    records: list[RunRecord | None] = []
+    units: list[UnitSummary] = []
+    notes = list(submission.notes)
+    for part in submission.parts:
+        record, unavailable = run_part(lab, submission, part, launcher, settings)
+        records.append(record)
+        if unavailable:
+            notes.append(unavailable)
+        else:
+            units.extend(_unit_summaries(part, record, settings, submission.student))
+            notes.extend(f"{part.name}: {problem}" for problem in record.problems)
+            notes.extend(describe_unit_failure(unit) for unit in record.units if unit.status != "ok")
+        evidence[part.name] = Evidence(part=part.name, record=record, unavailable=unavailable)
+    checks = []
+    for check in rubric.checks:
+        part = submission.part_for(check.exercise)
+        if part is None:
+            checks.append(_no_file(check, submission))
+        else:
+            checks.append(judge_check(check, rubric.probes[check.probe], evidence[part.name], reference,
+                                      settings.wall_seconds(lab)))
+    exercises = {
+        exercise.id: (
+            round(sum(c.score for c in checks if c.exercise == exercise.id), 2),
+            sum(c.max_score for c in checks if c.exercise == exercise.id),
+        )
+        for exercise in rubric.exercises
+    }
+    return SubmissionResult(
+        student=submission.student,
+        lab=rubric.lab,
+        score=round(sum(c.score for c in checks), 2),
+        max_score=sum(c.max_score for c in checks),
+        checks=tuple(checks),
+        exercises=exercises,
+        seed=settings.seed,
+        rubric_version=rubric.version,
+        grader_version=__version__,
+        elapsed=round(time.monotonic() - started, 3),
+        notes=tuple(notes),
+        units=tuple(units),
+        flags=_flags(records, checks),
+    )
+

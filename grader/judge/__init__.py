@@ -1,0 +1,1 @@
+"""Judging observations against expected values: decode, compare, score."""

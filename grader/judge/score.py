@@ -1,0 +1,148 @@
+"""From observations to a scored, explained `CheckResult`.
+
+Nothing fails open here: a check that has no observation, or whose expected
+value could not be computed, earns nothing and says why. A failure of the
+reference solution is reported as a grader error, never as the student's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.errors import ReferenceSolutionError
+from grader.judge.compare import COMPARATORS, Comparison, Context
+from grader.judge.values import NotNumeric, select
+from grader.reference import ReferenceSolution
+from grader.results import (ERROR, FAILED, GRADER_ERROR, MISSING, NOT_RUN, PASSED, TIMEOUT, CaseResult,
+                            CheckResult)
+from grader.rubric import Check, Probe, draw_cases
+from grader.sandbox.record import Observation, RunRecord
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """What is known about one probe in one part of a submission."""
+
+    part: str  # the file the answer was looked for in
+    record: RunRecord | None  # None: the part could not be run at all
+    unavailable: str = ""  # why the part could not be run, in a student's words
+
+
+def _run_interruption(evidence: Evidence, timeout: float) -> tuple[str, str]:
+    """Why a run produced no observation for a probe: (status, message)."""
+    record = evidence.record
+    if record is None:
+        return NOT_RUN, evidence.unavailable or f"{evidence.part} could not be run"
+    if record.timed_out:
+        return TIMEOUT, (f"{evidence.part} was still running after {timeout:g} s and was stopped, "
+                         "so this was never checked. Look for a loop that never ends.")
+    if record.signal_name:
+        return ERROR, (f"{evidence.part} was killed ({record.signal_name}) before this could be checked — "
+                       "usually too much memory or CPU time.")
+    return ERROR, (f"{evidence.part} ended (exit code {record.exit_code}) before this could be checked — "
+                   "does it call exit() or os._exit()?")
+
+
+def describe_unit_failure(unit) -> str:
+    """One sentence on why a cell or script did not finish."""
+    if unit.status == "timeout":
+        return f"{unit.label} was {unit.error.message if unit.error else 'stopped'} (a loop that never ends?)"
+    if unit.status == "exit":
+        return f"{unit.label} called exit()"
+    if unit.error is None:
+        return f"{unit.label} failed"
+    return f"{unit.label} stopped with {unit.error.type}: {unit.error.message}"
+
+
+def _unit_trouble(record: RunRecord) -> str:
+    failed = [unit for unit in record.units if unit.status != "ok"]
+    if not failed:
+        return ""
+    reasons = "; ".join(describe_unit_failure(unit) for unit in failed[:3])
+    return f" Note: {reasons} — names defined after that point do not exist."
+
+
+def _missing_message(probe: Probe, evidence: Evidence) -> str:
+    looked_for = " or ".join(strategy.describe for strategy in probe.strategies)
+    trouble = _unit_trouble(evidence.record) if evidence.record else ""
+    return f"Looked for {looked_for} in {evidence.part}, but it is not defined.{trouble}"
+
+
+def _error_text(observation: Observation) -> str:
+    error = observation.error
+    if error is None:
+        return "it failed"
+    where = [line.strip() for line in error.traceback.splitlines() if line.strip().startswith("File ")]
+    place = f" ({where[-1]})" if where else ""
+    return f"raised {error.type}: {error.message}{place}"
+
+
+def _judge_case(check: Check, probe: Probe, observation: Observation, inputs: dict,
+                reference: ReferenceSolution, data: dict) -> CaseResult:
+    if observation.status == "timeout":
+        return CaseResult(inputs=inputs, passed=False, message=f"no answer: {observation.error.message}")
+    if observation.status == "error":
+        return CaseResult(inputs=inputs, passed=False, message=_error_text(observation))
+    strategy = probe.strategies[observation.strategy or 0]
+    expected = reference.expected(probe, observation.strategy or 0, observation.case, observation.value)
+    try:
+        got = select(select(observation.value, strategy.answer), check.select)
+        expected = select(expected, check.select)
+    except NotNumeric as problem:
+        return CaseResult(inputs=inputs, passed=False, message=f"expected a dict-like answer, got {problem}")
+    comparison: Comparison = COMPARATORS[check.compare](
+        got, expected, Context(params=check.params, inputs={**data, **inputs}))
+    return CaseResult(inputs=inputs, passed=comparison.passed, message=comparison.message,
+                      got=comparison.got, expected=comparison.expected)
+
+
+def _status(cases: list[CaseResult], observations: list[Observation]) -> str:
+    if all(case.passed for case in cases):
+        return PASSED
+    if any(o.status == "timeout" for o in observations):
+        return TIMEOUT
+    if any(o.status == "error" for o in observations):
+        return ERROR
+    return FAILED
+
+
+def _summary(check: Check, cases: list[CaseResult]) -> str:
+    failed = [case for case in cases if not case.passed]
+    if not failed:
+        return f"Correct ({len(cases)} of {len(cases)} cases)." if len(cases) > 1 else "Correct."
+    first = failed[0].message
+    if len(cases) == 1:
+        return first[:1].upper() + first[1:] + "."
+    return f"{len(failed)} of {len(cases)} cases wrong; first: {first}."
+
+
+def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: ReferenceSolution,
+                timeout: float) -> CheckResult:
+    """Score one check from the observations of its probe."""
+    base = dict(id=check.id, exercise=check.exercise, title=check.title, max_score=check.points,
+                hint=check.hint, hidden=check.hidden, source=evidence.part)
+    observations = [o for o in (evidence.record.observations if evidence.record else ()) if o.probe == probe.name]
+    if not observations:
+        status, message = _run_interruption(evidence, timeout)
+        return CheckResult(**base, status=status, score=0.0, message=message)
+    if observations[0].status == "missing":
+        return CheckResult(**base, status=MISSING, score=0.0, message=_missing_message(probe, evidence))
+    all_inputs = draw_cases(probe, reference.seed)
+    try:
+        cases = [
+            _judge_case(check, probe, o, {} if o.case is None else all_inputs[o.case], reference, reference.rubric.data)
+            for o in observations
+        ]
+    except (ReferenceSolutionError, NotNumeric, KeyError, IndexError) as error:
+        return CheckResult(**base, status=GRADER_ERROR, score=0.0,
+                           message=f"The grader could not decide this check ({error}); it will be reviewed by hand.")
+    expected_count = 1 if observations[0].case is None else len(probe.cases)
+    if len(cases) != expected_count:
+        status, message = _run_interruption(evidence, timeout)
+        return CheckResult(**base, status=status, score=0.0, message=message, cases=tuple(cases))
+    passed = sum(case.passed for case in cases)
+    if check.partial:
+        score = round(check.points * passed / len(cases), 2)
+    else:
+        score = check.points if passed == len(cases) else 0.0
+    return CheckResult(**base, status=_status(cases, observations), score=score,
+                       message=_summary(check, cases), cases=tuple(cases))

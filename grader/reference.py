@@ -1,0 +1,73 @@
+"""Expected values, computed from the lab's reference solution.
+
+The reference module implements the same contract as the students, so the
+expected value of a probe is that probe's code run against the reference's
+namespace, on the same inputs and with the same seed. This happens in the
+grader's process, never in a student's, and values go through the same
+encoding as the students' so both sides are judged alike.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from grader.errors import ReferenceSolutionError
+from grader.judge.values import as_python
+from grader.rubric import Probe, Rubric, draw_cases
+from grader.sandbox.child import close_figures, evaluate, seed_everything
+from grader.sandbox.encode import encode
+
+
+class ReferenceSolution:
+    """The reference module of one lab, loaded once, answering probes on demand."""
+
+    def __init__(self, rubric: Rubric, path: Path, seed: int):
+        self.rubric = rubric
+        self.seed = seed
+        self._lock = threading.Lock()  # reference code shares global RNG state
+        self._cache: dict[tuple[str, int], dict] = {}
+        os.environ.setdefault("MPLBACKEND", "Agg")
+        try:
+            source = path.read_text(encoding="utf-8")
+            self.namespace: dict = {"__name__": f"reference_{rubric.lab}", "__file__": str(path)}
+            exec(compile(source, str(path), "exec"), self.namespace)
+        except Exception as error:
+            raise ReferenceSolutionError(f"reference solution {path} failed to load: {type(error).__name__}: {error}") from error
+
+    def _run(self, code: str, inputs: dict, where: str) -> dict:
+        scope = dict(self.namespace)
+        scope.update(self.rubric.data)
+        scope["__figures__"] = []
+        scope.update(inputs)
+        with self._lock:
+            try:
+                seed_everything(self.seed)
+                return encode(evaluate(code, scope))
+            except Exception as error:
+                raise ReferenceSolutionError(f"reference failed on {where}: {type(error).__name__}: {error}") from error
+            finally:
+                close_figures()
+
+    def expected(self, probe: Probe, strategy_index: int, case: int | None, observed: dict | None) -> dict | None:
+        """The reference's value for a case, or for a script-style observation."""
+        if not probe.reference:
+            return None
+        strategy = probe.strategies[strategy_index]
+        if strategy.expect:
+            return self._run(strategy.expect, {"observed": as_python(observed)}, f"probe {probe.name}")
+        if case is None:
+            raise ReferenceSolutionError(f"probe {probe.name}: a script strategy needs `expect`")
+        key = (probe.name, case)
+        if key not in self._cache:
+            inputs = draw_cases(probe, self.seed)[case]
+            self._cache[key] = self._run(probe.strategies[0].code, inputs, f"probe {probe.name}, case {case}")
+        return self._cache[key]
+
+    def warm(self) -> None:
+        """Compute every case's expected value once, before any student runs."""
+        for probe in self.rubric.probes.values():
+            if probe.reference and not probe.strategies[0].script:
+                for case in range(len(probe.cases)):
+                    self.expected(probe, 0, case, None)
+

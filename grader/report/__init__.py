@@ -1,0 +1,1 @@
+"""Writing results out: Gradescope JSON, the gradebook CSV, the terminal summary."""

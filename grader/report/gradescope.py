@@ -1,0 +1,76 @@
+"""Per-student results in Gradescope's results.json schema.
+
+Each test carries ``extra_data.exercise``; the full labgrade result rides
+along in the top-level ``extra_data.labgrade`` so reports can be re-rendered
+later without running any student code again.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from grader.report.files import write_atomic
+from grader.results import PASSED, CheckResult, SubmissionResult
+
+
+def _test_output(check: CheckResult) -> str:
+    lines = [check.message]
+    failed = next((case for case in check.cases if not case.passed), None)
+    if failed is not None and not check.hidden:
+        if failed.inputs:
+            lines.append("Inputs: " + ", ".join(f"{k}={v!r}" for k, v in failed.inputs.items()))
+        if failed.expected:
+            lines.append(f"Expected: {failed.expected}")
+        if failed.got:
+            lines.append(f"Got: {failed.got}")
+    if check.status != PASSED and check.hint:
+        lines.append(f"Hint: {check.hint}")
+    return "\n".join(lines)
+
+
+def to_gradescope(result: SubmissionResult) -> dict:
+    """The Gradescope results.json document for one submission."""
+    tests = [
+        {
+            "name": f"{check.id}: {check.title}",
+            "score": check.score,
+            "max_score": check.max_score,
+            "status": "passed" if check.status == PASSED else "failed",
+            "output": _test_output(check),
+            "visibility": "after_published" if check.hidden else "visible",
+            "extra_data": {"exercise": check.exercise, "check": check.id, "status": check.status},
+        }
+        for check in result.checks
+    ]
+    notes = "\n".join(result.notes)
+    return {
+        "score": result.score,
+        "execution_time": result.elapsed,
+        "output": notes or f"{result.score:g} / {result.max_score:g} points.",
+        "visibility": "visible",
+        "tests": tests,
+        "extra_data": {"seed": result.seed, "rubric_version": result.rubric_version,
+                       "grader_version": result.grader_version, "labgrade": result.to_json()},
+    }
+
+
+def result_path(lab_out: Path, student: str) -> Path:
+    return lab_out / "results" / f"{student}.json"
+
+
+def write_result(lab_out: Path, result: SubmissionResult) -> Path:
+    path = result_path(lab_out, result.student)
+    write_atomic(path, json.dumps(to_gradescope(result), indent=2, ensure_ascii=False))
+    return path
+
+
+def read_results(lab_out: Path) -> list[SubmissionResult]:
+    """Every saved result of a lab, sorted by student; unreadable files are skipped."""
+    results = []
+    for path in sorted((lab_out / "results").glob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            results.append(SubmissionResult.from_json(document["extra_data"]["labgrade"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return results

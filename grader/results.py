@@ -1,0 +1,92 @@
+"""The outcome of grading: per case, per check, per exercise, per submission.
+
+These are the types every report is written from. They are plain frozen
+dataclasses with ``to_json``/``from_json``, so results saved by one run can
+be re-read by another without re-running student code.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# A check's status, from the student's point of view.
+PASSED, FAILED, MISSING, ERROR, TIMEOUT, NOT_RUN, GRADER_ERROR = (
+    "passed", "failed", "missing", "error", "timeout", "not_run", "grader_error")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseResult:
+    """One input case of a check."""
+
+    inputs: dict
+    passed: bool
+    message: str
+    got: str = ""
+    expected: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    id: str
+    exercise: str
+    title: str
+    status: str
+    score: float
+    max_score: float
+    message: str
+    hint: str = ""
+    hidden: bool = False
+    source: str = ""  # the file or part the answer was looked for in
+    cases: tuple[CaseResult, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CheckResult":
+        return cls(**{**data, "cases": tuple(CaseResult(**case) for case in data["cases"])})
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitSummary:
+    """How one cell or script ran, as shown on the student's report."""
+
+    part: str
+    label: str
+    status: str
+    elapsed: float
+    stdout: str = ""
+    stderr: str = ""
+    error: str = ""
+    figures: tuple[str, ...] = ()  # image paths relative to the lab's report folder
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmissionResult:
+    student: str
+    lab: str
+    score: float
+    max_score: float
+    checks: tuple[CheckResult, ...]
+    exercises: dict[str, tuple[float, float]]  # id -> (score, max)
+    seed: int
+    rubric_version: str
+    grader_version: str
+    elapsed: float
+    notes: tuple[str, ...] = ()  # problems with the submission as a whole
+    units: tuple[UnitSummary, ...] = ()
+    flags: tuple[str, ...] = field(default_factory=tuple)  # timeout, crashed, needs_review
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["exercises"] = {key: list(value) for key, value in self.exercises.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SubmissionResult":
+        return cls(
+            **{
+                **data,
+                "checks": tuple(CheckResult.from_json(check) for check in data["checks"]),
+                "exercises": {key: tuple(value) for key, value in data["exercises"].items()},
+                "notes": tuple(data["notes"]),
+                "units": tuple(UnitSummary(**{**unit, "figures": tuple(unit["figures"])}) for unit in data["units"]),
+                "flags": tuple(data["flags"]),
+            }
+        )

@@ -1,0 +1,211 @@
+"""Rubrics: what a lab checks, with what inputs, for how many points.
+
+A rubric is a TOML file in ``rubrics/<lab>.toml`` (see rubrics/README.md for
+the format). Loading it yields frozen dataclasses; drawing a probe's cases
+turns its random input specs into concrete values from a recorded seed, so a
+run can always be repeated exactly.
+"""
+from __future__ import annotations
+
+import random
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import RubricError
+from grader.judge.compare import COMPARATORS
+from grader.sandbox.job import ProbeSpec, StrategySpec
+
+
+@dataclass(frozen=True, kw_only=True)
+class Strategy:
+    """One way to observe an answer in the student's namespace."""
+
+    needs: tuple[str, ...]
+    code: str
+    describe: str  # what the grader looked for, in the student's words
+    script: bool = False
+    answer: str | None = None  # key of the observation holding the answer
+    expect: str | None = None  # reference-side code; sees `observed`
+
+
+@dataclass(frozen=True, kw_only=True)
+class Probe:
+    """A named observation, made for each case (or once, for a script strategy)."""
+
+    name: str
+    strategies: tuple[Strategy, ...]
+    cases: tuple[dict, ...] = ({},)
+    reference: bool = True  # False: judged without an expected value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    """One scored statement about an exercise, judged by one comparator."""
+
+    id: str
+    exercise: str
+    title: str
+    probe: str
+    points: float
+    compare: str
+    hint: str = ""
+    select: str | None = None
+    hidden: bool = False
+    partial: bool = False  # credit per passing case instead of all-or-nothing
+    params: dict = field(default_factory=dict)  # rtol, atol and comparator options
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exercise:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunLimits:
+    timeout: float = 60.0  # wall clock for one child run
+    unit_timeout: float = 10.0  # one cell or script
+    probe_timeout: float = 10.0  # one observation
+    memory_mb: int = 3072
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rubric:
+    lab: str
+    title: str
+    version: str
+    reference: str  # module file name under reference/, without .py
+    exercises: tuple[Exercise, ...]
+    probes: dict[str, Probe]
+    checks: tuple[Check, ...]
+    data: dict = field(default_factory=dict)
+    limits: RunLimits = RunLimits()
+
+    def exercise_ids(self) -> tuple[str, ...]:
+        return tuple(exercise.id for exercise in self.exercises)
+
+    def checks_for(self, exercises: set[str] | None = None) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if exercises is None or c.exercise in exercises)
+
+    def probes_for(self, exercises: set[str] | None = None) -> tuple[Probe, ...]:
+        names = dict.fromkeys(c.probe for c in self.checks_for(exercises))
+        return tuple(self.probes[name] for name in names)
+
+
+_CHECK_KEYS = {"id", "exercise", "title", "probe", "points", "compare", "hint", "select", "hidden", "partial"}
+
+
+def _strategy(data: dict, where: str) -> Strategy:
+    try:
+        return Strategy(
+            needs=tuple(data["needs"]),
+            code=data["code"],
+            describe=data.get("describe") or " and ".join(f"`{n}`" for n in data["needs"]),
+            script=bool(data.get("script", False)),
+            answer=data.get("answer"),
+            expect=data.get("expect"),
+        )
+    except KeyError as missing:
+        raise RubricError(f"{where}: strategy without {missing}") from None
+
+
+def _probe(name: str, data: dict) -> Probe:
+    strategies = tuple(_strategy(s, f"probe {name}") for s in data.get("strategy", []))
+    if not strategies:
+        raise RubricError(f"probe {name} has no [[probes.{name}.strategy]]")
+    return Probe(
+        name=name,
+        strategies=strategies,
+        cases=tuple(data.get("cases", [{}])),
+        reference=bool(data.get("reference", True)),
+    )
+
+
+def _check(data: dict, exercises: set[str], probes: dict) -> Check:
+    ident = data.get("id", "?")
+    for key in ("id", "exercise", "probe", "points", "compare"):
+        if key not in data:
+            raise RubricError(f"check {ident}: missing `{key}`")
+    if data["exercise"] not in exercises:
+        raise RubricError(f"check {ident}: unknown exercise {data['exercise']!r}")
+    if data["compare"] not in COMPARATORS:
+        raise RubricError(f"check {ident}: unknown comparator {data['compare']!r} (known: {', '.join(COMPARATORS)})")
+    if data["probe"] not in probes:
+        raise RubricError(f"check {ident}: unknown probe {data['probe']!r}")
+    return Check(
+        id=data["id"],
+        exercise=data["exercise"],
+        title=data.get("title", data["id"]),
+        probe=data["probe"],
+        points=float(data["points"]),
+        compare=data["compare"],
+        hint=data.get("hint", ""),
+        select=data.get("select"),
+        hidden=bool(data.get("hidden", False)),
+        partial=bool(data.get("partial", False)),
+        params={key: value for key, value in data.items() if key not in _CHECK_KEYS},
+    )
+
+
+def load_rubric(path: Path) -> Rubric:
+    """Read and validate one rubric file."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RubricError(f"cannot read rubric {path}: {error}") from None
+    lab = raw.get("lab", {})
+    for key in ("id", "title", "version", "reference"):
+        if key not in lab:
+            raise RubricError(f"{path}: [lab] needs `{key}`")
+    exercises = tuple(Exercise(id=key, title=title) for key, title in raw.get("exercises", {}).items())
+    probes = {name: _probe(name, data) for name, data in raw.get("probes", {}).items()}
+    checks = tuple(_check(data, {e.id for e in exercises}, probes) for data in raw.get("checks", []))
+    ids = [check.id for check in checks]
+    if len(ids) != len(set(ids)):
+        raise RubricError(f"{path}: check ids must be unique")
+    return Rubric(
+        lab=lab["id"],
+        title=lab["title"],
+        version=str(lab["version"]),
+        reference=lab["reference"],
+        exercises=exercises,
+        probes=probes,
+        checks=checks,
+        data=raw.get("data", {}),
+        limits=RunLimits(**raw.get("limits", {})),
+    )
+
+
+def _draw(spec, rng: random.Random):
+    """A literal value, or a random one from {uniform = [lo, hi], size = n or [rows, cols]}."""
+    if isinstance(spec, dict) and "uniform" in spec:
+        low, high = spec["uniform"]
+        size = spec.get("size")
+        if isinstance(size, list):
+            rows, cols = size
+            return [[round(rng.uniform(low, high), 4) for _ in range(cols)] for _ in range(rows)]
+        if size is not None:
+            return [round(rng.uniform(low, high), 4) for _ in range(int(size))]
+        return round(rng.uniform(low, high), 4)
+    if isinstance(spec, dict) and "choice" in spec:
+        return rng.choice(spec["choice"])
+    return spec
+
+
+def draw_cases(probe: Probe, seed: int) -> tuple[dict, ...]:
+    """Concrete inputs for every case of a probe; the same seed gives the same inputs."""
+    cases = []
+    for index, case in enumerate(probe.cases):
+        rng = random.Random(f"{seed}:{probe.name}:{index}")
+        cases.append({name: _draw(spec, rng) for name, spec in case.items()})
+    return tuple(cases)
+
+
+def probe_spec(probe: Probe, seed: int) -> ProbeSpec:
+    """The part of a probe the child needs: code and inputs, never expectations."""
+    return ProbeSpec(
+        name=probe.name,
+        strategies=tuple(StrategySpec(needs=s.needs, code=s.code, script=s.script) for s in probe.strategies),
+        cases=draw_cases(probe, seed),
+    )

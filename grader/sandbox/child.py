@@ -1,0 +1,290 @@
+"""The harness that runs inside the child process, beside student code.
+
+It executes the units (cells or scripts) one by one in a shared namespace,
+then makes the requested observations and writes each one as a JSON line to
+the message file as soon as it exists, so that a later crash or kill loses
+nothing already observed. It decides no verdict: expected values never reach
+this process.
+
+Started by grader.sandbox.launcher as::
+
+    python -I -c BOOT ROOT JOB.json MESSAGES.jsonl
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import json
+import linecache
+import os
+import random
+import signal
+import sys
+import time
+import traceback
+
+from grader.sandbox.encode import encode
+from grader.sandbox.job import CodeUnit, Job, ProbeSpec, StrategySpec
+
+
+class TimeLimitReached(BaseException):
+    """Raised by the alarm; a BaseException so `except Exception` cannot swallow it."""
+
+
+class CappedText(io.TextIOBase):
+    """A text stream that keeps the first ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit: int):
+        self._parts: list[str] = []
+        self._kept = 0
+        self._limit = limit
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = self._limit - self._kept
+        if room > 0:
+            self._parts.append(text[:room])
+            self._kept += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def getvalue(self) -> str:
+        text = "".join(self._parts)
+        if self.dropped:
+            text += f"\n… {self.dropped} more characters not shown"
+        return text
+
+
+class Channel:
+    """The one line-oriented pipe back to the grader (a file outside the scratch dir)."""
+
+    def __init__(self, path: str):
+        self._file = open(path, "w", encoding="utf-8")
+
+    def send(self, message: dict) -> None:
+        self._file.write(json.dumps(message, allow_nan=False) + "\n")
+        self._file.flush()
+
+
+def _on_alarm(signum, frame):
+    raise TimeLimitReached()
+
+
+def _with_time_limit(seconds: float, action):
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return action()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _describe_error(error: BaseException, filename_prefix: str = "<") -> dict:
+    """Type, message and a traceback trimmed to the student's own frames."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.endswith(("grader/sandbox/child.py",))
+    ]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
+    return {
+        "type": type(error).__name__,
+        "message": str(error)[:2000],
+        "traceback": "".join(lines)[-6000:],
+    }
+
+
+def _register_source(filename: str, source: str) -> None:
+    # linecache lets tracebacks quote the student's own lines for cells too.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
+def _capture_figures(unit_index: int, figures_dir: str) -> list[dict]:
+    """Describe (and save as PNG) every open figure, then close them like Jupyter does."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return []
+    figures = []
+    for number in pyplot.get_fignums():
+        figure = pyplot.figure(number)
+        axes = []
+        for axis in figure.get_axes():
+            axes.append({
+                "title": axis.get_title()[:200],
+                "xlabel": axis.get_xlabel()[:200],
+                "ylabel": axis.get_ylabel()[:200],
+                "lines": [len(line.get_xdata()) for line in axis.get_lines()],
+            })
+        image = os.path.join(figures_dir, f"unit{unit_index}-fig{number}.png")
+        try:
+            figure.savefig(image, dpi=72)
+        except Exception:
+            image = None
+        figures.append({"axes": axes, "image": os.path.basename(image) if image else None})
+    pyplot.close("all")
+    return figures
+
+
+def close_figures() -> None:
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
+def run_unit(unit: CodeUnit, index: int, namespace: dict, job: Job, figures_dir: str) -> dict:
+    """Run one cell or script; whatever happens, return a report of it."""
+    _register_source(unit.filename, unit.source)
+    stdout, stderr = CappedText(job.output_limit), CappedText(job.output_limit)
+    report = {"type": "unit", "index": index, "label": unit.label, "status": "ok", "error": None}
+    started = time.monotonic()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = stdout, stderr
+    try:
+        code = compile(unit.source, unit.filename, "exec")
+        _with_time_limit(job.unit_timeout, lambda: exec(code, namespace))
+    except TimeLimitReached:
+        report["status"] = "timeout"
+        report["error"] = {"type": "Timeout", "message": f"stopped after {job.unit_timeout:g} s", "traceback": ""}
+    except SyntaxError as error:
+        report["status"] = "error"
+        report["error"] = {
+            "type": "SyntaxError",
+            "message": f"{error.msg} (line {error.lineno})",
+            "traceback": "".join(traceback.format_exception_only(type(error), error))[-3000:],
+        }
+    except SystemExit as error:
+        report["status"] = "exit"
+        report["error"] = {"type": "SystemExit", "message": f"exit({error.code!r}) called", "traceback": ""}
+    except BaseException as error:  # student code may raise anything at all
+        report["status"] = "error"
+        report["error"] = _describe_error(error)
+    finally:
+        sys.stdout, sys.stderr = saved
+    report["elapsed"] = round(time.monotonic() - started, 4)
+    report["stdout"] = stdout.getvalue()
+    report["stderr"] = stderr.getvalue()
+    try:
+        report["figures"] = _capture_figures(index, figures_dir)
+    except Exception as error:
+        report["figures"] = []
+        report["stderr"] += f"\n(figures could not be captured: {type(error).__name__})"
+    return report
+
+
+def evaluate(code: str, namespace: dict):
+    """Run probe code; the value of a final expression statement is the result."""
+    tree = ast.parse(code, "<probe>", "exec")
+    result = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+        exec(compile(tree, "<probe>", "exec"), namespace)
+        result = eval(compile(last, "<probe>", "eval"), namespace)
+    else:
+        exec(compile(tree, "<probe>", "exec"), namespace)
+        result = namespace.get("result")
+    return result
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed for the student and the reference, before every observation."""
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(seed % 2**32)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+
+
+def choose_strategy(probe: ProbeSpec, namespace: dict) -> tuple[int, StrategySpec] | None:
+    for index, strategy in enumerate(probe.strategies):
+        if all(name in namespace for name in strategy.needs):
+            return index, strategy
+    return None
+
+
+def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict) -> list[dict]:
+    """Make one probe's observations: one per case, or one for a script strategy.
+
+    ``extras`` are grader-made names (such as ``__figures__``, the figures the
+    units drew) that probe code may read besides the student's own names.
+    """
+    chosen = choose_strategy(probe, namespace)
+    if chosen is None:
+        return [{"type": "observation", "probe": probe.name, "case": None, "status": "missing"}]
+    index, strategy = chosen
+    cases = [None] if strategy.script else list(enumerate(probe.cases))
+    messages = []
+    for case in cases:
+        scope = dict(namespace)
+        scope.update(job.data)
+        scope.update(extras)
+        if case is not None:
+            scope.update(case[1])
+        message = {"type": "observation", "probe": probe.name, "strategy": index,
+                   "case": None if case is None else case[0]}
+        sink = CappedText(2000)
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = sink, sink
+        started = time.monotonic()
+        try:
+            seed_everything(job.seed)
+            value = _with_time_limit(job.probe_timeout, lambda: evaluate(strategy.code, scope))
+            message.update(status="ok", value=encode(value))
+        except TimeLimitReached:
+            message.update(status="timeout", error={"type": "Timeout", "message": f"no answer within {job.probe_timeout:g} s", "traceback": ""})
+        except BaseException as error:  # student code may raise anything at all
+            message.update(status="error", error=_describe_error(error))
+        finally:
+            sys.stdout, sys.stderr = saved
+            close_figures()
+        message["elapsed"] = round(time.monotonic() - started, 4)
+        messages.append(message)
+    return messages
+
+
+def _prepare_process(job: Job, scratch: str) -> None:
+    os.environ["MPLBACKEND"] = "Agg"
+    sys.stdin = io.StringIO("")
+    # Student helper modules next to their script may be imported, but they
+    # come last on the path so a file named torch.py cannot shadow torch.
+    sys.path.append(scratch)
+    sys.argv = [job.part]
+    signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except Exception:
+        pass
+
+
+def main(job_path: str, messages_path: str) -> None:
+    with open(job_path, encoding="utf-8") as handle:
+        job = Job.from_json(json.load(handle))
+    channel = Channel(messages_path)
+    figures_dir = os.path.dirname(messages_path)
+    _prepare_process(job, os.getcwd())
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    seed_everything(job.seed)
+    figures = []
+    for index, unit in enumerate(job.units):
+        report = run_unit(unit, index, namespace, job, figures_dir)
+        figures.extend(report["figures"])
+        channel.send(report)
+    extras = {"__figures__": figures}
+    for probe in job.probes:
+        for message in observe(probe, namespace, job, extras):
+            channel.send(message)
+    channel.send({"type": "done"})
+    sys.stdout.flush()
+    # Skip interpreter teardown: student atexit hooks and __del__ methods get no last word.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,76 @@
+"""What crosses the process boundary: a job going in, messages coming out.
+
+Everything here is plain frozen dataclasses of builtins with explicit
+``to_json``/``from_json``; nothing is ever pickled. The child imports this
+module too, so it must stay free of heavy imports.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeUnit:
+    """One piece of student code run as a whole: a notebook cell or a script."""
+
+    label: str  # "cell 4", "q3.py"
+    filename: str  # shown in tracebacks, so the student sees their own lines
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategySpec:
+    """One way of observing an answer; the first whose names exist is used."""
+
+    needs: tuple[str, ...]
+    code: str
+    script: bool = False  # reads the student's globals instead of calling on grader inputs
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeSpec:
+    """A named observation to make, once per case (inputs bound as names)."""
+
+    name: str
+    strategies: tuple[StrategySpec, ...]
+    cases: tuple[dict, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """Everything the child needs: code to run, probes to make, limits to keep."""
+
+    part: str
+    units: tuple[CodeUnit, ...]
+    probes: tuple[ProbeSpec, ...]
+    data: dict = field(default_factory=dict)
+    seed: int = 0
+    unit_timeout: float = 10.0
+    probe_timeout: float = 10.0
+    output_limit: int = 20_000  # characters of stdout/stderr kept per unit
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Job":
+        return cls(
+            part=data["part"],
+            units=tuple(CodeUnit(**unit) for unit in data["units"]),
+            probes=tuple(
+                ProbeSpec(
+                    name=probe["name"],
+                    strategies=tuple(
+                        StrategySpec(needs=tuple(s["needs"]), code=s["code"], script=s["script"])
+                        for s in probe["strategies"]
+                    ),
+                    cases=tuple(probe["cases"]),
+                )
+                for probe in data["probes"]
+            ),
+            data=data["data"],
+            seed=data["seed"],
+            unit_timeout=data["unit_timeout"],
+            probe_timeout=data["probe_timeout"],
+            output_limit=data["output_limit"],
+        )

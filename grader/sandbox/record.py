@@ -1,0 +1,127 @@
+"""What came back from a child run, parsed and validated in the grader's process.
+
+The child's message file is untrusted: every line is checked against the
+small schema below, and anything malformed is dropped and counted. A message
+can only ever describe what happened; verdicts are made elsewhere.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+MAX_LINE = 2_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorInfo:
+    type: str
+    message: str
+    traceback: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FigureInfo:
+    image: str | None  # file name inside the run's output folder
+    line_lengths: tuple[int, ...]  # points per plotted line, over all axes
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitReport:
+    """How one cell or script ran."""
+
+    index: int
+    label: str
+    status: str  # ok | error | timeout | exit
+    elapsed: float
+    stdout: str
+    stderr: str
+    error: ErrorInfo | None
+    figures: tuple[FigureInfo, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Observation:
+    """One observed value (or why there is none) for one probe case."""
+
+    probe: str
+    case: int | None  # None: a script strategy, or nothing found at all
+    status: str  # ok | error | timeout | missing
+    strategy: int | None = None
+    value: dict | None = None
+    error: ErrorInfo | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRecord:
+    """Everything known about one child run of one part of a submission."""
+
+    part: str
+    units: tuple[UnitReport, ...] = ()
+    observations: tuple[Observation, ...] = ()
+    finished: bool = False  # the child reached its end and said so
+    timed_out: bool = False
+    exit_code: int | None = None
+    signal_name: str | None = None
+    elapsed: float = 0.0
+    process_stderr: str = ""
+    problems: tuple[str, ...] = field(default_factory=tuple)
+    figures_dir: str | None = None
+
+
+def _error(data) -> ErrorInfo | None:
+    if data is None:
+        return None
+    return ErrorInfo(type=str(data["type"])[:200], message=str(data["message"])[:2000],
+                     traceback=str(data.get("traceback", ""))[:6000])
+
+
+def _unit(data: dict) -> UnitReport:
+    figures = []
+    for figure in data.get("figures", [])[:50]:
+        lengths = tuple(int(n) for axis in figure["axes"] for n in axis["lines"])
+        labels = tuple(str(axis.get(key, ""))[:200] for axis in figure["axes"] for key in ("title", "xlabel", "ylabel"))
+        image = figure.get("image")
+        figures.append(FigureInfo(image=str(image) if image else None, line_lengths=lengths, labels=labels))
+    status = str(data["status"])
+    if status not in {"ok", "error", "timeout", "exit"}:
+        raise ValueError(status)
+    return UnitReport(index=int(data["index"]), label=str(data["label"])[:200], status=status,
+                      elapsed=float(data["elapsed"]), stdout=str(data["stdout"]), stderr=str(data["stderr"]),
+                      error=_error(data.get("error")), figures=tuple(figures))
+
+
+def _observation(data: dict) -> Observation:
+    status = str(data["status"])
+    if status not in {"ok", "error", "timeout", "missing"}:
+        raise ValueError(status)
+    value = data.get("value")
+    if status == "ok" and not isinstance(value, dict):
+        raise ValueError("ok without value")
+    case, strategy = data.get("case"), data.get("strategy")
+    return Observation(probe=str(data["probe"]), case=None if case is None else int(case), status=status,
+                       strategy=None if strategy is None else int(strategy), value=value,
+                       error=_error(data.get("error")))
+
+
+def parse_messages(lines) -> tuple[list[UnitReport], list[Observation], bool, int]:
+    """Parse message lines; returns units, observations, whether 'done' came, and how many lines were bad."""
+    units, observations, done, bad = [], [], False, 0
+    for line in lines:
+        if len(line) > MAX_LINE:
+            bad += 1
+            continue
+        try:
+            data = json.loads(line)
+            kind = data["type"]
+            if kind == "unit":
+                units.append(_unit(data))
+            elif kind == "observation":
+                observations.append(_observation(data))
+            elif kind == "done":
+                done = True
+            else:
+                bad += 1
+        except (ValueError, KeyError, TypeError):
+            bad += 1
+    return units, observations, done, bad
