@@ -1,0 +1,158 @@
+"""The `grade` command end to end, on small real files: outputs, exit codes, a new lab."""
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from conftest import ROOT, read_result, scores_by_exercise
+
+TINY_RUBRIC = dedent('''
+    [lab]
+    id = "tiny"
+    title = "A tiny extra lab"
+    version = "1"
+    reference = "tiny_solution"
+
+    [limits]
+    timeout = 30
+
+    [exercises]
+    Q1 = "Square a number"
+    Q2 = "Gradient of x cubed"
+
+    [probes.square]
+    cases = [{ x = 3.0 }, { x = { uniform = [-5.0, 5.0] } }]
+    [[probes.square.strategy]]
+    needs = ["square"]
+    code = "square(x)"
+
+    [probes.cube_grad]
+    cases = [{ x = 2.0 }, { x = { uniform = [-2.0, 2.0] } }]
+    [[probes.cube_grad.strategy]]
+    needs = ["cube_grad"]
+    code = "cube_grad(x)"
+
+    [[checks]]
+    id = "Q1.value"
+    exercise = "Q1"
+    probe = "square"
+    points = 2
+    compare = "scalar"
+    hint = "Multiply x by itself."
+
+    [[checks]]
+    id = "Q2.value"
+    exercise = "Q2"
+    probe = "cube_grad"
+    points = 3
+    compare = "scalar"
+    rtol = 1e-4
+    hint = "Use backward() on x ** 3."
+''')
+
+TINY_REFERENCE = dedent('''
+    import torch
+
+    def square(x):
+        return x * x
+
+    def cube_grad(x):
+        t = torch.tensor(x, requires_grad=True)
+        (t ** 3).backward()
+        return t.grad.item()
+''')
+
+
+def grade(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture
+def tiny_course(tmp_path: Path) -> Path:
+    """A course with one extra lab made of nothing but a rubric and a reference module."""
+    (tmp_path / "rubrics").mkdir()
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "rubrics" / "tiny.toml").write_text(TINY_RUBRIC)
+    (tmp_path / "reference" / "tiny_solution.py").write_text(TINY_REFERENCE)
+    students = tmp_path / "submissions" / "tiny"
+    students.mkdir(parents=True)
+    (students / "alice.py").write_text(TINY_REFERENCE)
+    (students / "bob.py").write_text("def square(x):\n    return 9.0\n")
+    return tmp_path
+
+
+class TestNewLab:
+    """A lab is added with a rubric file and a reference module, without touching grader/."""
+
+    def test_tiny_lab_is_graded(self, tiny_course: Path):
+        out = tiny_course / "out"
+        done = grade(str(tiny_course / "submissions"), "--course", str(tiny_course), "--out", str(out), "--seed", "7")
+        assert done.returncode == 0, done.stderr
+        assert scores_by_exercise(read_result(out, "tiny", "alice")) == {"Q1": 2.0, "Q2": 3.0}
+        bob = read_result(out, "tiny", "bob")
+        assert scores_by_exercise(bob) == {"Q1": 0.0, "Q2": 0.0}
+        assert "1 of 2 cases wrong" in bob["tests"][0]["output"]
+        assert "Looked for `cube_grad`" in bob["tests"][1]["output"]
+
+
+class TestOutputs:
+    """grades.csv and results.json have the documented shapes."""
+
+    @pytest.fixture(scope="class")
+    def graded(self, tmp_path_factory) -> Path:
+        out = tmp_path_factory.mktemp("out")
+        student = ROOT / "submissions" / "autograd" / "dmitri_volkov.py"
+        done = grade(str(student), "--lab", "autograd", "--out", str(out), "--seed", "3")
+        assert done.returncode == 0, done.stderr
+        return out
+
+    def test_gradebook_columns(self, graded: Path):
+        with open(graded / "autograd" / "grades.csv", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert list(rows[0]) == ["student", "total", "max_total", "P4", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]
+        assert rows[0]["student"] == "dmitri_volkov" and float(rows[0]["max_total"]) == 40
+
+    def test_results_follow_gradescope_schema(self, graded: Path):
+        document = read_result(graded, "autograd", "dmitri_volkov")
+        assert set(document) >= {"score", "tests", "execution_time", "output"}
+        for test in document["tests"]:
+            assert set(test) >= {"name", "score", "max_score", "status", "output", "extra_data"}
+            assert test["extra_data"]["exercise"] in {"P4", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6"}
+        assert document["extra_data"]["seed"] == 3
+        assert document["score"] == sum(test["score"] for test in document["tests"])
+
+    def test_failed_check_says_expected_got_and_hint(self, graded: Path):
+        document = read_result(graded, "autograd", "dmitri_volkov")
+        failed = next(t for t in document["tests"] if t["extra_data"]["check"] == "Q2.manual")
+        assert failed["status"] == "failed"
+        for part in ("Expected:", "Got:", "Hint:"):
+            assert part in failed["output"]
+
+
+class TestExitCodes:
+    """Non-zero only when the grader itself cannot run, with a one-line reason."""
+
+    def test_unknown_lab(self, tmp_path):
+        done = grade(str(tmp_path), "--lab", "nosuchlab")
+        assert done.returncode == 2
+        assert "unknown lab 'nosuchlab'" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+    def test_missing_path(self):
+        done = grade("/nonexistent/folder")
+        assert done.returncode == 2 and "does not exist" in done.stderr
+
+    def test_folder_of_unknown_lab(self, tmp_path):
+        done = grade(str(tmp_path))
+        assert done.returncode == 2 and "pass --lab" in done.stderr
+
+    def test_a_failing_student_still_exits_zero(self, tmp_path):
+        student = tmp_path / "zoe.py"
+        student.write_text("raise RuntimeError('nope')\n")
+        done = grade(str(student), "--lab", "autograd", "--out", str(tmp_path / "out"))
+        assert done.returncode == 0
+        assert json.loads((tmp_path / "out" / "autograd" / "results" / "zoe.json").read_text())["score"] == 0
