@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.discover import Submission, discover_class, discover_submission
 from grader.errors import GraderError, SubmissionPathError
-from grader.grade import RunSettings, grade_submission
+from grader.grade import RunSettings, grade_submission, grader_failure
 from grader.lab import Course, Lab
 from grader.reference import ReferenceSolution
 from grader.report import gradebook, gradescope
@@ -81,7 +81,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     launcher = launcher or SubprocessLauncher()
     results: list[SubmissionResult] = []
     with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
-        futures = [pool.submit(grade_submission, batch.lab, s, reference, launcher, settings)
+        futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings)
                    for s in batch.submissions]
         for future in as_completed(futures):
             result = future.result()
@@ -93,6 +93,15 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     rows = results if batch.whole_class else gradescope.read_results(lab_out)
     gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)
     return results
+
+
+def _grade_safely(lab: Lab, submission: Submission, reference: ReferenceSolution, launcher: Launcher,
+                  settings: RunSettings) -> SubmissionResult:
+    """A grader bug on one submission becomes that submission's flagged result, not a dead batch."""
+    try:
+        return grade_submission(lab, submission, reference, launcher, settings)
+    except Exception as error:  # deliberately broad: the batch must go on
+        return grader_failure(lab, submission, settings.seed, f"{type(error).__name__}: {error}")
 
 
 def grade_path(path: Path | str, *, lab: str | None = None, course: Course | None = None,

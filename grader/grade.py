@@ -107,6 +107,21 @@ def _no_file(check, submission: Submission) -> CheckResult:
                  f"{name}.py, {check.exercise}.py or {name}_something.py, or a whole-lab notebook or module."))
 
 
+def grader_failure(lab: Lab, submission: Submission, seed: int, reason: str) -> SubmissionResult:
+    """The result for a submission the grader itself failed on: nothing scored, flagged for review."""
+    checks = tuple(
+        CheckResult(id=c.id, exercise=c.exercise, title=c.title, status=GRADER_ERROR, score=0.0,
+                    max_score=c.points, hint=c.hint, hidden=c.hidden, source=submission.path.name,
+                    message="The grader failed on this submission; it will be reviewed by hand.")
+        for c in lab.rubric.checks)
+    return SubmissionResult(
+        student=submission.student, lab=lab.id, score=0.0, max_score=sum(c.max_score for c in checks),
+        checks=checks, exercises={e.id: (0.0, sum(c.points for c in lab.rubric.checks if c.exercise == e.id))
+                                  for e in lab.rubric.exercises},
+        seed=seed, rubric_version=lab.rubric.version, grader_version=__version__, elapsed=0.0,
+        notes=(f"grader error: {reason}",), flags=("needs_review",))
+
+
 def grade_submission(lab: Lab, submission: Submission, reference: ReferenceSolution, launcher: Launcher,
                      settings: RunSettings) -> SubmissionResult:
     """Run and judge one student's submission; never raises for anything the student did."""

@@ -1,0 +1,51 @@
+"""Batch behaviour through the grading API: one broken submission never takes the others down."""
+import shutil
+from pathlib import Path
+
+from conftest import ROOT
+from grader.batch import BatchOptions, grade_batch, plan
+from grader.report.gradescope import read_results
+from grader.sandbox.launcher import SubprocessLauncher
+
+
+class ExplodingLauncher(SubprocessLauncher):
+    """Simulates a grader bug on one student's run."""
+
+    def run(self, job, **kwargs):
+        if job.part.startswith("boom"):
+            raise RuntimeError("simulated grader bug")
+        return super().run(job, **kwargs)
+
+
+def make_class(tmp_path: Path) -> Path:
+    folder = tmp_path / "autograd"
+    folder.mkdir()
+    shutil.copy(ROOT / "reference" / "autograd.py", folder / "good.py")
+    shutil.copy(ROOT / "reference" / "autograd.py", folder / "boom.py")
+    return folder
+
+
+def test_grader_bug_on_one_student_is_flagged_and_the_rest_graded(tmp_path, course):
+    [batch] = plan(make_class(tmp_path), course)
+    results = {r.student: r for r in grade_batch(batch, BatchOptions(out=tmp_path / "out", seed=5, workers=2),
+                                                 launcher=ExplodingLauncher())}
+    assert results["good"].score == results["good"].max_score == 40
+    assert results["boom"].score == 0 and "needs_review" in results["boom"].flags
+    assert "simulated grader bug" in results["boom"].notes[0]
+
+
+def test_saved_results_round_trip(tmp_path, course):
+    [batch] = plan(make_class(tmp_path), course)
+    graded = grade_batch(batch, BatchOptions(out=tmp_path / "out", seed=5, workers=2))
+    assert read_results(tmp_path / "out" / "autograd") == graded
+
+
+def test_single_student_is_merged_into_the_existing_gradebook(tmp_path, course):
+    folder = make_class(tmp_path)
+    options = BatchOptions(out=tmp_path / "out", seed=5, workers=2)
+    [whole] = plan(folder, course)
+    grade_batch(whole, options)
+    [single] = plan(folder / "good.py", course, "autograd")
+    grade_batch(single, options)
+    lines = (tmp_path / "out" / "autograd" / "grades.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["boom", "good"]
