@@ -29,5 +29,5 @@ def scores_by_exercise(document: dict) -> dict[str, float]:
     return totals
 
 
-def test_named(document: dict, check_id: str) -> dict:
+def check_named(document: dict, check_id: str) -> dict:
     return next(t for t in document["tests"] if t["extra_data"]["check"] == check_id)
