@@ -21,7 +21,8 @@ from grader.lab import Course, Lab
 from grader.reference import ReferenceSolution
 from grader.report import gradebook, gradescope
 from grader.results import SubmissionResult
-from grader.sandbox.launcher import Launcher, SubprocessLauncher
+from grader.sandbox.launcher import Launcher
+from grader.sandbox.warm import WarmLauncher
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +79,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
     reference.warm()
     settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures")
-    launcher = launcher or SubprocessLauncher()
+    launcher = launcher or WarmLauncher()
     results: list[SubmissionResult] = []
     with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
         futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings)

@@ -6,12 +6,21 @@ import pytest
 from grader.sandbox.job import CodeUnit, Job, ProbeSpec, StrategySpec
 from grader.sandbox.launcher import SubprocessLauncher
 from grader.sandbox.limits import Limits
+from grader.sandbox.warm import WarmLauncher
+
+LAUNCHERS = {"fresh": SubprocessLauncher(), "warm": WarmLauncher()}
 
 
-def run(*cells: str, probes=(), wall=30.0, unit_timeout=5.0, keep_dir=None, files=()):
+@pytest.fixture(params=sorted(LAUNCHERS))
+def launcher(request):
+    """Every behaviour holds for both ways of starting a child."""
+    return LAUNCHERS[request.param]
+
+
+def run(launcher, *cells: str, probes=(), wall=30.0, unit_timeout=5.0, keep_dir=None, files=()):
     units = tuple(CodeUnit(label=f"cell {i}", filename=f"<cell {i}>", source=src) for i, src in enumerate(cells, 1))
     job = Job(part="test", units=units, probes=tuple(probes), unit_timeout=unit_timeout, probe_timeout=unit_timeout)
-    return SubprocessLauncher().run(job, files=list(files), limits=Limits(wall_seconds=wall), keep_dir=keep_dir)
+    return launcher.run(job, files=list(files), limits=Limits(wall_seconds=wall), keep_dir=keep_dir)
 
 
 def call(name: str, code: str, *cases: dict) -> ProbeSpec:
@@ -21,58 +30,58 @@ def call(name: str, code: str, *cases: dict) -> ProbeSpec:
 class TestUnits:
     """Cells run in order in one namespace, and a failing cell does not stop the next."""
 
-    def test_exception_in_one_cell_does_not_stop_the_next(self):
-        record = run("def f(x): return 2 * x", "raise ValueError('boom')", "def g(x): return 3 * x",
+    def test_exception_in_one_cell_does_not_stop_the_next(self, launcher):
+        record = run(launcher, "def f(x): return 2 * x", "raise ValueError('boom')", "def g(x): return 3 * x",
                      probes=[call("g", "g(2)")])
         assert [u.status for u in record.units] == ["ok", "error", "ok"]
         assert record.units[1].error.type == "ValueError"
         assert record.observations[0].value == {"kind": "number", "type": "int", "value": 6.0}
 
-    def test_traceback_quotes_the_students_own_line(self):
-        record = run("x = 1\ny = x / 0")
+    def test_traceback_quotes_the_students_own_line(self, launcher):
+        record = run(launcher, "x = 1\ny = x / 0")
         assert '<cell 1>", line 2' in record.units[0].error.traceback
         assert "y = x / 0" in record.units[0].error.traceback
 
-    def test_syntax_error_names_the_line(self):
-        record = run("def broken(:\n    pass")
+    def test_syntax_error_names_the_line(self, launcher):
+        record = run(launcher, "def broken(:\n    pass")
         assert record.units[0].error.type == "SyntaxError"
         assert "line 1" in record.units[0].error.message
 
-    def test_infinite_loop_in_a_cell_is_stopped_and_later_cells_run(self):
-        record = run("while True:\n    pass", "def h(): return 1", probes=[call("h", "h()")], unit_timeout=1)
+    def test_infinite_loop_in_a_cell_is_stopped_and_later_cells_run(self, launcher):
+        record = run(launcher, "while True:\n    pass", "def h(): return 1", probes=[call("h", "h()")], unit_timeout=1)
         assert record.units[0].status == "timeout"
         assert record.observations[0].status == "ok"
 
-    def test_loop_that_swallows_the_alarm_is_killed_by_the_wall_clock(self):
+    def test_loop_that_swallows_the_alarm_is_killed_by_the_wall_clock(self, launcher):
         stubborn = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"
-        record = run(stubborn, wall=3, unit_timeout=1)
+        record = run(launcher, stubborn, wall=3, unit_timeout=1)
         assert record.timed_out and not record.finished
 
-    def test_huge_output_is_capped(self):
-        record = run("for i in range(200000):\n    print('spam' * 10)")
+    def test_huge_output_is_capped(self, launcher):
+        record = run(launcher, "for i in range(200000):\n    print('spam' * 10)")
         assert len(record.units[0].stdout) < 25_000
         assert "more characters not shown" in record.units[0].stdout
 
-    def test_input_reads_end_of_file_instead_of_blocking(self):
-        record = run("name = input('your name? ')")
+    def test_input_reads_end_of_file_instead_of_blocking(self, launcher):
+        record = run(launcher, "name = input('your name? ')")
         assert record.units[0].error.type == "EOFError"
 
-    def test_exit_in_a_cell_is_reported_and_the_run_goes_on(self):
-        record = run("import sys; sys.exit(3)", "def k(): return 1", probes=[call("k", "k()")])
+    def test_exit_in_a_cell_is_reported_and_the_run_goes_on(self, launcher):
+        record = run(launcher, "import sys; sys.exit(3)", "def k(): return 1", probes=[call("k", "k()")])
         assert record.units[0].status == "exit" and record.observations[0].status == "ok"
 
-    def test_hard_exit_loses_only_what_came_after(self):
-        record = run("def f(): return 1", "import os; os._exit(0)")
+    def test_hard_exit_loses_only_what_came_after(self, launcher):
+        record = run(launcher, "def f(): return 1", "import os; os._exit(0)")
         assert len(record.units) == 1 and not record.finished
 
-    def test_figures_are_captured_and_plt_show_does_not_block(self, tmp_path):
-        record = run("import matplotlib.pyplot as plt\nplt.plot(range(100))\nplt.show()", keep_dir=tmp_path)
+    def test_figures_are_captured_and_plt_show_does_not_block(self, launcher, tmp_path):
+        record = run(launcher, "import matplotlib.pyplot as plt\nplt.plot(range(100))\nplt.show()", keep_dir=tmp_path)
         figure = record.units[0].figures[0]
         assert figure.line_lengths == (100,)
         assert (tmp_path / figure.image).is_file()
 
-    def test_memory_bomb_fails_only_its_cell(self):
-        record = run("big = bytearray(8 * 1024**3)", "def ok(): return 1", probes=[call("ok", "ok()")])
+    def test_memory_bomb_fails_only_its_cell(self, launcher):
+        record = run(launcher, "big = bytearray(8 * 1024**3)", "def ok(): return 1", probes=[call("ok", "ok()")])
         assert record.units[0].error.type == "MemoryError"
         assert record.observations[0].status == "ok"
 
@@ -80,46 +89,52 @@ class TestUnits:
 class TestIsolation:
     """The child works on copies, in a scrubbed environment."""
 
-    def test_writes_and_deletes_touch_only_the_scratch_copy(self, tmp_path):
+    def test_writes_and_deletes_touch_only_the_scratch_copy(self, launcher, tmp_path):
         original = tmp_path / "data.csv"
         original.write_text("keep me")
-        record = run("import os\nos.remove('data.csv')\nopen('new.txt', 'w').write('x')", files=[original])
+        record = run(launcher, "import os\nos.remove('data.csv')\nopen('new.txt', 'w').write('x')", files=[original])
         assert record.units[0].status == "ok"
         assert original.read_text() == "keep me" and not (tmp_path / "new.txt").exists()
 
-    def test_environment_is_scrubbed(self, monkeypatch):
+    def test_environment_is_scrubbed(self, launcher, monkeypatch):
         monkeypatch.setenv("SECRET_TOKEN", "hunter2")
-        record = run("import os", probes=[call("os", "'SECRET_TOKEN' in os.environ")])
+        record = run(launcher, "import os", probes=[call("os", "'SECRET_TOKEN' in os.environ")])
         assert record.observations[0].value == {"kind": "bool", "value": False}
 
-    def test_student_file_cannot_shadow_torch(self, tmp_path):
+    def test_student_file_cannot_shadow_torch(self, launcher, tmp_path):
         fake = tmp_path / "torch.py"
         fake.write_text("raise SystemExit('shadowed')")
-        record = run("import torch\nok = hasattr(torch, 'tensor')", probes=[call("ok", "ok")], files=[fake])
+        record = run(launcher, "import torch\nok = hasattr(torch, 'tensor')", probes=[call("ok", "ok")], files=[fake])
+        assert record.observations[0].value == {"kind": "bool", "value": True}
+
+
+    def test_what_one_student_changes_in_torch_or_builtins_does_not_reach_the_next(self, launcher):
+        run(launcher, "import torch, builtins, numpy\ntorch.tensor = None\nbuiltins.len = None\nnumpy.pi = 3")
+        record = run(launcher, "import torch, numpy", probes=[call("torch", "torch.tensor is not None and len([1]) == 1 and numpy.pi > 3.1")])
         assert record.observations[0].value == {"kind": "bool", "value": True}
 
 
 class TestProbes:
     """Observations are made per case, with the first strategy whose names exist."""
 
-    def test_missing_name_is_reported_as_missing(self):
-        record = run("x = 1", probes=[call("absent", "absent()")])
+    def test_missing_name_is_reported_as_missing(self, launcher):
+        record = run(launcher, "x = 1", probes=[call("absent", "absent()")])
         assert record.observations[0].status == "missing"
 
-    def test_probe_exception_is_an_error_observation(self):
-        record = run("def f(x): return x.nope", probes=[call("f", "f(x)", {"x": 1.0}, {"x": 2.0})])
+    def test_probe_exception_is_an_error_observation(self, launcher):
+        record = run(launcher, "def f(x): return x.nope", probes=[call("f", "f(x)", {"x": 1.0}, {"x": 2.0})])
         assert [o.status for o in record.observations] == ["error", "error"]
         assert record.observations[0].error.type == "AttributeError"
 
-    def test_script_strategy_observes_globals_once(self):
+    def test_script_strategy_observes_globals_once(self, launcher):
         probe = ProbeSpec(name="p", cases=({"x": 1.0}, {"x": 2.0}), strategies=(
             StrategySpec(needs=("f",), code="f(x)"),
             StrategySpec(needs=("w",), code="w * 2", script=True)))
-        record = run("w = 21", probes=[probe])
+        record = run(launcher, "w = 21", probes=[probe])
         assert len(record.observations) == 1
         assert record.observations[0].strategy == 1 and record.observations[0].value["value"] == 42.0
 
     @pytest.mark.parametrize("value, kind", [("float('nan')", "number"), ("object()", "object"), ("'text'", "str")])
-    def test_odd_values_cross_as_descriptions(self, value, kind):
-        record = run(f"def f(): return {value}", probes=[call("f", "f()")])
+    def test_odd_values_cross_as_descriptions(self, launcher, value, kind):
+        record = run(launcher, f"def f(): return {value}", probes=[call("f", "f()")])
         assert record.observations[0].value["kind"] == kind

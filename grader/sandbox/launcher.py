@@ -14,7 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -78,6 +79,74 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
+@dataclass(frozen=True)
+class RunPaths:
+    """Where one run lives: the student's scratch copy, and the grader-side channel files."""
+
+    scratch: Path
+    job: Path
+    messages: Path
+    stderr: Path
+
+
+@contextmanager
+def prepared_run(job: Job, files: list[Path]):
+    """A temporary folder with the job file and a scratch copy of the student's files; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
+        base = Path(temp)
+        scratch, channel = base / "scratch", base / "channel"
+        scratch.mkdir()
+        channel.mkdir()
+        copy_into_scratch(files, scratch)
+        paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
+                         stderr=channel / "stderr.txt")
+        paths.job.write_text(json.dumps(job.to_json()), encoding="utf-8")
+        yield paths
+
+
+@dataclass(frozen=True)
+class RunRecordBuilder:
+    """Turns what a finished (or killed) child left in its channel folder into a RunRecord."""
+
+    job: Job
+    paths: RunPaths
+
+    def build(self, *, exit_code: int | None, timed_out: bool, elapsed: float, keep_dir: Path | None) -> RunRecord:
+        messages = self.paths.messages
+        lines = messages.read_text(encoding="utf-8", errors="replace").splitlines() if messages.exists() else []
+        units, observations, done, bad = parse_messages(lines)
+        return RunRecord(
+            part=self.job.part,
+            units=tuple(units),
+            observations=tuple(observations),
+            finished=done,
+            timed_out=timed_out,
+            exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
+            signal_name=_signal_name(exit_code),
+            elapsed=round(elapsed, 3),
+            process_stderr=_read_tail(self.paths.stderr, STDERR_KEEP),
+            problems=(f"{bad} malformed message(s) from the run were ignored",) if bad else (),
+            figures_dir=str(_keep_figures(messages.parent, keep_dir)) if keep_dir is not None else None,
+        )
+
+
+def _signal_name(exit_code: int | None) -> str | None:
+    if exit_code is None or exit_code >= 0:
+        return None
+    try:
+        return signal.Signals(-exit_code).name
+    except ValueError:
+        return f"signal {-exit_code}"
+
+
+def _keep_figures(channel: Path, keep_dir: Path) -> Path:
+    keep_dir.mkdir(parents=True, exist_ok=True)
+    for image in channel.glob("*.png"):
+        if image.is_file() and not image.is_symlink():
+            shutil.copy2(image, keep_dir / image.name)
+    return keep_dir
+
+
 class SubprocessLauncher:
     """A fresh `python -I` per job, in its own session, with rlimits and a wall clock."""
 
@@ -85,63 +154,26 @@ class SubprocessLauncher:
         self.python = python
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
-        with tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
-            base = Path(temp)
-            scratch, channel = base / "scratch", base / "channel"
-            scratch.mkdir()
-            channel.mkdir()
-            copy_into_scratch(files, scratch)
-            job_file = channel / "job.json"
-            job_file.write_text(json.dumps(job.to_json()), encoding="utf-8")
-            messages = channel / "messages.jsonl"
-            stderr_file = channel / "stderr.txt"
-            record = self._execute(job, scratch, job_file, messages, stderr_file, limits)
-            if keep_dir is not None:
-                record = replace(record, figures_dir=str(self._keep_figures(channel, keep_dir)))
-            return record
-
-    def _execute(self, job, scratch, job_file, messages, stderr_file, limits: Limits) -> RunRecord:
-        started = time.monotonic()
-        timed_out = False
-        with open(stderr_file, "wb") as stderr:
-            process = subprocess.Popen(
-                [self.python, "-I", "-c", BOOT, str(PACKAGE_ROOT), str(job_file), str(messages)],
-                cwd=scratch,
-                env=scrubbed_environment(scratch),
-                stdin=subprocess.DEVNULL,
-                stdout=stderr,
-                stderr=stderr,
-                start_new_session=True,
-                preexec_fn=limits.apply,
-            )
-            try:
-                process.wait(timeout=limits.wall_seconds)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            # Kill the whole group even after a clean exit: nothing may outlive its run.
-            _kill_group(process)
-        elapsed = time.monotonic() - started
-        lines = messages.read_text(encoding="utf-8", errors="replace").splitlines() if messages.exists() else []
-        units, observations, done, bad = parse_messages(lines)
-        code = process.returncode
-        problems = (f"{bad} malformed message(s) from the run were ignored",) if bad else ()
-        return RunRecord(
-            part=job.part,
-            units=tuple(units),
-            observations=tuple(observations),
-            finished=done,
-            timed_out=timed_out,
-            exit_code=code if code is not None and code >= 0 else None,
-            signal_name=signal.Signals(-code).name if code is not None and code < 0 else None,
-            elapsed=round(elapsed, 3),
-            process_stderr=_read_tail(stderr_file, STDERR_KEEP),
-            problems=problems,
-        )
-
-    @staticmethod
-    def _keep_figures(channel: Path, keep_dir: Path) -> Path:
-        keep_dir.mkdir(parents=True, exist_ok=True)
-        for image in channel.glob("*.png"):
-            if image.is_file() and not image.is_symlink():
-                shutil.copy2(image, keep_dir / image.name)
-        return keep_dir
+        with prepared_run(job, files) as paths:
+            started = time.monotonic()
+            timed_out = False
+            with open(paths.stderr, "wb") as output:
+                process = subprocess.Popen(
+                    [self.python, "-I", "-c", BOOT, str(PACKAGE_ROOT), str(paths.job), str(paths.messages)],
+                    cwd=paths.scratch,
+                    env=scrubbed_environment(paths.scratch),
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=output,
+                    start_new_session=True,
+                    preexec_fn=limits.apply,
+                )
+                try:
+                    process.wait(timeout=limits.wall_seconds)
+                except subprocess.TimeoutExpired:
+                    timed_out = True
+                # Kill the whole group even after a clean exit: nothing may outlive its run.
+                _kill_group(process)
+            return RunRecordBuilder(job=job, paths=paths).build(
+                exit_code=process.returncode, timed_out=timed_out, elapsed=time.monotonic() - started,
+                keep_dir=keep_dir)
