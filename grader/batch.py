@@ -79,17 +79,22 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
     reference.warm()
     settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures")
+    owned = launcher is None
     launcher = launcher or WarmLauncher()
     results: list[SubmissionResult] = []
-    with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
-        futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings)
-                   for s in batch.submissions]
-        for future in as_completed(futures):
-            result = future.result()
-            gradescope.write_result(lab_out, result)
-            results.append(result)
-            if on_result:
-                on_result(result)
+    try:
+        with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
+            futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings)
+                       for s in batch.submissions]
+            for future in as_completed(futures):
+                result = future.result()
+                gradescope.write_result(lab_out, result)
+                results.append(result)
+                if on_result:
+                    on_result(result)
+    finally:
+        if owned:
+            launcher.close()
     results.sort(key=lambda r: r.student)
     rows = results if batch.whole_class else gradescope.read_results(lab_out)
     gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)

@@ -36,6 +36,9 @@ class Launcher(Protocol):
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None) -> RunRecord: ...
 
+    def close(self) -> None:
+        """Release whatever the launcher keeps between runs."""
+
 
 def scrubbed_environment(home: Path) -> dict[str, str]:
     """Only what an interpreter needs: no tokens, proxies or grader settings leak in."""
@@ -152,6 +155,9 @@ class SubprocessLauncher:
 
     def __init__(self, python: str = sys.executable):
         self.python = python
+
+    def close(self) -> None:
+        """Nothing is kept between runs."""
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
         with prepared_run(job, files) as paths:

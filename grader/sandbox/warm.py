@@ -1,78 +1,131 @@
-"""A warm launcher: children forked from a server that has already imported torch.
+"""The warm launcher: every run is a fork of a zygote that imported torch once.
 
 Importing torch, numpy and matplotlib costs over a second per fresh
-interpreter, far more than a typical submission's own code. Python's
-`multiprocessing` forkserver does the zygote part: one server process imports
-those modules once, and every job is a fresh fork of that pristine server.
-So each submission still gets its own process, limits and clean state — what
-one student changes in `torch` or `builtins` dies with their child — and the
-server itself never runs student code. The server is a new interpreter, not a
-fork of the grader, so no reference solution lives in its memory.
+interpreter, far more than a typical submission's own code. The zygote
+(grader.sandbox.zygote) pays that once; each run is still its own process
+with its own limits and clean state — what one student changes in `torch` or
+`builtins` dies with their child. The zygote is a new interpreter started
+with ``-I``, not a fork of the grader, so no reference solution is in its
+memory, and only paths and limits travel to it (as JSON, never pickle).
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
+import json
+import subprocess
 import sys
+import tempfile
+import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import RunPaths, RunRecordBuilder, prepared_run, scrubbed_environment
+from grader.sandbox.launcher import PACKAGE_ROOT, RunRecordBuilder, prepared_run, scrubbed_environment
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord
 
-PRELOAD = ["grader.sandbox.child", "torch", "numpy", "matplotlib", "matplotlib.pyplot"]
+BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.zygote import serve; serve()"
+START_TIMEOUT = 120.0  # the first fork waits for the zygote's imports
 
 
-def _become_sandboxed_child(paths: RunPaths, limits: Limits) -> None:
-    """Inside the fork: detach, redirect, scrub and limit, like the fresh launcher's exec would."""
-    os.setsid()
-    output = os.open(paths.stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.chdir(paths.scratch)
-    os.environ.clear()
-    os.environ.update(scrubbed_environment(paths.scratch))
-    # Like `python -I`: nothing on the path that a student's folder could shadow.
-    sys.path[:] = [entry for entry in sys.path if entry not in ("", ".") and not entry.startswith(str(paths.scratch))]
-    limits.apply()
+class _Ticket:
+    """One run's view of the zygote's events."""
+
+    def __init__(self):
+        self.started = threading.Event()
+        self.ended = threading.Event()
+        self.pid: int | None = None
+        self.status: int | None = None
 
 
-def _child_entry(paths: RunPaths, limits: Limits) -> None:
-    _become_sandboxed_child(paths, limits)
-    from grader.sandbox.child import main
+class Zygote:
+    """Client side of the zygote server: send requests, route events to tickets."""
 
-    main(str(paths.job), str(paths.messages))
+    def __init__(self, python: str = sys.executable):
+        self._home = tempfile.TemporaryDirectory(prefix="labgrade-zygote-")
+        self._process = subprocess.Popen(
+            [python, "-I", "-c", BOOT, str(PACKAGE_ROOT)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self._home.name, env=scrubbed_environment(Path(self._home.name)), start_new_session=True)
+        self._lock = threading.Lock()
+        self._tickets: dict[int, _Ticket] = {}
+        self._next = 0
+        threading.Thread(target=self._read_events, daemon=True, name="zygote-events").start()
+
+    def _read_events(self) -> None:
+        for line in self._process.stdout:
+            event = json.loads(line)
+            ticket = self._tickets.get(event["id"])
+            if ticket is None:
+                continue
+            if "pid" in event:
+                ticket.pid = event["pid"]
+                ticket.started.set()
+            elif "status" in event:
+                ticket.status = event["status"]
+                ticket.ended.set()
+        for ticket in list(self._tickets.values()):  # the zygote died: release every waiter
+            ticket.started.set()
+            ticket.ended.set()
+
+    def _send(self, message: dict) -> None:
+        with self._lock:
+            self._process.stdin.write((json.dumps(message) + "\n").encode())
+            self._process.stdin.flush()
+
+    def start(self, paths, limits: Limits) -> tuple[int, _Ticket]:
+        with self._lock:
+            self._next += 1
+            run, ticket = self._next, _Ticket()
+            self._tickets[run] = ticket
+        self._send({"run": run, "paths": {k: str(v) for k, v in asdict(paths).items()}, "limits": asdict(limits)})
+        return run, ticket
+
+    def kill(self, run: int) -> None:
+        self._send({"kill": run})
+
+    def forget(self, run: int) -> None:
+        with self._lock:
+            self._tickets.pop(run, None)
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def close(self) -> None:
+        if self.alive():
+            self._process.stdin.close()
+            self._process.wait(timeout=10)
+        self._home.cleanup()
 
 
 class WarmLauncher:
-    """Forks each job from a pre-imported server (multiprocessing's forkserver)."""
+    """Runs each job in a fresh fork of a warm zygote (started on first use, restarted if it dies)."""
 
-    def __init__(self, preload: list[str] | None = None):
-        os.environ.setdefault("MPLBACKEND", "Agg")  # the server inherits it before importing pyplot
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(preload or PRELOAD)
+    def __init__(self, python: str = sys.executable):
+        self.python = python
+        self._zygote: Zygote | None = None
+        self._lock = threading.Lock()
+
+    def _server(self) -> Zygote:
+        with self._lock:
+            if self._zygote is None or not self._zygote.alive():
+                self._zygote = Zygote(self.python)
+            return self._zygote
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
         with prepared_run(job, files) as paths:
-            builder = RunRecordBuilder(job=job, paths=paths)
-            process = self._context.Process(target=_child_entry, args=(paths, limits), daemon=False)
+            zygote = self._server()
+            run, ticket = zygote.start(paths, limits)
+            ticket.started.wait(START_TIMEOUT)
             started = time.monotonic()
-            process.start()
-            process.join(limits.wall_seconds)
-            timed_out = process.is_alive()
-            _kill_session(process)
-            return builder.build(exit_code=process.exitcode, timed_out=timed_out,
-                                 elapsed=time.monotonic() - started, keep_dir=keep_dir)
+            timed_out = not ticket.ended.wait(limits.wall_seconds)
+            if timed_out:
+                zygote.kill(run)
+                ticket.ended.wait(30)
+            zygote.forget(run)
+            return RunRecordBuilder(job=job, paths=paths).build(
+                exit_code=ticket.status, timed_out=timed_out, elapsed=time.monotonic() - started, keep_dir=keep_dir)
 
-
-def _kill_session(process) -> None:
-    # The child called setsid(), so its pid is its process group: kill everything it started.
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.join()
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()

@@ -1,0 +1,161 @@
+"""Where does grading time go? Warm pool vs fresh interpreters vs a Jupyter kernel.
+
+    python benchmarks/bench.py            # N=100 submissions
+    python benchmarks/bench.py --n 20     # a quicker look
+
+Builds a class of N submissions by cycling through the sample class (the
+endless-loop student is left out: ten seconds of alarm would swamp every
+column alike), then grades each submission one at a time with:
+
+  (a) warm    the default launcher, forked from a pre-imported forkserver
+  (b) fresh   a new `python -I` per run
+  (c) kernel  nbclient executing the same code as a notebook in a fresh kernel
+              (cells only, no probes: a lower bound for a kernel-based grader)
+
+and measures the floor: the student code alone (cells and probes), run in
+this already-warm interpreter. Overhead = wall time − floor, per submission.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from grader.batch import plan  # noqa: E402
+from grader.discover import Submission  # noqa: E402
+from grader.grade import RunSettings, build_job, grade_submission  # noqa: E402
+from grader.lab import Course  # noqa: E402
+from grader.notebook import UnreadableSource  # noqa: E402
+from grader.reference import ReferenceSolution  # noqa: E402
+from grader.report import gradebook, gradescope  # noqa: E402
+from grader.sandbox import child  # noqa: E402
+from grader.sandbox.launcher import SubprocessLauncher  # noqa: E402
+from grader.sandbox.warm import WarmLauncher  # noqa: E402
+
+SKIP = {"hana_sato"}  # the endless loop
+
+
+def sample_mix(n: int) -> list[tuple[object, Submission]]:
+    """N (lab, submission) pairs cycling through both labs' sample students."""
+    course = Course(root=ROOT)
+    pool = []
+    for batch in plan(ROOT / "submissions", course):
+        pool += [(batch.lab, s) for s in batch.submissions if s.student not in SKIP]
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def floor_seconds(lab, submission: Submission, settings: RunSettings) -> float:
+    """The student's own code, cells and probes, in this warm interpreter: no process, no imports."""
+    total = 0.0
+    for part in submission.parts:
+        try:
+            job = build_job(lab, part, settings)
+        except UnreadableSource:
+            continue
+        namespace = {"__name__": "__main__"}
+        with tempfile.TemporaryDirectory() as scratch:
+            cwd = os.getcwd()
+            os.chdir(scratch)
+            try:
+                for index, unit in enumerate(job.units):
+                    total += child.run_unit(unit, index, namespace, job, scratch)["elapsed"]
+                for probe in job.probes:
+                    total += sum(m.get("elapsed", 0.0) for m in child.observe(probe, namespace, job, {"__figures__": []}))
+            finally:
+                os.chdir(cwd)
+    return total
+
+
+def kernel_seconds(submission: Submission) -> float:
+    """nbclient running the submission's code as a notebook in a fresh kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from grader.notebook import load_units
+
+    started = time.monotonic()
+    for part in submission.parts:
+        try:
+            units = load_units(part.path)
+        except UnreadableSource:
+            continue
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(u.source) for u in units])
+        with tempfile.TemporaryDirectory() as scratch:
+            NotebookClient(notebook, timeout=30, kernel_name="python3", allow_errors=True,
+                           resources={"metadata": {"path": scratch}}).execute()
+    return time.monotonic() - started
+
+
+def time_launcher(mix, launcher, settings_for) -> tuple[list[float], list]:
+    times, results = [], []
+    for lab, submission in mix:
+        reference, settings = settings_for(lab)
+        started = time.monotonic()
+        results.append((lab, grade_submission(lab, submission, reference, launcher, settings)))
+        times.append(time.monotonic() - started)
+    return times, results
+
+
+def writing_seconds(results) -> float:
+    """Writing every results.json and the gradebooks, as a batch does."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as out:
+        for lab, result in results:
+            gradescope.write_result(Path(out) / lab.id, result)
+        for lab in {lab.id: lab for lab, _ in results}.values():
+            rows = [r for l, r in results if l.id == lab.id]
+            gradebook.write_grades(Path(out) / lab.id / "grades.csv", lab.rubric, rows)
+    return time.monotonic() - started
+
+
+def describe(name: str, times: list[float], floors: list[float]) -> str:
+    overheads = [t - f for t, f in zip(times, floors)]
+    return (f"{name:8} median {statistics.median(times):6.3f} s  mean {statistics.mean(times):6.3f} s  "
+            f"total {sum(times):7.1f} s  overhead median {statistics.median(overheads):6.3f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--skip-kernel", action="store_true", help="leave out (c), the slowest")
+    args = parser.parse_args()
+    mix = sample_mix(args.n)
+    references: dict = {}
+
+    def settings_for(lab):
+        if lab.id not in references:
+            reference = ReferenceSolution(lab.rubric, lab.reference_path, seed=1)
+            reference.warm()
+            references[lab.id] = (reference, RunSettings(seed=1))
+        return references[lab.id]
+
+    print(f"{len(mix)} submissions on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.machine()}")
+    floors = [floor_seconds(lab, s, settings_for(lab)[1]) for lab, s in mix]
+    print(f"floor    median {statistics.median(floors):6.3f} s  total {sum(floors):7.1f} s  (student code alone)")
+    warm, results = time_launcher(mix, WarmLauncher(), settings_for)
+    print(describe("warm", warm, floors))
+    fresh, _ = time_launcher(mix, SubprocessLauncher(), settings_for)
+    print(describe("fresh", fresh, floors))
+    lines = [f"warm is {sum(fresh) / sum(warm):.1f}x faster than fresh"]
+    if not args.skip_kernel:
+        kernel = [kernel_seconds(s) for _, s in mix]
+        print(describe("kernel", kernel, floors))
+        lines.append(f"warm is {sum(kernel) / sum(warm):.1f}x faster than kernel")
+    writing = writing_seconds(results)
+    lines.append(f"writing results and gradebooks: {writing:.2f} s, {100 * writing / sum(warm):.1f}% of the warm total")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    lines.append(f"peak resident memory of one child (fresh launcher): {peak:.0f} MiB")
+    print("\n".join(lines))
+
+if __name__ == "__main__":
+    main()
