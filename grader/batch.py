@@ -37,12 +37,25 @@ class LabBatch:
 @dataclass(frozen=True, kw_only=True)
 class BatchOptions:
     out: Path = Path("reports")
-    workers: int = 0  # 0: one per core
+    workers: int = 0  # 0: one per core, as far as memory allows
     timeout: float | None = None
     seed: int | None = None  # None: a fresh random seed, recorded in every result
 
     def resolved_workers(self) -> int:
-        return self.workers or os.cpu_count() or 1
+        return self.workers or default_workers()
+
+
+MEMORY_PER_WORKER = 1024**3  # a child with torch loaded and a small model trained stays well under this
+
+
+def default_workers() -> int:
+    """One worker per core, but never more than the machine's memory can hold."""
+    cores = os.cpu_count() or 1
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return cores
+    return max(1, min(cores, memory // MEMORY_PER_WORKER))
 
 
 def plan(path: Path, course: Course, lab_id: str | None = None) -> list[LabBatch]:

@@ -170,5 +170,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: ReferenceSolut
         notes=tuple(notes),
         units=tuple(units),
         flags=_flags(records, checks),
+        sandbox={"launcher": type(launcher).__name__,
+                 "network": ", ".join(sorted({r.network for r in records if r is not None})) or "not run"},
     )
 

@@ -72,6 +72,7 @@ class SubmissionResult:
     notes: tuple[str, ...] = ()  # problems with the submission as a whole
     units: tuple[UnitSummary, ...] = ()
     flags: tuple[str, ...] = field(default_factory=tuple)  # timeout, crashed, needs_review
+    sandbox: dict = field(default_factory=dict)  # how the code was isolated: launcher, network
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -114,6 +114,20 @@ class TestIsolation:
         assert record.observations[0].value == {"kind": "bool", "value": True}
 
 
+    def test_no_network_where_the_kernel_allows_a_namespace(self, launcher):
+        import socket
+
+        server = socket.create_server(("127.0.0.1", 0))
+        port = server.getsockname()[1]
+        code = (f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+                "    reached = True\nexcept OSError:\n    reached = False")
+        record = run(launcher, code, probes=[call("reached", "reached")])
+        server.close()
+        if record.network != "namespace":
+            pytest.skip(f"no network namespace here: {record.network}")
+        assert record.observations[0].value == {"kind": "bool", "value": False}
+
+
 class TestProbes:
     """Observations are made per case, with the first strategy whose names exist."""
 

@@ -117,18 +117,19 @@ class RunRecordBuilder:
     def build(self, *, exit_code: int | None, timed_out: bool, elapsed: float, keep_dir: Path | None) -> RunRecord:
         messages = self.paths.messages
         lines = messages.read_text(encoding="utf-8", errors="replace").splitlines() if messages.exists() else []
-        units, observations, done, bad = parse_messages(lines)
+        parsed = parse_messages(lines)
         return RunRecord(
             part=self.job.part,
-            units=tuple(units),
-            observations=tuple(observations),
-            finished=done,
+            units=tuple(parsed.units),
+            observations=tuple(parsed.observations),
+            finished=parsed.done,
+            network=parsed.network,
             timed_out=timed_out,
             exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
             signal_name=_signal_name(exit_code),
             elapsed=round(elapsed, 3),
             process_stderr=_read_tail(self.paths.stderr, STDERR_KEEP),
-            problems=(f"{bad} malformed message(s) from the run were ignored",) if bad else (),
+            problems=(f"{parsed.bad} malformed message(s) from the run were ignored",) if parsed.bad else (),
             figures_dir=str(_keep_figures(messages.parent, keep_dir)) if keep_dir is not None else None,
         )
 

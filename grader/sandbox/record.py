@@ -67,6 +67,7 @@ class RunRecord:
     process_stderr: str = ""
     problems: tuple[str, ...] = field(default_factory=tuple)
     figures_dir: str | None = None
+    network: str = "unknown"  # which network isolation the child reported
 
 
 def _error(data) -> ErrorInfo | None:
@@ -104,9 +105,18 @@ def _observation(data: dict) -> Observation:
                        error=_error(data.get("error")))
 
 
-def parse_messages(lines) -> tuple[list[UnitReport], list[Observation], bool, int]:
-    """Parse message lines; returns units, observations, whether 'done' came, and how many lines were bad."""
-    units, observations, done, bad = [], [], False, 0
+@dataclass(frozen=True, kw_only=True)
+class ParsedMessages:
+    units: list[UnitReport]
+    observations: list[Observation]
+    done: bool
+    bad: int
+    network: str
+
+
+def parse_messages(lines) -> ParsedMessages:
+    """Parse message lines; malformed ones are counted in `bad` and otherwise ignored."""
+    units, observations, done, bad, network = [], [], False, 0, "unknown"
     for line in lines:
         if len(line) > MAX_LINE:
             bad += 1
@@ -120,8 +130,10 @@ def parse_messages(lines) -> tuple[list[UnitReport], list[Observation], bool, in
                 observations.append(_observation(data))
             elif kind == "done":
                 done = True
+            elif kind == "sandbox" and network == "unknown":
+                network = str(data["network"])[:200]
             else:
                 bad += 1
         except (ValueError, KeyError, TypeError):
             bad += 1
-    return units, observations, done, bad
+    return ParsedMessages(units=units, observations=observations, done=done, bad=bad, network=network)
