@@ -1,4 +1,6 @@
 """The child runner: whatever the student's code does, the grader gets a clean record back."""
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -126,6 +128,30 @@ class TestIsolation:
         if record.network != "namespace":
             pytest.skip(f"no network namespace here: {record.network}")
         assert record.observations[0].value == {"kind": "bool", "value": False}
+
+
+def test_a_double_forked_daemon_does_not_outlive_its_run(tmp_path):
+    """The zygote is a subreaper: a student's setsid daemon is killed when the run ends."""
+    marker = tmp_path / "daemon.pid"
+    daemon = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        f"        open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+        "        time.sleep(600)\n"
+        "    os._exit(0)\n"
+        "time.sleep(0.5)\n")
+    run(LAUNCHERS["warm"], daemon)
+    run(LAUNCHERS["warm"], "x = 1")  # the sweep also runs whenever a later run ends
+    pid = int(marker.read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"daemon {pid} is still alive")
 
 
 class TestProbes:

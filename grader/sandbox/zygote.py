@@ -26,6 +26,7 @@ import signal
 import sys
 from pathlib import Path
 
+PR_SET_CHILD_SUBREAPER = 36
 PRELOAD = ("torch", "numpy", "matplotlib", "matplotlib.pyplot", "grader.sandbox.child")
 
 
@@ -93,7 +94,7 @@ class Server:
                     _kill_group(pid)
 
     def reap(self) -> None:
-        while self.runs:
+        while True:
             try:
                 info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
@@ -105,6 +106,21 @@ class Server:
             run = self.runs.pop(info.si_pid, None)
             if run is not None:
                 self.send({"id": run, "status": os.waitstatus_to_exitcode(status)})
+                self.sweep_orphans()
+
+    def sweep_orphans(self) -> None:
+        """Kill processes that escaped their run's group (a double-forked setsid daemon).
+
+        The server is a child subreaper, so such orphans are reparented to it;
+        anything it parents that is not a live run's child has no business running.
+        """
+        for pid in _children_of(os.getpid()):
+            if pid not in self.runs:
+                _kill_group(pid)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
     def serve(self) -> None:
         selector = selectors.DefaultSelector()
@@ -132,6 +148,31 @@ class Server:
         return True
 
 
+def _children_of(parent: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(entry))
+    return children
+
+
+def _become_subreaper() -> None:
+    """Orphans of the runs are reparented to the server instead of init (Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
@@ -141,4 +182,5 @@ def _kill_group(pid: int) -> None:
 
 def serve() -> None:
     _preload()
+    _become_subreaper()
     Server().serve()
