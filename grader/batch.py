@@ -19,7 +19,7 @@ from grader.errors import GraderError, SubmissionPathError
 from grader.grade import RunSettings, grade_submission, grader_failure
 from grader.lab import Course, Lab
 from grader.reference import ReferenceSolution
-from grader.report import gradebook, gradescope
+from grader.report import gradebook, gradescope, html
 from grader.results import SubmissionResult
 from grader.sandbox.launcher import Launcher
 from grader.sandbox.warm import WarmLauncher
@@ -40,6 +40,8 @@ class BatchOptions:
     workers: int = 0  # 0: one per core, as far as memory allows
     timeout: float | None = None
     seed: int | None = None  # None: a fresh random seed, recorded in every result
+    instructor: bool = False  # student reports show hidden checks' inputs and expected values
+    roster: Path | None = None  # for the LMS exports; None: <out>/roster.csv if there is one
 
     def resolved_workers(self) -> int:
         return self.workers or default_workers()
@@ -94,6 +96,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures")
     owned = launcher is None
     launcher = launcher or WarmLauncher()
+    pages = html.LabInfo.from_rubric(batch.lab.rubric)
     results: list[SubmissionResult] = []
     try:
         with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
@@ -102,6 +105,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
             for future in as_completed(futures):
                 result = future.result()
                 gradescope.write_result(lab_out, result)
+                html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor)
                 results.append(result)
                 if on_result:
                     on_result(result)
@@ -111,6 +115,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     results.sort(key=lambda r: r.student)
     rows = results if batch.whole_class else gradescope.read_results(lab_out)
     gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)
+    html.write_dashboards(lab_out, rows, lab=pages, roster=options.roster)
     return results
 
 

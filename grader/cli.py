@@ -3,6 +3,9 @@
     grade submissions/                 every lab folder under it
     grade submissions/linreg           one lab's class
     grade alice.ipynb --lab linreg     one student
+    grade report reports/              re-render the HTML and LMS exports from saved results
+
+(`grade report` is the report mode; to grade a folder named `report`, write `grade ./report`.)
 
 Exit status: 0 when grading finished, whatever the students scored; 2 when
 the grader itself could not run, with a one-line reason on stderr.
@@ -18,7 +21,7 @@ from rich.console import Console
 from grader.batch import BatchOptions, grade_batch, plan
 from grader.errors import GraderError
 from grader.lab import default_course
-from grader.report import terminal
+from grader.report import html, terminal
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,16 +33,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
     parser.add_argument("--seed", type=int, help="seed for the random test inputs (default: a fresh one, recorded)")
     parser.add_argument("--course", type=Path, help="folder holding rubrics/ and reference/ (default: found automatically)")
+    parser.add_argument("--instructor", action="store_true",
+                        help="student reports show hidden checks' inputs and expected values (not for students)")
     return parser
 
 
+def build_report_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade report", description=(
+        "Re-render every lab's HTML reports, dashboard and LMS exports from saved results, "
+        "without running any student code. A roster is read from OUT/roster.csv if it exists."))
+    parser.add_argument("out", type=Path, nargs="?", default=Path("reports"),
+                        help="the output folder of an earlier run (default: reports/)")
+    parser.add_argument("--instructor", action="store_true",
+                        help="student reports show hidden checks' inputs and expected values (not for students)")
+    parser.add_argument("--course", type=Path,
+                        help="folder holding rubrics/, for labs whose results have no saved lab.json")
+    return parser
+
+
+def report(argv: list[str]) -> int:
+    """`grade report OUT`: the pages again, from results on disk."""
+    args = build_report_parser().parse_args(argv)
+    err = Console(stderr=True)
+    course = default_course(args.course)
+    rubrics = {}
+    for lab_id in course.lab_ids():
+        try:
+            rubrics[lab_id] = course.load(lab_id).rubric
+        except GraderError:
+            continue  # only used for titles; a lab without one is shown by its id
+    try:
+        labs = html.rerender(args.out, instructor=args.instructor, rubrics=rubrics)
+    except GraderError as error:
+        err.print(f"grade report: {error}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    Console().print(f"Re-rendered {', '.join(labs)}.\nDashboard: {args.out / 'index.html'}",
+                    markup=False, highlight=False, soft_wrap=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["report"]:
+        return report(argv[1:])
     args = build_parser().parse_args(argv)
     out, err = Console(), Console(stderr=True)
     if args.workers < 0 or (args.timeout is not None and args.timeout <= 0):
         err.print("grade: --workers must be ≥ 0 and --timeout > 0", markup=False)
         return 2
-    options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed)
+    options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed,
+                           instructor=args.instructor)
     try:
         batches = plan(args.path, default_course(args.course), args.lab)
         for batch in batches:
@@ -47,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             with terminal.progress_bar(err, label, len(batch.submissions)) as advance:
                 results = grade_batch(batch, options, on_result=advance)
             terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id)
+        out.print(f"Dashboard: {options.out / 'index.html'}", markup=False, highlight=False, soft_wrap=True)
     except GraderError as error:
         err.print(f"grade: {error}", markup=False, highlight=False)
         return 2
