@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.discover import Submission, discover_class, discover_submission
 from grader.errors import GraderError, SubmissionPathError
+from grader.fingerprint import fingerprint
 from grader.grade import RunSettings, grade_submission, grader_failure
 from grader.lab import Course, Lab
 from grader.reference import ReferenceSolution
@@ -42,6 +43,7 @@ class BatchOptions:
     seed: int | None = None  # None: a fresh random seed, recorded in every result
     instructor: bool = False  # student reports show hidden checks' inputs and expected values
     roster: Path | None = None  # for the LMS exports; None: <out>/roster.csv if there is one
+    resume: bool = False  # keep saved results whose fingerprint still matches; grade only the rest
 
     def resolved_workers(self) -> int:
         return self.workers or default_workers()
@@ -88,20 +90,27 @@ def _class_batch(folder: Path, lab: Lab) -> LabBatch:
 def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | None = None,
                 on_result: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
     """Grade every submission of one lab; write each result as it arrives, then the gradebook."""
-    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     lab_out = options.out / batch.lab.id
     lab_out.mkdir(parents=True, exist_ok=True)
+    kept = _still_valid_results(batch, lab_out) if options.resume else []
+    seed = options.seed
+    if seed is None:
+        seed = kept[0].seed if kept else secrets.randbelow(2**31)
+    done = {result.student for result in kept}
+    todo = [submission for submission in batch.submissions if submission.student not in done]
     reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
     reference.warm()
     settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures")
     owned = launcher is None
     launcher = launcher or WarmLauncher()
     pages = html.LabInfo.from_rubric(batch.lab.rubric)
-    results: list[SubmissionResult] = []
+    results: list[SubmissionResult] = list(kept)
+    for result in kept:
+        if on_result:
+            on_result(result)
     try:
         with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
-            futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings)
-                       for s in batch.submissions]
+            futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings) for s in todo]
             for future in as_completed(futures):
                 result = future.result()
                 gradescope.write_result(lab_out, result)
@@ -117,6 +126,13 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)
     html.write_dashboards(lab_out, rows, lab=pages, roster=options.roster)
     return results
+
+
+def _still_valid_results(batch: LabBatch, lab_out: Path) -> list[SubmissionResult]:
+    """Saved results of this batch's students that were computed from exactly what is there now."""
+    saved = {result.student: result for result in gradescope.read_results(lab_out)}
+    return [saved[s.student] for s in batch.submissions
+            if s.student in saved and saved[s.student].fingerprint == fingerprint(batch.lab, s)]
 
 
 def _grade_safely(lab: Lab, submission: Submission, reference: ReferenceSolution, launcher: Launcher,

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--course", type=Path, help="folder holding rubrics/ and reference/ (default: found automatically)")
     parser.add_argument("--instructor", action="store_true",
                         help="student reports show hidden checks' inputs and expected values (not for students)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep saved results whose submission, rubric, reference and grader are unchanged; "
+                             "grade only the rest (an interrupted run picks up where it stopped)")
     return parser
 
 
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         err.print("grade: --workers must be ≥ 0 and --timeout > 0", markup=False)
         return 2
     options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed,
-                           instructor=args.instructor)
+                           instructor=args.instructor, resume=args.resume)
     try:
         batches = plan(args.path, default_course(args.course), args.lab)
         for batch in batches:

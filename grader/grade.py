@@ -12,6 +12,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.discover import Part, Submission
+from grader.fingerprint import fingerprint
 from grader.judge.score import Evidence, describe_unit_failure, judge_check
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
@@ -170,6 +171,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: ReferenceSolut
         notes=tuple(notes),
         units=tuple(units),
         flags=_flags(records, checks),
+        fingerprint=fingerprint(lab, submission),
         sandbox={"launcher": type(launcher).__name__,
                  "network": ", ".join(sorted({r.network for r in records if r is not None})) or "not run"},
     )

@@ -16,6 +16,7 @@ from grader.rubric import Rubric, load_rubric
 class Lab:
     rubric: Rubric
     reference_path: Path
+    rubric_path: Path
 
     @property
     def id(self) -> str:
@@ -42,7 +43,7 @@ class Course:
         reference = self.root / "reference" / f"{rubric.reference}.py"
         if not reference.is_file():
             raise UnknownLabError(f"lab {lab_id!r}: reference solution {reference} is missing")
-        return Lab(rubric=rubric, reference_path=reference)
+        return Lab(rubric=rubric, reference_path=reference, rubric_path=path)
 
 
 def default_course(explicit: Path | None = None) -> Course:

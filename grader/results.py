@@ -73,6 +73,7 @@ class SubmissionResult:
     units: tuple[UnitSummary, ...] = ()
     flags: tuple[str, ...] = field(default_factory=tuple)  # timeout, crashed, needs_review
     sandbox: dict = field(default_factory=dict)  # how the code was isolated: launcher, network
+    fingerprint: str = ""  # grader.fingerprint: what this result was computed from
 
     def to_json(self) -> dict:
         data = asdict(self)

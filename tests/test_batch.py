@@ -49,3 +49,32 @@ def test_single_student_is_merged_into_the_existing_gradebook(tmp_path, course):
     grade_batch(single, options)
     lines = (tmp_path / "out" / "autograd" / "grades.csv").read_text().splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["boom", "good"]
+
+
+class CountingLauncher(SubprocessLauncher):
+    """Records which parts were actually run."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+
+    def run(self, job, **kwargs):
+        self.parts.append(job.part)
+        return super().run(job, **kwargs)
+
+
+def test_resume_grades_only_what_changed_or_was_never_graded(tmp_path, course):
+    folder = make_class(tmp_path)
+    options = BatchOptions(out=tmp_path / "out", workers=2, resume=True)
+    [single] = plan(folder / "good.py", course, "autograd")
+    first = grade_batch(single, options)  # as if a batch had been interrupted after one student
+    [whole] = plan(folder, course)
+    counting = CountingLauncher()
+    results = {r.student: r for r in grade_batch(whole, options, launcher=counting)}
+    assert counting.parts == ["boom.py"]
+    assert results["good"] == first[0] and results["boom"].seed == first[0].seed
+    (folder / "good.py").write_text((folder / "good.py").read_text() + "\n# edited\n")
+    counting = CountingLauncher()
+    [whole] = plan(folder, course)
+    grade_batch(whole, options, launcher=counting)
+    assert counting.parts == ["good.py"]
