@@ -100,7 +100,8 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     todo = [submission for submission in batch.submissions if submission.student not in done]
     reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
     reference.warm()
-    settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures")
+    settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures",
+                           hide=folders_to_hide(batch, options.out))
     owned = launcher is None
     launcher = launcher or WarmLauncher()
     pages = html.LabInfo.from_rubric(batch.lab.rubric)
@@ -126,6 +127,13 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)
     html.write_dashboards(lab_out, rows, lab=pages, roster=options.roster)
     return results
+
+
+def folders_to_hide(batch: LabBatch, out: Path) -> tuple[str, ...]:
+    """What no child may see: the answers, the rubrics, the reports and every student's originals."""
+    folders = {batch.lab.reference_path.parent, batch.lab.rubric_path.parent, out}
+    folders |= {submission.path.parent for submission in batch.submissions}
+    return tuple(sorted(str(folder.resolve()) for folder in folders))
 
 
 def _still_valid_results(batch: LabBatch, lab_out: Path) -> list[SubmissionResult]:

@@ -32,6 +32,7 @@ class RunSettings:
     seed: int
     timeout: float | None = None  # overrides the rubric's per-run wall clock
     figures_root: Path | None = None  # where to keep figures: <root>/<student>/<part>/
+    hide: tuple[str, ...] = ()  # folders a child must not see: answers, reports, the class
 
     def wall_seconds(self, lab: Lab) -> float:
         return self.timeout if self.timeout is not None else lab.rubric.limits.timeout
@@ -50,6 +51,7 @@ def build_job(lab: Lab, part: Part, settings: RunSettings) -> Job:
         seed=settings.seed,
         unit_timeout=min(rubric.limits.unit_timeout, wall),
         probe_timeout=min(rubric.limits.probe_timeout, wall),
+        hide=settings.hide,
     )
 
 
@@ -97,6 +99,13 @@ def _flags(records: list[RunRecord | None], checks) -> tuple[str, ...]:
     if any(r is None for r in records) or any(c.status in (GRADER_ERROR, NOT_RUN) for c in checks):
         flags.append("needs_review")
     return tuple(flags)
+
+
+def _isolation_summary(records: list[RunRecord | None]) -> dict[str, str]:
+    """What isolation applied, per aspect, over all runs of a submission (usually one value each)."""
+    reports = [r.isolation for r in records if r is not None and r.isolation]
+    return {key: ", ".join(sorted({report.get(key, "?") for report in reports})) or "not run"
+            for key in ("network", "files", "uid")}
 
 
 def _no_file(check, submission: Submission) -> CheckResult:
@@ -172,7 +181,6 @@ def grade_submission(lab: Lab, submission: Submission, reference: ReferenceSolut
         units=tuple(units),
         flags=_flags(records, checks),
         fingerprint=fingerprint(lab, submission),
-        sandbox={"launcher": type(launcher).__name__,
-                 "network": ", ".join(sorted({r.network for r in records if r is not None})) or "not run"},
+        sandbox={"launcher": type(launcher).__name__, **_isolation_summary(records)},
     )
 

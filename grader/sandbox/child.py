@@ -25,6 +25,7 @@ import time
 import traceback
 
 from grader.sandbox.encode import encode
+from grader.sandbox.isolation import isolate
 from grader.sandbox.job import CodeUnit, Job, ProbeSpec, StrategySpec
 
 
@@ -247,26 +248,6 @@ def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict) -> list[d
     return messages
 
 
-CLONE_NEWNET = 0x40000000
-
-
-def isolate_network() -> str:
-    """Move this process into an empty network namespace where the kernel allows it.
-
-    Returns what applied, for the report: "namespace" (no interface but a
-    loopback that is down: every connection fails), or "none (reason)".
-    """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.unshare(CLONE_NEWNET) == 0:
-            return "namespace"
-        return f"none (unshare: {os.strerror(ctypes.get_errno())})"
-    except (OSError, AttributeError) as error:
-        return f"none ({error})"
-
-
 def _prepare_process(job: Job, scratch: str) -> None:
     os.environ["MPLBACKEND"] = "Agg"
     sys.stdin = io.StringIO("")
@@ -288,7 +269,8 @@ def main(job_path: str, messages_path: str) -> None:
         job = Job.from_json(json.load(handle))
     channel = Channel(messages_path)
     figures_dir = os.path.dirname(messages_path)
-    channel.send({"type": "sandbox", "network": isolate_network(), "uid": os.getuid()})
+    report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
+    channel.send({"type": "sandbox", **report.to_json()})
     _prepare_process(job, os.getcwd())
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     seed_everything(job.seed)

@@ -48,6 +48,8 @@ class Job:
     unit_timeout: float = 10.0
     probe_timeout: float = 10.0
     output_limit: int = 20_000  # characters of stdout/stderr kept per unit
+    hide: tuple[str, ...] = ()  # folders the child must not see (answers, reports, other students)
+    uid: int | None = None  # the uid to run as, when the grader may switch (root)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -73,4 +75,6 @@ class Job:
             unit_timeout=data["unit_timeout"],
             probe_timeout=data["probe_timeout"],
             output_limit=data["output_limit"],
+            hide=tuple(data.get("hide", ())),
+            uid=data.get("uid"),
         )

@@ -6,6 +6,7 @@ can change without touching them.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -15,10 +16,11 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from grader.sandbox.isolation import can_isolate, run_uid
 from grader.sandbox.job import Job
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord, parse_messages
@@ -92,9 +94,26 @@ class RunPaths:
     stderr: Path
 
 
+_run_numbers = itertools.count()
+
+
+def _hand_over(base: Path, uid: int) -> None:
+    """Give the run's uid its scratch and channel folders; the base stays root's, traversable only."""
+    os.chmod(base, 0o711)
+    for root, folders, files in os.walk(base):
+        for name in folders + files:
+            os.lchown(os.path.join(root, name), uid, uid)
+    for folder in (base / "scratch", base / "channel"):
+        os.chmod(folder, 0o700)
+
+
 @contextmanager
 def prepared_run(job: Job, files: list[Path]):
-    """A temporary folder with the job file and a scratch copy of the student's files; removed afterwards."""
+    """A temporary folder with the job file and a scratch copy of the student's files; removed afterwards.
+
+    When the grader is root, the job gets a uid of its own and the folders are
+    handed over to it (see isolation.py); otherwise the job runs as the grader.
+    """
     with tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
         base = Path(temp)
         scratch, channel = base / "scratch", base / "channel"
@@ -103,7 +122,11 @@ def prepared_run(job: Job, files: list[Path]):
         copy_into_scratch(files, scratch)
         paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
                          stderr=channel / "stderr.txt")
+        if can_isolate():
+            job = replace(job, uid=run_uid(next(_run_numbers)))
         paths.job.write_text(json.dumps(job.to_json()), encoding="utf-8")
+        if job.uid is not None:
+            _hand_over(base, job.uid)
         yield paths
 
 
@@ -123,7 +146,7 @@ class RunRecordBuilder:
             units=tuple(parsed.units),
             observations=tuple(parsed.observations),
             finished=parsed.done,
-            network=parsed.network,
+            isolation=parsed.isolation,
             timed_out=timed_out,
             exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
             signal_name=_signal_name(exit_code),

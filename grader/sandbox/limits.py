@@ -14,6 +14,7 @@ class Limits:
     memory_bytes: int = 3 * 1024**3  # address space; `import torch` needs about 1 GiB of it
     file_bytes: int = 64 * 1024**2
     open_files: int = 256
+    processes: int = 256  # per uid: binding once the run has its own uid (see isolation.py)
 
     def apply(self) -> None:
         """Install the limits in the current process (called in the child, pre-exec)."""
@@ -22,3 +23,4 @@ class Limits:
         resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_bytes, self.file_bytes))
         resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NPROC, (self.processes, self.processes))

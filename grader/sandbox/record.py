@@ -67,7 +67,7 @@ class RunRecord:
     process_stderr: str = ""
     problems: tuple[str, ...] = field(default_factory=tuple)
     figures_dir: str | None = None
-    network: str = "unknown"  # which network isolation the child reported
+    isolation: dict = field(default_factory=dict)  # what the child reported: network, files, uid
 
 
 def _error(data) -> ErrorInfo | None:
@@ -111,12 +111,12 @@ class ParsedMessages:
     observations: list[Observation]
     done: bool
     bad: int
-    network: str
+    isolation: dict
 
 
 def parse_messages(lines) -> ParsedMessages:
     """Parse message lines; malformed ones are counted in `bad` and otherwise ignored."""
-    units, observations, done, bad, network = [], [], False, 0, "unknown"
+    units, observations, done, bad, isolation = [], [], False, 0, {}
     for line in lines:
         if len(line) > MAX_LINE:
             bad += 1
@@ -124,16 +124,18 @@ def parse_messages(lines) -> ParsedMessages:
         try:
             data = json.loads(line)
             kind = data["type"]
-            if kind == "unit":
+            if done:
+                bad += 1  # nothing may come after "done": a late message is somebody else's
+            elif kind == "unit":
                 units.append(_unit(data))
             elif kind == "observation":
                 observations.append(_observation(data))
             elif kind == "done":
                 done = True
-            elif kind == "sandbox" and network == "unknown":
-                network = str(data["network"])[:200]
+            elif kind == "sandbox" and not isolation and not units:
+                isolation = {key: str(data[key])[:200] for key in ("network", "files", "uid")}
             else:
                 bad += 1
         except (ValueError, KeyError, TypeError):
             bad += 1
-    return ParsedMessages(units=units, observations=observations, done=done, bad=bad, network=network)
+    return ParsedMessages(units=units, observations=observations, done=done, bad=bad, isolation=isolation)

@@ -61,6 +61,10 @@ def _become_child(request: dict) -> None:
         os.environ.update(scrubbed_environment(scratch))
         Limits(**request["limits"]).apply()
         main(paths["job"], paths["messages"])
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()  # into the run's stderr file, for the grader's record
     finally:
         os._exit(70)
 

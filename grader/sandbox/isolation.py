@@ -1,0 +1,148 @@
+"""Kernel-level isolation for a child, as far as this machine allows.
+
+Applied by the harness after it has read its job and opened its channel,
+and before any student code runs:
+
+1. network: an empty network namespace (no route anywhere, loopback down);
+2. files: a private mount namespace where the course's reference solutions
+   and rubrics, the reports folder and the class folder are covered by empty
+   read-only tmpfs mounts, so other students' work and the answers are gone;
+3. identity: a uid of its own (one per run), so it cannot signal the grader,
+   touch root's files, or reach another run's scratch folder, and the process
+   limit applies to it alone.
+
+Each step needs root (CAP_SYS_ADMIN, CAP_SETUID); where it is refused the
+run goes on without it and the report says which level applied.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from dataclasses import dataclass
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+FIRST_RUN_UID = 61000  # 61000-61999: one uid per concurrent run, never a real account
+RUN_UIDS = 1000
+
+
+@dataclass(frozen=True)
+class IsolationReport:
+    network: str
+    files: str
+    uid: str
+
+    def to_json(self) -> dict:
+        return {"network": self.network, "files": self.files, "uid": self.uid}
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _failure(call: str) -> str:
+    return f"none ({call}: {os.strerror(ctypes.get_errno())})"
+
+
+def can_isolate() -> bool:
+    """Whether this process may create namespaces and switch uid (it is root)."""
+    return os.geteuid() == 0
+
+
+def run_uid(run_number: int) -> int:
+    return FIRST_RUN_UID + run_number % RUN_UIDS
+
+
+def isolate_network() -> str:
+    if _libc().unshare(CLONE_NEWNET) == 0:
+        return "namespace"
+    return _failure("unshare")
+
+
+def hide_paths(paths: list[str]) -> str:
+    """Cover each existing path with an empty read-only tmpfs, in a private mount namespace."""
+    libc = _libc()
+    if libc.unshare(CLONE_NEWNS) != 0:
+        return _failure("unshare")
+    # Without this, the mounts below would propagate back to the grader's namespace.
+    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        return _failure("mount --make-rprivate")
+    hidden = 0
+    for path in paths:
+        if not os.path.isdir(path):
+            continue
+        if libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k,mode=0555") != 0:
+            return _failure(f"mount over {path}")
+        hidden += 1
+    return f"hidden ({hidden} folder(s))"
+
+
+def _reachable_by_others(path: str) -> bool:
+    """Whether any user may traverse every folder down to `path` (o+x on each)."""
+    current = os.path.realpath(path)
+    while True:
+        try:
+            if os.path.isdir(current) and not os.stat(current).st_mode & 0o001:
+                return False
+        except OSError:
+            return False
+        parent = os.path.dirname(current)
+        if parent == current:
+            return True
+        current = parent
+
+
+def _unreachable_interpreter_path() -> str | None:
+    """A folder of this interpreter's that another uid could not read (/root/.pyenv, say)."""
+    for path in [sys.prefix, sys.base_prefix, *sys.path]:
+        if path and os.path.exists(path) and not _reachable_by_others(path):
+            return path
+    return None
+
+
+def drop_privileges(uid: int) -> str:
+    unreachable = _unreachable_interpreter_path()
+    if unreachable is not None:
+        # Switching uid would break every later import; the run stays root, and says so.
+        return f"none (the Python installation in {unreachable} is closed to other users)"
+    try:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    except OSError as error:
+        return f"none ({error.strerror})"
+    return f"run uid {uid}"
+
+
+def _covers(folder: str, path: str) -> bool:
+    folder, path = os.path.realpath(folder), os.path.realpath(path)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def isolate(hide: list[str], uid: int | None, keep_visible: list[str]) -> IsolationReport:
+    """Apply every step this process is allowed to; say what applied.
+
+    A folder to hide that contains one of `keep_visible` (the run's own scratch
+    and channel folders) is left alone rather than blinding the run itself.
+    """
+    if not can_isolate():
+        reason = "none (not root)"
+        return IsolationReport(network=_try_network_unprivileged(), files=reason, uid=reason)
+    network = isolate_network()
+    hide = [p for p in hide if not any(_covers(p, keep) for keep in keep_visible)]
+    files = hide_paths(hide) if hide else "none (nothing to hide)"
+    identity = drop_privileges(uid) if uid is not None else "none (no uid given)"
+    return IsolationReport(network=network, files=files, uid=identity)
+
+
+def _try_network_unprivileged() -> str:
+    # Some kernels let anyone create a network namespace inside a user namespace.
+    if _libc().unshare(0x10000000 | CLONE_NEWNET) == 0:  # CLONE_NEWUSER | CLONE_NEWNET
+        return "namespace (user namespace)"
+    return _failure("unshare")
