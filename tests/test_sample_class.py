@@ -32,6 +32,23 @@ AUTOGRAD_EXPECTED = {
 }
 
 
+LINREG = ["P1", "Q1", "Q2", "AQ1", "Q3", "Q4", "Q5", "Q6", "Q7"]
+LINREG_EXPECTED = {
+    "dana_ivanova": [6, 7, 6, 5, 9, 7, 5, 4, 6],
+    "eli_turner": [6, 7, 6, 5, 9, 7, 5, 4, 6],
+    "fatima_zahra": [6, 7, 0, 0, 9, 0, 0, 0, 0],  # handout-style P1/Q1 judged from its globals
+    "george_mensah": [6, 7, 6, 0, 9, 5, 5, 0, 6],  # no Dataset/DataLoader, Q6 under-trained, no AQ1
+    "hana_kobayashi": [6, 7, 6, 2, 9, 7, 5, 4, 6],  # the (y - yp) sign slip
+    "ivan_petrov": [0, 2, 6, 5, 4, 7, 5, 4, 6],  # never zeroes gradients
+    "julia_santos": [0, 2, 6, 5, 4, 7, 5, 4, 6],  # learning rate 0.05 diverges
+    "kofi_boateng": [0, 2, 0, 0, 9, 0, 5, 0, 0],  # hard-coded handout numbers
+    "lena_novak": [0, 0, 0, 0, 0, 0, 0, 0, 0],  # syntax error
+    "marco_rossi": [6, 7, 6, 5, 9, 0, 5, 4, 6],  # the Q4 cell raises
+    "nadia_rahman": [6, 7, 6, 5, 9, 7, 5, 4, 6],  # an endless cell, stopped; the rest still runs
+    "omar_haddad": [0, 0, 0, 0, 0, 0, 0, 0, 0],  # corrupt notebook
+}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """`grade submissions/` once for the whole module, with a fixed seed."""
@@ -49,6 +66,13 @@ def test_autograd_scores(graded, student):
     assert scores_by_exercise(read_result(out, "autograd", student)) == expected
 
 
+@pytest.mark.parametrize("student", sorted(LINREG_EXPECTED))
+def test_linreg_scores(graded, student):
+    out, _ = graded
+    expected = dict(zip(LINREG, map(float, LINREG_EXPECTED[student])))
+    assert scores_by_exercise(read_result(out, "linreg", student)) == expected
+
+
 def test_autograd_gradebook_has_every_student(graded):
     out, _ = graded
     with open(out / "autograd" / "grades.csv", newline="") as handle:
@@ -59,7 +83,36 @@ def test_autograd_gradebook_has_every_student(graded):
 
 def test_terminal_summary_lists_the_labs(graded):
     _, done = graded
-    assert "autograd" in done.stdout and "grades.csv" in done.stdout
+    assert "autograd" in done.stdout and "linreg" in done.stdout and "grades.csv" in done.stdout
+
+
+class TestLinregMessages:
+    """The regression lab's typical mistakes are named, with a hint at the concept."""
+
+    def test_sign_slip_hint_mentions_the_convention(self, graded):
+        test = check_named(read_result(graded[0], "linreg", "hana_kobayashi"), "AQ1.manual")
+        assert test["status"] == "failed" and "sign convention" in test["output"]
+
+    def test_forgotten_zeroing_fails_the_reset_check(self, graded):
+        test = check_named(read_result(graded[0], "linreg", "ivan_petrov"), "Q3.reset")
+        assert test["status"] == "failed" and "zero" in test["output"]
+
+    def test_divergence_is_called_a_blow_up(self, graded):
+        output = check_named(read_result(graded[0], "linreg", "julia_santos"), "P1.losses")["output"]
+        assert "blew up" in output or "NaN" in output
+
+    def test_missing_dataloader_is_explained(self, graded):
+        output = check_named(read_result(graded[0], "linreg", "george_mensah"), "Q4.loader")["output"]
+        assert "No DataLoader was iterated" in output
+
+    def test_hard_coded_fit_fails_on_fresh_data(self, graded):
+        output = check_named(read_result(graded[0], "linreg", "kofi_boateng"), "Q6.predict")["output"]
+        assert "1 of 2 cases wrong" in output
+
+    def test_endless_cell_is_stopped_and_later_cells_count(self, graded):
+        document = read_result(graded[0], "linreg", "nadia_rahman")
+        assert "timeout" in document["extra_data"]["labgrade"]["flags"]
+        assert check_named(document, "Q7.classified")["status"] == "passed"
 
 
 class TestAutogradMessages:

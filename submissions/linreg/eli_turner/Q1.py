@@ -1,0 +1,41 @@
+# Eli Turner - Exercise question 1
+import torch
+from matplotlib import pyplot as plt
+
+x = torch.tensor([12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3, 22.4, 19.4, 15.5, 16.7,
+                  17.3, 18.4, 19.2, 17.4, 19.5, 19.7, 21.2])
+y = torch.tensor([11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7, 19.6, 16.9, 14.0, 14.6,
+                  15.1, 16.1, 16.8, 15.2, 17.0, 17.2, 18.6])
+
+
+def train_linear_regression(x, y, epochs=100, learning_rate=0.001):
+    w = torch.ones(1, requires_grad=True)
+    b = torch.ones(1, requires_grad=True)
+    loss_list = []
+    for epoch in range(epochs):
+        loss = 0.0
+        for j in range(len(x)):
+            y_p = w * x[j] + b
+            loss += (y_p - y[j]) ** 2
+        loss = loss / len(x)
+        loss_list.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            w -= learning_rate * w.grad
+            b -= learning_rate * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+    return w.item(), b.item(), loss_list
+
+
+w, b, loss_list = train_linear_regression(x, y, 100, 0.001)
+print("w =", w)
+print("b =", b)
+print("loss after 100 epochs:", loss_list[-1])
+
+# epoch on x axis, loss on y axis
+plt.plot(range(100), loss_list, marker=".")
+plt.xlabel("Epoch")
+plt.ylabel("Loss")
+plt.title("Q1 - loss vs epoch")
+plt.show()
