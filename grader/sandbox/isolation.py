@@ -26,6 +26,7 @@ CLONE_NEWNET = 0x40000000
 MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
+MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 FIRST_RUN_UID = 61000  # 61000-61999: one uid per concurrent run, never a real account
@@ -106,6 +107,53 @@ def _unreachable_interpreter_path() -> str | None:
     return None
 
 
+def _blocking_folder(path: str) -> tuple[str, str] | None:
+    """The highest folder on the way to `path` closed to others, and its child on that way."""
+    parts = os.path.realpath(path).split(os.sep)[1:]
+    current = "/"
+    for part in parts:
+        try:
+            if os.path.isdir(current) and not os.stat(current).st_mode & 0o001:
+                return current, os.path.join(current, part)
+        except OSError:
+            return None
+        current = os.path.join(current, part)
+    return None
+
+
+def expose_interpreter(holder_root: str) -> str:
+    """Make the interpreter reachable for another uid, in this mount namespace only.
+
+    A Python under /root/.pyenv cannot be read by other users because /root is
+    closed. Here /root is covered by an empty tmpfs that others may traverse,
+    and only the needed child (/root/.pyenv) is bound back into it, with its
+    own submounts (a hidden folder stays hidden). The real /root is untouched.
+    """
+    libc = _libc()
+    needed: dict[str, set[str]] = {}
+    for path in [sys.prefix, sys.base_prefix, *sys.path]:
+        if path and os.path.exists(path):
+            blocked = _blocking_folder(path)
+            if blocked:
+                needed.setdefault(blocked[0], set()).add(blocked[1])
+    for number, (folder, children) in enumerate(sorted(needed.items())):
+        holders = []
+        for index, child in enumerate(sorted(children)):
+            holder = os.path.join(holder_root, f"bind{number}-{index}")
+            os.mkdir(holder, 0o700)
+            if libc.mount(child.encode(), holder.encode(), None, MS_BIND | MS_REC, None) != 0:
+                return _failure(f"bind {child}")
+            holders.append((holder, os.path.basename(child)))
+        if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0755") != 0:
+            return _failure(f"mount over {folder}")
+        for holder, name in holders:
+            target = os.path.join(folder, name)
+            os.mkdir(target, 0o755)
+            if libc.mount(holder.encode(), target.encode(), None, MS_BIND | MS_REC, None) != 0:
+                return _failure(f"bind into {folder}")
+    return "exposed " + ", ".join(sorted(c for cs in needed.values() for c in cs)) if needed else "reachable"
+
+
 def drop_privileges(uid: int) -> str:
     unreachable = _unreachable_interpreter_path()
     if unreachable is not None:
@@ -136,7 +184,9 @@ def isolate(hide: list[str], uid: int | None, keep_visible: list[str]) -> Isolat
         return IsolationReport(network=_try_network_unprivileged(), files=reason, uid=reason)
     network = isolate_network()
     hide = [p for p in hide if not any(_covers(p, keep) for keep in keep_visible)]
-    files = hide_paths(hide) if hide else "none (nothing to hide)"
+    files = hide_paths(hide)  # also the private mount namespace expose_interpreter needs
+    if uid is not None and files.startswith("hidden") and _unreachable_interpreter_path():
+        files += "; " + expose_interpreter(keep_visible[-1])
     identity = drop_privileges(uid) if uid is not None else "none (no uid given)"
     return IsolationReport(network=network, files=files, uid=identity)
 
