@@ -98,6 +98,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
         seed = kept[0].seed if kept else secrets.randbelow(2**31)
     done = {result.student for result in kept}
     todo = [submission for submission in batch.submissions if submission.student not in done]
+    by_student = {submission.student: submission for submission in batch.submissions}
     reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
     reference.warm()
     settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures",
@@ -113,8 +114,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
         with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
             futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings) for s in todo]
             for future in as_completed(futures):
-                result = future.result()
-                gradescope.write_result(lab_out, result)
+                result = _write_or_flag(lab_out, batch.lab, future.result(), by_student)
                 html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor)
                 results.append(result)
                 if on_result:
@@ -141,6 +141,19 @@ def _still_valid_results(batch: LabBatch, lab_out: Path) -> list[SubmissionResul
     saved = {result.student: result for result in gradescope.read_results(lab_out)}
     return [saved[s.student] for s in batch.submissions
             if s.student in saved and saved[s.student].fingerprint == fingerprint(batch.lab, s)]
+
+
+def _write_or_flag(lab_out: Path, lab: Lab, result: SubmissionResult,
+                   by_student: dict[str, Submission]) -> SubmissionResult:
+    """Write a result; if even that fails (a grader bug), write a flagged one instead and go on."""
+    try:
+        gradescope.write_result(lab_out, result)
+        return result
+    except Exception as error:  # deliberately broad: one student's result must not end the batch
+        flagged = grader_failure(lab, by_student[result.student], result.seed,
+                                 f"could not write the result: {type(error).__name__}: {error}")
+        gradescope.write_result(lab_out, flagged)
+        return flagged
 
 
 def _grade_safely(lab: Lab, submission: Submission, reference: ReferenceSolution, launcher: Launcher,

@@ -23,7 +23,7 @@ from typing import Protocol
 from grader.sandbox.isolation import can_isolate, run_uid
 from grader.sandbox.job import Job
 from grader.sandbox.limits import Limits
-from grader.sandbox.record import RunRecord, parse_messages
+from grader.sandbox.record import RunRecord, clean_text, parse_messages
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 STDERR_KEEP = 20_000
@@ -73,7 +73,7 @@ def _read_tail(path: Path, limit: int) -> str:
         handle.seek(0, os.SEEK_END)
         size = handle.tell()
         handle.seek(max(0, size - limit))
-        return handle.read().decode("utf-8", "replace")
+        return clean_text(handle.read().decode("utf-8", "replace"), limit)
 
 
 def _kill_group(process: subprocess.Popen) -> None:

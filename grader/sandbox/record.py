@@ -70,25 +70,41 @@ class RunRecord:
     isolation: dict = field(default_factory=dict)  # what the child reported: network, files, uid
 
 
+def clean_text(value, limit: int) -> str:
+    """Any value as printable-safe text: at most `limit` characters, no lone surrogates.
+
+    Child output can hold invalid UTF-8 (decoded as surrogates) that no file or
+    page could encode later, and control characters (ANSI escapes, NUL) that
+    would act on a terminal; both become U+FFFD here, at the boundary.
+    """
+    text = str(value)[:limit].encode("utf-8", "replace").decode("utf-8")
+    return text.translate(_CONTROLS)
+
+
+# C0 controls but tab and newline, and DEL: terminal escapes, NUL and bells have no place in a report.
+_CONTROLS = {code: "\ufffd" for code in [*range(0, 9), *range(11, 32), 127]}
+
+
 def _error(data) -> ErrorInfo | None:
     if data is None:
         return None
-    return ErrorInfo(type=str(data["type"])[:200], message=str(data["message"])[:2000],
-                     traceback=str(data.get("traceback", ""))[:6000])
+    return ErrorInfo(type=clean_text(data["type"], 200), message=clean_text(data["message"], 2000),
+                     traceback=clean_text(data.get("traceback", ""), 6000))
 
 
 def _unit(data: dict) -> UnitReport:
     figures = []
     for figure in data.get("figures", [])[:50]:
         lengths = tuple(int(n) for axis in figure["axes"] for n in axis["lines"])
-        labels = tuple(str(axis.get(key, ""))[:200] for axis in figure["axes"] for key in ("title", "xlabel", "ylabel"))
+        labels = tuple(clean_text(axis.get(key, ""), 200) for axis in figure["axes"] for key in ("title", "xlabel", "ylabel"))
         image = figure.get("image")
         figures.append(FigureInfo(image=str(image) if image else None, line_lengths=lengths, labels=labels))
     status = str(data["status"])
     if status not in {"ok", "error", "timeout", "exit"}:
         raise ValueError(status)
-    return UnitReport(index=int(data["index"]), label=str(data["label"])[:200], status=status,
-                      elapsed=float(data["elapsed"]), stdout=str(data["stdout"]), stderr=str(data["stderr"]),
+    return UnitReport(index=int(data["index"]), label=clean_text(data["label"], 200), status=status,
+                      elapsed=float(data["elapsed"]), stdout=clean_text(data["stdout"], 100_000),
+                      stderr=clean_text(data["stderr"], 100_000),
                       error=_error(data.get("error")), figures=tuple(figures))
 
 

@@ -1,0 +1,2 @@
+# Attack: copy a classmate's submission (the path is filled in by the test).
+exec(open("{HONEST}").read())
