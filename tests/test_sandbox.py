@@ -181,3 +181,27 @@ class TestProbes:
     def test_odd_values_cross_as_descriptions(self, launcher, value, kind):
         record = run(launcher, f"def f(): return {value}", probes=[call("f", "f()")])
         assert record.observations[0].value["kind"] == kind
+
+
+def test_a_run_that_kills_the_zygote_does_not_take_a_concurrent_run_with_it(monkeypatch):
+    """Without a uid of its own a run can kill its parent; the other runs in flight still finish."""
+    import threading
+
+    import grader.sandbox.launcher as launcher_module
+
+    monkeypatch.setattr(launcher_module, "can_isolate", lambda: False)  # runs keep the grader's uid
+    launcher = WarmLauncher()
+    records = {}
+
+    def patient():
+        records["patient"] = run(launcher, "import time\ntime.sleep(2)\ndef f(): return 1", probes=[call("f", "f()")])
+
+    thread = threading.Thread(target=patient)
+    thread.start()
+    time.sleep(0.5)
+    records["killer"] = run(launcher, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
+    thread.join()
+    launcher.close()
+    assert records["patient"].finished
+    assert records["patient"].observations[0].value["value"] == 1.0
+    assert run(LAUNCHERS["warm"], "def f(): return 2", probes=[call("f", "f()")]).observations[0].status == "ok"

@@ -11,6 +11,8 @@ memory, and only paths and limits travel to it (as JSON, never pickle).
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,22 @@ class _Ticket:
         self.ended = threading.Event()
         self.pid: int | None = None
         self.status: int | None = None
+
+
+def _outlive(pid: int, seconds: float) -> bool:
+    """Wait for an orphaned run to end on its own; kill its group when its time is up."""
+    deadline = time.monotonic() + max(0.0, seconds)
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    return True
 
 
 class Zygote:
@@ -122,6 +140,9 @@ class WarmLauncher:
             if timed_out:
                 zygote.kill(run)
                 ticket.ended.wait(30)
+            elif ticket.status is None and ticket.pid is not None:
+                # The zygote died under this run (a student killed it): keep this run's own clock.
+                timed_out = _outlive(ticket.pid, limits.wall_seconds - (time.monotonic() - started))
             zygote.forget(run)
             return RunRecordBuilder(job=job, paths=paths).build(
                 exit_code=ticket.status, timed_out=timed_out, elapsed=time.monotonic() - started, keep_dir=keep_dir)
