@@ -11,6 +11,7 @@ _EXPORTS = {
     "plan": "grader.batch",
     "Course": "grader.lab",
     "default_course": "grader.lab",
+    "check": "grader.selfcheck.notebook",  # the in-notebook self-check: from grader import check
 }
 
 

@@ -4,8 +4,11 @@
     grade submissions/linreg           one lab's class
     grade alice.ipynb --lab linreg     one student
     grade report reports/              re-render the HTML and LMS exports from saved results
+    grade check alice.ipynb            a student's self-check: visible checks only (grader.selfcheck)
+    grade kit linreg --out kit/        the student kit of a lab (grader.selfcheck.kit)
 
-(`grade report` is the report mode; to grade a folder named `report`, write `grade ./report`.)
+(`grade report`, `grade check` and `grade kit` are modes; to grade a folder named
+like one of them, write `grade ./report`.)
 
 Exit status: 0 when grading finished, whatever the students scored; 2 when
 the grader itself could not run, with a one-line reason on stderr.
@@ -79,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["report"]:
         return report(argv[1:])
+    if argv[:1] in (["check"], ["kit"]):
+        from grader.selfcheck import command  # students' side: loaded only when asked for
+
+        return command.check_main(argv[1:]) if argv[0] == "check" else command.kit_main(argv[1:])
     args = build_parser().parse_args(argv)
     out, err = Console(), Console(stderr=True)
     if args.workers < 0 or (args.timeout is not None and args.timeout <= 0):

@@ -23,3 +23,13 @@ class ReferenceSolutionError(GraderError):
 
 class SubmissionPathError(GraderError):
     """The path given on the command line cannot be read."""
+
+
+class ExpectationUnavailable(Exception):
+    """An expected value that this source of expectations cannot know.
+
+    Not a failure of the grader nor of the student: a student's self-check has
+    no reference solution, so a check whose expected value must be computed
+    from the student's own values (a handout-style script) is left to the
+    instructor's grader. The message says so, in the student's words.
+    """

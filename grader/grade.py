@@ -16,7 +16,7 @@ from grader.fingerprint import fingerprint
 from grader.judge.score import Evidence, describe_unit_failure, judge_check
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
-from grader.reference import ReferenceSolution
+from grader.reference import Expectations
 from grader.results import GRADER_ERROR, MISSING, NOT_RUN, CheckResult, SubmissionResult, UnitSummary
 from grader.rubric import probe_spec
 from grader.sandbox.job import Job
@@ -132,7 +132,7 @@ def grader_failure(lab: Lab, submission: Submission, seed: int, reason: str) -> 
         notes=(f"grader error: {reason}",), flags=("needs_review",))
 
 
-def grade_submission(lab: Lab, submission: Submission, reference: ReferenceSolution, launcher: Launcher,
+def grade_submission(lab: Lab, submission: Submission, reference: Expectations, launcher: Launcher,
                      settings: RunSettings) -> SubmissionResult:
     """Run and judge one student's submission; never raises for anything the student did."""
     started = time.monotonic()

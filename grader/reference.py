@@ -1,16 +1,21 @@
-"""Expected values, computed from the lab's reference solution.
+"""Expected values: the `Expectations` protocol, and the reference solution behind it.
 
-The reference module implements the same contract as the students, so the
-expected value of a probe is that probe's code run against the reference's
-namespace, on the same inputs and with the same seed. This happens in the
-grader's process, never in a student's, and values go through the same
-encoding as the students' so both sides are judged alike.
+The judge asks an `Expectations` for the expected value of each observation.
+In the instructor's grader that is `ReferenceSolution`: the reference module
+implements the same contract as the students, so the expected value of a
+probe is that probe's code run against the reference's namespace, on the same
+inputs and with the same seed. This happens in the grader's process, never in
+a student's, and values go through the same encoding as the students' so both
+sides are judged alike. A student's self-check answers from values
+precomputed into their kit instead (grader.selfcheck.expectations).
 """
 from __future__ import annotations
 
 import os
 import threading
+import warnings
 from pathlib import Path
+from typing import Protocol
 
 from grader.errors import ReferenceSolutionError
 from grader.judge.values import as_python
@@ -19,8 +24,24 @@ from grader.sandbox.child import close_figures, evaluate, seed_everything
 from grader.sandbox.encode import encode
 
 
+class Expectations(Protocol):
+    """Where the judge gets expected values from, for the probes of one rubric."""
+
+    rubric: Rubric  # the checks and probes it can answer for
+    seed: int  # the seed the cases were drawn with, and observations made under
+
+    def expected(self, probe: Probe, strategy_index: int, case: int | None, observed: dict | None) -> dict | None:
+        """The encoded expected value for one case (or one script-style observation, `case` None).
+
+        None when the probe needs no expected value. Raises ReferenceSolutionError
+        when it cannot be computed, or ExpectationUnavailable when this source
+        cannot know it (a self-check without the reference solution).
+        """
+        ...
+
+
 class ReferenceSolution:
-    """The reference module of one lab, loaded once, answering probes on demand."""
+    """The reference module of one lab, loaded once, answering probes on demand (an `Expectations`)."""
 
     def __init__(self, rubric: Rubric, path: Path, seed: int):
         self.rubric = rubric
@@ -40,7 +61,9 @@ class ReferenceSolution:
         scope.update(self.rubric.data)
         scope["__figures__"] = []
         scope.update(inputs)
-        with self._lock:
+        with self._lock, warnings.catch_warnings():
+            # Probe code is written for any student's values; its warnings are not the grader's news.
+            warnings.simplefilter("ignore")
             try:
                 seed_everything(self.seed)
                 return encode(evaluate(code, scope))

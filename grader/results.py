@@ -11,6 +11,9 @@ from dataclasses import asdict, dataclass, field
 # A check's status, from the student's point of view.
 PASSED, FAILED, MISSING, ERROR, TIMEOUT, NOT_RUN, GRADER_ERROR = (
     "passed", "failed", "missing", "error", "timeout", "not_run", "grader_error")
+# Only in a self-check: the answer was found, but only the instructor's grader can judge it
+# (scored 0 of 0, neither a pass nor a fail).
+INSTRUCTOR_ONLY = "instructor_only"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,3 +31,20 @@ def scores_by_exercise(document: dict) -> dict[str, float]:
 
 def check_named(document: dict, check_id: str) -> dict:
     return next(t for t in document["tests"] if t["extra_data"]["check"] == check_id)
+
+
+@pytest.fixture(scope="session")
+def engine_wheel(tmp_path_factory) -> Path:
+    """The engine wheel, built once for every kit the tests make."""
+    from grader.selfcheck.kit import build_engine_wheel
+
+    return build_engine_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def kits(tmp_path_factory, course, engine_wheel) -> dict:
+    """The student kit of each lab, built once (tests copy a kit before changing anything in it)."""
+    from grader.selfcheck.kit import build_kit
+
+    root = tmp_path_factory.mktemp("kits")
+    return {lab: build_kit(course, lab, root / lab, wheel=engine_wheel) for lab in ("autograd", "linreg")}

@@ -219,3 +219,15 @@ COMPARATORS: dict[str, Comparator] = {
     "classified": compare_classified,
 }
 
+
+
+def uses_expected(compare: str, params: dict) -> bool:
+    """Whether a comparator, with these options, reads the expected value at all.
+
+    A student's kit ships only the expected values its visible checks read.
+    """
+    if compare in ("scalar", "array", "fit"):
+        return True
+    if compare == "loss_curve":
+        return bool(params.get("match_expected")) or params.get("length") == "expected"
+    return False  # true, classified, probabilities: judged on the answer alone

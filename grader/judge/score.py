@@ -3,17 +3,19 @@
 Nothing fails open here: a check that has no observation, or whose expected
 value could not be computed, earns nothing and says why. A failure of the
 reference solution is reported as a grader error, never as the student's.
+Expected values come from any `Expectations`: the reference solution in the
+instructor's grader, precomputed values in a student's self-check.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.errors import ReferenceSolutionError
-from grader.judge.compare import COMPARATORS, Comparison, Context
+from grader.errors import ExpectationUnavailable, ReferenceSolutionError
+from grader.judge.compare import COMPARATORS, Comparison, Context, uses_expected
 from grader.judge.values import NotNumeric, select
-from grader.reference import ReferenceSolution
-from grader.results import (ERROR, FAILED, GRADER_ERROR, MISSING, NOT_RUN, PASSED, TIMEOUT, CaseResult,
-                            CheckResult)
+from grader.reference import Expectations
+from grader.results import (ERROR, FAILED, GRADER_ERROR, INSTRUCTOR_ONLY, MISSING, NOT_RUN, PASSED, TIMEOUT,
+                            CaseResult, CheckResult)
 from grader.rubric import Check, Probe, draw_cases
 from grader.sandbox.record import Observation, RunRecord
 
@@ -77,7 +79,7 @@ def _error_text(observation: Observation) -> str:
 
 
 def _judge_case(check: Check, probe: Probe, observation: Observation, inputs: dict,
-                reference: ReferenceSolution, data: dict) -> CaseResult:
+                reference: Expectations, data: dict) -> CaseResult:
     if observation.status == "timeout":
         return CaseResult(inputs=inputs, passed=False, message=f"no answer: {observation.error.message}")
     if observation.status == "error":
@@ -86,7 +88,8 @@ def _judge_case(check: Check, probe: Probe, observation: Observation, inputs: di
     expected = reference.expected(probe, observation.strategy or 0, observation.case, observation.value)
     try:
         got = select(select(observation.value, strategy.answer), check.select)
-        expected = select(expected, check.select)
+        # A comparator that never reads the expected value gets None: a kit leaves such values out.
+        expected = select(expected, check.select) if uses_expected(check.compare, check.params) else None
     except NotNumeric as problem:
         return CaseResult(inputs=inputs, passed=False, message=f"expected a dict-like answer, got {problem}")
     comparison: Comparison = COMPARATORS[check.compare](
@@ -115,7 +118,17 @@ def _summary(check: Check, cases: list[CaseResult]) -> str:
     return f"{len(failed)} of {len(cases)} cases wrong; first: {first}."
 
 
-def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: ReferenceSolution,
+def _not_written_yet(observations: list[Observation]) -> str | None:
+    """A friendly message when every case stopped at a starter stub's NotImplementedError."""
+    if not all(o.status == "error" and o.error is not None and o.error.type == "NotImplementedError"
+               for o in observations):
+        return None
+    detail = observations[0].error.message.strip().rstrip(".") or "it raises NotImplementedError"
+    return (f"Not written yet ({detail}). Replace the `raise NotImplementedError` line with your code, "
+            "then check again.")
+
+
+def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: Expectations,
                 timeout: float) -> CheckResult:
     """Score one check from the observations of its probe."""
     base = dict(id=check.id, exercise=check.exercise, title=check.title, max_score=check.points,
@@ -126,12 +139,17 @@ def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: Refer
         return CheckResult(**base, status=status, score=0.0, message=message)
     if observations[0].status == "missing":
         return CheckResult(**base, status=MISSING, score=0.0, message=_missing_message(probe, evidence))
+    stub = _not_written_yet(observations)
+    if stub:  # no case to show: the inputs do not matter yet (and a hidden check's stay hidden)
+        return CheckResult(**base, status=ERROR, score=0.0, message=stub)
     all_inputs = draw_cases(probe, reference.seed)
     try:
         cases = [
             _judge_case(check, probe, o, {} if o.case is None else all_inputs[o.case], reference, reference.rubric.data)
             for o in observations
         ]
+    except ExpectationUnavailable as why:  # only a self-check: neither a pass nor a fail, so 0 of 0
+        return CheckResult(**{**base, "max_score": 0.0}, status=INSTRUCTOR_ONLY, score=0.0, message=str(why))
     except (ReferenceSolutionError, NotNumeric, KeyError, IndexError) as error:
         return CheckResult(**base, status=GRADER_ERROR, score=0.0,
                            message=f"The grader could not decide this check ({error}); it will be reviewed by hand.")

@@ -5,7 +5,8 @@
     <out>/<lab>/<student>.html       one student's report
 
 Pages are rendered through the Jinja templates in ``templates/`` at the top of
-this checkout (or a folder passed as ``templates=``), with autoescaping on:
+this checkout — the source of truth; an installed wheel carries a copy in
+``grader/templates/`` (see setup.py) — or a folder passed as ``templates=``, with autoescaping on:
 whatever a student's code printed reaches the page as text. Each page is one
 self-contained file — styles, the small sorting script, the score plot and
 the student's own figures (as base64 data: URIs) are all inline — so it opens
@@ -37,7 +38,10 @@ from grader.report.gradescope import read_results
 from grader.results import PASSED, CaseResult, CheckResult, SubmissionResult
 from grader.rubric import Rubric
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"  # the source of truth
+PACKAGED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"  # the copy build_py puts in a wheel
+# An installed wheel uses its own copy (a stray site-packages/templates/ must not win); a checkout has no copy.
+TEMPLATES = PACKAGED_TEMPLATES if (PACKAGED_TEMPLATES / "base.html.j2").is_file() else CHECKOUT_TEMPLATES
 SCRIPT = "sortable.js"  # the one inline script, allowed by its hash
 LAB_FILE = "lab.json"  # the lab's title and exercise titles, so `grade report` needs no rubric
 ROSTER_FILE = "roster.csv"  # looked for in <out>/ when no roster is passed
@@ -205,7 +209,8 @@ def _figures(lab_out: Path, result: SubmissionResult) -> list[FigureView]:
 
 
 def render_student(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, instructor: bool = False,
-                   templates: Path | None = None) -> str:
+                   templates: Path | None = None, selfcheck: bool = False) -> str:
+    """A student's page; `selfcheck` marks a self-check's page (visible checks only, no class dashboard)."""
     lab = lab.covering([result])
     exercises = [
         {"id": e, "title": title, "score": result.exercises.get(e, (0.0, 0.0))[0],
@@ -216,13 +221,14 @@ def render_student(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, ins
     units = [u for u in result.units if u.stdout or u.stderr or u.error or u.figures or u.status != "ok"]
     return render("student.html.j2", templates=templates, lab=lab, result=result, instructor=instructor,
                   exercises=[e for e in exercises if e["checks"] or e["max"]], figures=_figures(lab_out, result),
-                  units=units, quiet=len(result.units) - len(units))
+                  units=units, quiet=len(result.units) - len(units), selfcheck=selfcheck)
 
 
 def write_student_report(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, instructor: bool = False,
-                         templates: Path | None = None) -> Path:
+                         templates: Path | None = None, selfcheck: bool = False) -> Path:
     path = lab_out / report_name(result.student)
-    write_atomic(path, render_student(lab_out, result, lab=lab, instructor=instructor, templates=templates))
+    write_atomic(path, render_student(lab_out, result, lab=lab, instructor=instructor, templates=templates,
+                                      selfcheck=selfcheck))
     return path
 
 

@@ -1,0 +1,251 @@
+"""`grade check` and `grade kit`: the commands of the students' side.
+
+    grade check [PATH] [--lab L] [--fail-under PERCENT] [--ci] [--kit DIR] [--out DIR]
+    grade kit LAB --out DIR [--wheel WHEEL]
+
+`grade check` runs a submission's *visible* checks through the same sandboxed
+launcher and judge as `grade`, prints a table per exercise and writes the
+student's HTML report. Expected values come from a kit (``--kit``, or a
+``.labgrade/`` folder next to or above PATH or the current folder) or, in a
+course checkout, from the reference solution, with the same fixed seed the
+kit's values were computed with. Exit status: 0 unless ``--fail-under`` is
+not met (1); 2 when the self-check itself cannot run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.discover import discover_submission
+from grader.errors import GraderError
+from grader.grade import RunSettings, grade_submission
+from grader.lab import Course, Lab, default_course
+from grader.reference import Expectations, ReferenceSolution
+from grader.report import html
+from grader.report.terminal import printable
+from grader.results import INSTRUCTOR_ONLY, PASSED, SubmissionResult
+from grader.sandbox.warm import WarmLauncher
+from grader.selfcheck import ci
+from grader.selfcheck.expectations import SELF_CHECK_SEED, KitExpectations, visible_rubric
+from grader.selfcheck.locate import KIT_FOLDER, find_kit, infer_lab, kit_labs, resolve_kit
+
+STYLES = {PASSED: "green", INSTRUCTOR_ONLY: "cyan"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """A lab to self-check against, and where its expected values come from."""
+
+    lab: Lab
+    expectations: Expectations
+    origin: str  # said in the output: "the kit in …" or "the reference solution in …"
+
+
+def build_check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade check", description=(
+        "Run the visible checks of a lab on your notebook, module or folder, before you hand it in."))
+    parser.add_argument("path", type=Path, nargs="?", default=Path("."),
+                        help="your notebook, module or folder (default: the current folder)")
+    parser.add_argument("--lab", help="the lab id (default: inferred from the kit, the folder, the file)")
+    parser.add_argument("--fail-under", type=float, metavar="PERCENT",
+                        help="exit with 1 when the visible checks score below PERCENT of their points")
+    parser.add_argument("--ci", action="store_true",
+                        help="also write JUnit XML, a GitHub step summary and annotations for failed checks")
+    parser.add_argument("--kit", type=Path, help="the kit folder (default: a .labgrade/ folder found next to PATH)")
+    parser.add_argument("--out", type=Path, default=Path("selfcheck"),
+                        help="where the HTML report (and junit.xml) go (default: selfcheck/)")
+    parser.add_argument("--course", type=Path, help="a course folder with rubrics/ and reference/ (instructors)")
+    parser.add_argument("--timeout", type=float, help="wall-clock seconds for one run (default: the rubric's)")
+    return parser
+
+
+def build_kit_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade kit", description=(
+        "Build the student kit of a lab: starter notebook, self-check data (visible checks only), "
+        "the grading engine as a wheel, a GitHub Actions workflow and a README."))
+    parser.add_argument("lab", help="the lab id")
+    parser.add_argument("--out", type=Path, required=True, help="the kit folder to write")
+    parser.add_argument("--course", type=Path, help="folder holding rubrics/, reference/ and starters/")
+    parser.add_argument("--wheel", type=Path, help="an engine wheel to ship instead of building one")
+    return parser
+
+
+# ---------------------------------------------------------------- where the expectations come from
+
+def _kit_source(folder: Path, path: Path, lab_id: str | None) -> Source:
+    labs = kit_labs(folder)
+    kits = {lab: KitExpectations.load(file) for lab, file in labs.items()}
+    if lab_id is None:
+        lab_id = infer_lab(path, {lab: kit.rubric for lab, kit in kits.items()})
+    if lab_id not in kits:
+        raise GraderError(f"the kit in {folder.parent} has no self-check data for lab {lab_id!r} "
+                          f"(it has {', '.join(sorted(kits))})")
+    kit = kits[lab_id]
+    # The data file stands for both the rubric and the reference in the result's fingerprint.
+    lab = Lab(rubric=kit.rubric, reference_path=labs[lab_id], rubric_path=labs[lab_id])
+    return Source(lab=lab, expectations=kit, origin=f"the kit in {folder.parent}")
+
+
+def _course_source(course_dir: Path | None, path: Path, lab_id: str | None) -> Source:
+    # --course names the course: no falling back to another one found elsewhere.
+    course = Course(root=course_dir.resolve()) if course_dir is not None else default_course()
+    if not course.rubrics_dir.is_dir():
+        raise GraderError(f"no self-check data found for {path}: run it inside your kit folder (the one with "
+                          f"the {KIT_FOLDER}/ folder), or pass --kit DIR")
+    if lab_id is None:
+        rubrics = {}
+        for known in course.lab_ids():
+            try:
+                rubrics[known] = course.load(known).rubric
+            except GraderError:
+                continue
+        lab_id = infer_lab(path, rubrics)
+    lab = course.load(lab_id)
+    visible = visible_rubric(lab.rubric)
+    reference = ReferenceSolution(visible, lab.reference_path, SELF_CHECK_SEED)
+    return Source(lab=replace(lab, rubric=visible), expectations=reference,
+                  origin=f"the reference solution in {course.root}")
+
+
+def open_source(path: Path, *, lab: str | None, kit: Path | None, course: Path | None) -> Source:
+    if kit is not None:
+        return _kit_source(resolve_kit(kit), path, lab)
+    found = find_kit(path) or find_kit(Path.cwd())
+    if found is not None and course is None:
+        return _kit_source(found, path, lab)
+    return _course_source(course, path, lab)
+
+
+# ---------------------------------------------------------------- output
+
+def results_table(source: Source, result: SubmissionResult) -> Table:
+    """One row per check, grouped by exercise, with each message and (when not passed) the hint."""
+    rubric = source.lab.rubric
+    table = Table(title=f"Self-check · {rubric.title} ({rubric.lab}) · {printable(result.student)}",
+                  title_justify="left", show_lines=True)
+    table.add_column("exercise", no_wrap=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("result", no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("what was checked, what happened", ratio=1, overflow="fold")
+    for exercise in rubric.exercises:
+        checks = [c for c in result.checks if c.exercise == exercise.id]
+        if not checks:
+            continue
+        score, maximum = result.exercises.get(exercise.id, (0.0, 0.0))
+        for index, check in enumerate(checks):
+            label = Text(f"{exercise.id}  {score:g}/{maximum:g}", style="bold") if index == 0 else Text("")
+            message = Text(printable(check.title), style="bold")
+            message.append(f"\n{printable(check.message)}")
+            if check.hint and check.status != PASSED:
+                message.append(f"\nHint: {printable(check.hint)}", style="italic")
+            table.add_row(label, Text(check.id),
+                          Text(check.status.replace("_", " "), style=STYLES.get(check.status, "red")),
+                          Text(f"{check.score:g} / {check.max_score:g}"), message)
+    return table
+
+
+def percent(result: SubmissionResult) -> float:
+    return 100.0 * result.score / result.max_score if result.max_score else 100.0
+
+
+def _annotation_file(submission_path: Path, source: str) -> str:
+    """The file a failed check points at, relative to the working folder (the repository in CI)."""
+    target = submission_path / source if submission_path.is_dir() and source else submission_path
+    try:
+        return os.path.relpath(target, Path.cwd())
+    except ValueError:
+        return str(target)
+
+
+def check_main(argv: list[str]) -> int:
+    """`grade check`: see the module docstring."""
+    args = build_check_parser().parse_args(argv)
+    raw_out, raw_err = sys.stdout, sys.stderr
+    if args.ci:  # everything printed in CI goes through the defusing stream; only our annotations do not
+        out_stream, err_stream = ci.WorkflowSafeStream(raw_out), ci.WorkflowSafeStream(raw_err)
+    else:
+        out_stream, err_stream = raw_out, raw_err
+    out = Console(file=out_stream, width=120 if args.ci else None, highlight=False)
+    err = Console(file=err_stream, highlight=False)
+    try:
+        if args.fail_under is not None and not 0 <= args.fail_under <= 100:
+            raise GraderError("--fail-under is a percentage, from 0 to 100")
+        path = args.path.resolve()
+        if not path.exists():
+            raise GraderError(f"{args.path} does not exist")
+        source = open_source(path, lab=args.lab, kit=args.kit, course=args.course)
+        rubric = source.lab.rubric
+        submission = discover_submission(path, rubric.lab, rubric.exercise_ids())
+        out_dir = args.out.resolve()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # As in `grade`: the student's code never sees the answers (reference/, rubrics/ or the kit's data).
+        hide = {source.lab.reference_path.parent, source.lab.rubric_path.parent, out_dir}
+        settings = RunSettings(seed=source.expectations.seed, timeout=args.timeout, figures_root=out_dir / "figures",
+                               hide=tuple(sorted(str(folder.resolve()) for folder in hide)))
+        launcher = WarmLauncher()
+        try:
+            result = grade_submission(source.lab, submission, source.expectations, launcher, settings)
+        finally:
+            launcher.close()
+        report = html.write_student_report(out_dir, result, lab=html.LabInfo.from_rubric(rubric), selfcheck=True)
+        out.print(results_table(source, result))
+        for note in result.notes:
+            out.print(Text(f"Note: {printable(note)}", style="yellow"))
+        out.print(Text(f"Visible checks: {result.score:g} / {result.max_score:g} points ({percent(result):.0f} %). "
+                       "Hidden checks are run only by your instructor's grader."))
+        out.print(Text(f"Expected values from {source.origin}. Report: {report}"), soft_wrap=True)
+        if args.ci:
+            _ci_outputs(source, submission.path, result, out, out_dir)
+    except GraderError as error:
+        err.print(Text(f"grade check: {error}"), soft_wrap=True)
+        return 2
+    finally:
+        for stream in (out_stream, err_stream):
+            stream.flush()
+    if args.fail_under is not None and percent(result) < args.fail_under:
+        out.print(Text(f"Below --fail-under {args.fail_under:g} %."))
+        out_stream.flush()
+        return 1
+    return 0
+
+
+def _ci_outputs(source: Source, submission_path: Path, result: SubmissionResult, out: Console,
+                out_dir: Path) -> None:
+    """`--ci`: the JUnit file, the step summary (when GitHub gives one), an annotation per failed check."""
+    rubric = source.lab.rubric
+    junit = out_dir / "junit.xml"
+    junit.write_bytes(ci.junit_xml(result, suite=f"{rubric.lab}: {rubric.title}"))
+    out.print(Text(f"JUnit: {junit}"), soft_wrap=True)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        ci.append_summary(Path(summary), ci.markdown_summary(result, title=f"{rubric.title} ({rubric.lab})"))
+    out.file.flush()
+    # Our own workflow commands bypass the defusing stream: they are built from escaped pieces only.
+    for line in ci.annotations(result, lambda check: _annotation_file(submission_path, check.source)):
+        sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def kit_main(argv: list[str]) -> int:
+    """`grade kit LAB --out DIR`."""
+    from grader.selfcheck.kit import build_kit
+
+    args = build_kit_parser().parse_args(argv)
+    out, err = Console(highlight=False), Console(stderr=True, highlight=False)
+    try:
+        kit = build_kit(default_course(args.course), args.lab, args.out, wheel=args.wheel)
+    except GraderError as error:
+        err.print(Text(f"grade kit: {error}"), soft_wrap=True)
+        return 2
+    out.print(Text(f"Kit for {kit.lab} in {kit.root}: {kit.notebook.name}, README.md, "
+                   f"{kit.data.relative_to(kit.root)}, {kit.wheel.relative_to(kit.root)}, "
+                   f"{kit.workflow.relative_to(kit.root)}"), soft_wrap=True)
+    return 0
