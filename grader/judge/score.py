@@ -137,6 +137,12 @@ def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: Expec
     if not observations:
         status, message = _run_interruption(evidence, timeout)
         return CheckResult(**base, status=status, score=0.0, message=message)
+    cases_seen = [o.case for o in observations]
+    if len(cases_seen) != len(set(cases_seen)):
+        # Only the harness writes one line per case; a second one was forged from inside the run.
+        return CheckResult(**base, status=ERROR, score=0.0,
+                           message="Conflicting observations came back for the same input, so this check "
+                                   "cannot be trusted and earns nothing. Does your code write to the grader's files?")
     if observations[0].status == "missing":
         return CheckResult(**base, status=MISSING, score=0.0, message=_missing_message(probe, evidence))
     stub = _not_written_yet(observations)
