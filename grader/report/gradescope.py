@@ -13,7 +13,8 @@ from grader.report.files import write_atomic
 from grader.results import PASSED, CheckResult, SubmissionResult
 
 
-def _test_output(check: CheckResult) -> str:
+def check_output(check: CheckResult) -> str:
+    """A check's explanation as plain text: message, first failing case (unless hidden), hint."""
     if check.hidden:
         # Comparator messages quote expected values; a hidden check only says how it went.
         passed = sum(case.passed for case in check.cases)
@@ -41,7 +42,7 @@ def to_gradescope(result: SubmissionResult) -> dict:
             "score": check.score,
             "max_score": check.max_score,
             "status": "passed" if check.status == PASSED else "failed",
-            "output": _test_output(check),
+            "output": check_output(check),
             "visibility": "after_published" if check.hidden else "visible",
             "extra_data": {"exercise": check.exercise, "check": check.id, "status": check.status},
         }

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from grader.results import ERROR, GRADER_ERROR, INSTRUCTOR_ONLY, PASSED, CheckResult, SubmissionResult
+from grader.report.gradescope import check_output
 
 # ---------------------------------------------------------------- workflow commands
 
@@ -144,21 +145,6 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def _details(check: CheckResult) -> str:
-    lines = [check.message]
-    failed = next((case for case in check.cases if not case.passed), None)
-    if failed is not None:
-        if failed.inputs:
-            lines.append("Inputs: " + ", ".join(f"{k}={v!r}" for k, v in failed.inputs.items()))
-        if failed.expected:
-            lines.append(f"Expected: {failed.expected}")
-        if failed.got:
-            lines.append(f"Got: {failed.got}")
-    if check.hint:
-        lines.append(f"Hint: {check.hint}")
-    return "\n".join(lines)
-
-
 def junit_xml(result: SubmissionResult, *, suite: str, checks: Iterable[CheckResult] | None = None) -> bytes:
     """A JUnit report: one testcase per check, failures carrying the message, hint and first failing case."""
     checks = list(result.checks if checks is None else checks)
@@ -179,7 +165,7 @@ def junit_xml(result: SubmissionResult, *, suite: str, checks: Iterable[CheckRes
         kind = "error" if check.status == GRADER_ERROR else "failure"
         element = ET.SubElement(case, kind, message=xml_text(check.message),
                                 type=check.status if check.status != ERROR else "error")
-        element.text = xml_text(_details(check))
+        element.text = xml_text(check_output(check))
     if result.notes:
         ET.SubElement(testsuite, "system-out").text = xml_text("\n".join(result.notes))
     ET.indent(root)
