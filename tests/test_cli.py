@@ -104,7 +104,8 @@ class TestOutputs:
     """grades.csv and results.json have the documented shapes."""
 
     @pytest.fixture(scope="class")
-    def graded(self, tmp_path_factory) -> Path:
+    @classmethod
+    def graded(cls, tmp_path_factory) -> Path:
         out = tmp_path_factory.mktemp("out")
         student = ROOT / "submissions" / "autograd" / "dmitri_volkov.py"
         done = grade(str(student), "--lab", "autograd", "--out", str(out), "--seed", "3")

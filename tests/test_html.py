@@ -345,7 +345,8 @@ class TestInBrowser:
     """The dashboard and a report in headless Chromium: links, plots, no script from a student, no errors."""
 
     @pytest.fixture(scope="class")
-    def browser(self):
+    @classmethod
+    def browser(cls):
         if not CHROMIUM.exists():
             pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install -y chromium)")
         playwright_api = pytest.importorskip(

@@ -129,7 +129,8 @@ class TestNothingSecret:
     """No reference code, no hidden check, no value only a hidden check reads: proven by scanning every byte."""
 
     @pytest.fixture(scope="class")
-    def everything(self, kits):
+    @classmethod
+    def everything(cls, kits):
         texts = {}
         for lab in LABS:
             texts.update({f"{lab}/{name}": text for name, text in kit_texts(kits[lab].root).items()})
@@ -194,7 +195,8 @@ class TestStarterScores:
     """A completed starter earns every point under `grade`; an untouched one earns none, kindly."""
 
     @pytest.fixture(scope="class")
-    def graded(self, kits, course, tmp_path_factory):
+    @classmethod
+    def graded(cls, kits, course, tmp_path_factory):
         out = tmp_path_factory.mktemp("starter_reports")
         results = {}
         for lab in LABS:
