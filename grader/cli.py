@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--course", type=Path, help="folder holding rubrics/ and reference/ (default: found automatically)")
     parser.add_argument("--instructor", action="store_true",
                         help="student reports show hidden checks' inputs and expected values (not for students)")
+    parser.add_argument("--roster", type=Path,
+                        help="CSV mapping submission names to student ids for the LMS exports (default: OUT/roster.csv)")
     parser.add_argument("--resume", action="store_true",
                         help="keep saved results whose submission, rubric, reference and grader are unchanged; "
                              "grade only the rest (an interrupted run picks up where it stopped)")
@@ -54,6 +56,8 @@ def build_report_parser() -> argparse.ArgumentParser:
                         help="student reports show hidden checks' inputs and expected values (not for students)")
     parser.add_argument("--course", type=Path,
                         help="folder holding rubrics/, for labs whose results have no saved lab.json")
+    parser.add_argument("--roster", type=Path,
+                        help="CSV mapping submission names to student ids (default: OUT/roster.csv)")
     return parser
 
 
@@ -69,7 +73,7 @@ def report(argv: list[str]) -> int:
         except GraderError:
             continue  # only used for titles; a lab without one is shown by its id
     try:
-        labs = html.rerender(args.out, instructor=args.instructor, rubrics=rubrics)
+        labs = html.rerender(args.out, instructor=args.instructor, rubrics=rubrics, roster=args.roster)
     except GraderError as error:
         err.print(f"grade report: {error}", markup=False, highlight=False, soft_wrap=True)
         return 2
@@ -92,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         err.print("grade: --workers must be ≥ 0 and --timeout > 0", markup=False)
         return 2
     options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed,
-                           instructor=args.instructor, resume=args.resume)
+                           instructor=args.instructor, resume=args.resume, roster=args.roster)
     try:
         batches = plan(args.path, default_course(args.course), args.lab)
         for batch in batches:

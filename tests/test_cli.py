@@ -157,3 +157,17 @@ class TestExitCodes:
         done = grade(str(student), "--lab", "autograd", "--out", str(tmp_path / "out"))
         assert done.returncode == 0
         assert json.loads((tmp_path / "out" / "autograd" / "results" / "zoe.json").read_text())["score"] == 0
+
+
+def test_roster_flag_feeds_the_lms_exports(tmp_path):
+    """`grade report OUT --roster FILE` matches submissions to ids without re-running anything."""
+    out = tmp_path / "out"
+    student = ROOT / "submissions" / "autograd" / "dmitri_volkov.py"
+    assert grade(str(student), "--lab", "autograd", "--out", str(out), "--seed", "3").returncode == 0
+    roster = tmp_path / "class-list.csv"
+    roster.write_text("submission,id,name\ndmitri_volkov,S-1001,Dmitri Volkov\nabsent_amy,S-1002,Amy Absent\n")
+    done = grade("report", str(out), "--roster", str(roster))
+    assert done.returncode == 0, done.stderr
+    canvas = (out / "autograd" / "canvas.csv").read_text()
+    assert "S-1001" in canvas and "S-1002" in canvas
+    assert "absent_amy" in (out / "autograd" / "roster_check.csv").read_text()
