@@ -13,7 +13,7 @@ from pathlib import Path
 from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
-from grader.judge.score import Evidence, describe_unit_failure, judge_check
+from grader.judge.score import Evidence, describe_unit_failure, judge_check, unscored
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
 from grader.reference import Expectations
@@ -110,19 +110,16 @@ def _isolation_summary(records: list[RunRecord | None]) -> dict[str, str]:
 
 def _no_file(check, submission: Submission) -> CheckResult:
     name = check.exercise.lower()
-    return CheckResult(
-        id=check.id, exercise=check.exercise, title=check.title, status=MISSING, score=0.0,
-        max_score=check.points, hint=check.hint, hidden=check.hidden, source=submission.path.name,
-        message=(f"No file for {check.exercise} in {submission.path.name}/: looked for a script named like "
-                 f"{name}.py, {check.exercise}.py or {name}_something.py, or a whole-lab notebook or module."))
+    return unscored(check, source=submission.path.name, status=MISSING,
+                    message=(f"No file for {check.exercise} in {submission.path.name}/: looked for a script named like "
+                             f"{name}.py, {check.exercise}.py or {name}_something.py, or a whole-lab notebook or module."))
 
 
 def grader_failure(lab: Lab, submission: Submission, seed: int, reason: str) -> SubmissionResult:
     """The result for a submission the grader itself failed on: nothing scored, flagged for review."""
     checks = tuple(
-        CheckResult(id=c.id, exercise=c.exercise, title=c.title, status=GRADER_ERROR, score=0.0,
-                    max_score=c.points, hint=c.hint, hidden=c.hidden, source=submission.path.name,
-                    message="The grader failed on this submission; it will be reviewed by hand.")
+        unscored(c, source=submission.path.name, status=GRADER_ERROR,
+                 message="The grader failed on this submission; it will be reviewed by hand.")
         for c in lab.rubric.checks)
     return SubmissionResult(
         student=submission.student, lab=lab.id, score=0.0, max_score=sum(c.max_score for c in checks),

@@ -128,6 +128,12 @@ def _not_written_yet(observations: list[Observation]) -> str | None:
             "then check again.")
 
 
+def unscored(check: Check, *, source: str, status: str, message: str) -> CheckResult:
+    """A check that earns nothing, with the reason; used wherever no observation can be judged."""
+    return CheckResult(id=check.id, exercise=check.exercise, title=check.title, status=status, score=0.0,
+                       max_score=check.points, hint=check.hint, hidden=check.hidden, source=source, message=message)
+
+
 def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: Expectations,
                 timeout: float) -> CheckResult:
     """Score one check from the observations of its probe."""

@@ -126,7 +126,7 @@ def _capture_figures(unit_index: int, figures_dir: str) -> list[dict]:
         except Exception:
             image = None
         figures.append({"axes": axes, "image": os.path.basename(image) if image else None})
-    pyplot.close("all")
+    close_figures()
     return figures
 
 

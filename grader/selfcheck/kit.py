@@ -165,7 +165,7 @@ def build_kit(course: Course, lab_id: str, out: Path, *, wheel: Path | None = No
     requirements_path = out / KIT_FOLDER / "requirements.txt"
     requirements_path.write_text(
         "# The grading engine's dependencies, pinned to the versions this kit was built and tested with.\n"
-        f"# torch is installed first, on its own, from the CPU-only index (see README.md).\n"
+        "# torch is installed first, on its own, from the CPU-only index (see README.md).\n"
         + "\n".join(pins) + "\n", encoding="utf-8")
 
     context = {
