@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out, err = Console(), Console(stderr=True)
     if args.workers < 0 or (args.timeout is not None and args.timeout <= 0):
-        err.print("grade: --workers must be ≥ 0 and --timeout > 0", markup=False)
+        err.print("grade: --workers must be ≥ 0 and --timeout > 0", markup=False, soft_wrap=True)
         return 2
     options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed,
                            instructor=args.instructor, resume=args.resume, roster=args.roster)
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id)
         out.print(f"Dashboard: {options.out / 'index.html'}", markup=False, highlight=False, soft_wrap=True)
     except GraderError as error:
-        err.print(f"grade: {error}", markup=False, highlight=False)
+        err.print(f"grade: {error}", markup=False, highlight=False, soft_wrap=True)
         return 2
     return 0
 

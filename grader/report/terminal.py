@@ -48,4 +48,4 @@ def summary_table(rubric: Rubric, results: list[SubmissionResult]) -> Table:
 
 def print_summary(console: Console, rubric: Rubric, results: list[SubmissionResult], lab_out: Path) -> None:
     console.print(summary_table(rubric, results))
-    console.print(Text(f"Gradebook: {lab_out / 'grades.csv'}   Results: {lab_out / 'results'}/"))
+    console.print(Text(f"Gradebook: {lab_out / 'grades.csv'}   Results: {lab_out / 'results'}/"), soft_wrap=True)
