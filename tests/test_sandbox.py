@@ -89,6 +89,12 @@ class TestUnits:
         assert record.observations[0].status == "ok"
 
 
+def test_peak_memory_of_a_run_is_measured_by_its_parent(launcher):
+    small = run(launcher, "x = 1")
+    big = run(launcher, "x = bytearray(800 * 2**20)\nx[::4096] = b'1' * len(x[::4096])")
+    assert small.peak_memory_mib and big.peak_memory_mib - small.peak_memory_mib > 500
+
+
 class TestIsolation:
     """The child works on copies, in a scrubbed environment."""
 
@@ -114,6 +120,16 @@ class TestIsolation:
     def test_what_one_student_changes_in_torch_or_builtins_does_not_reach_the_next(self, launcher):
         run(launcher, "import torch, builtins, numpy\ntorch.tensor = None\nbuiltins.len = None\nnumpy.pi = 3")
         record = run(launcher, "import torch, numpy", probes=[call("torch", "torch.tensor is not None and len([1]) == 1 and numpy.pi > 3.1")])
+        assert record.observations[0].value == {"kind": "bool", "value": True}
+
+    def test_what_one_student_changes_in_the_warmed_up_libraries_does_not_reach_the_next(self, launcher):
+        """The zygote has already stepped an optimizer and drawn a figure; those objects stay pristine."""
+        run(launcher, "import torch, matplotlib, gc\ntorch.optim.SGD.step = None\n"
+                      "matplotlib.rcParams['lines.linewidth'] = 42\ngc.unfreeze()\ntorch.set_num_threads(2)")
+        check = ("import torch, matplotlib\nm = torch.nn.Linear(1, 1)\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\n"
+                 "m(torch.ones(1, 1)).sum().backward()\nopt.step()\n"
+                 "pristine = matplotlib.rcParams['lines.linewidth'] != 42 and torch.get_num_threads() == 1")
+        record = run(launcher, check, probes=[call("pristine", "pristine")])
         assert record.observations[0].value == {"kind": "bool", "value": True}
 
 

@@ -84,6 +84,24 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
+def _wait_measured(process: subprocess.Popen, timeout: float) -> tuple[bool, int | None]:
+    """Wait like Popen.wait(timeout) but through wait4, to learn the child's peak memory.
+
+    Returns (timed out, peak resident KiB or None). Popen.wait polls the same way.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.0005
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return False, usage.ru_maxrss
+        if time.monotonic() >= deadline:
+            return True, None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 @dataclass(frozen=True)
 class RunPaths:
     """Where one run lives: the student's scratch copy, and the grader-side channel files."""
@@ -137,7 +155,8 @@ class RunRecordBuilder:
     job: Job
     paths: RunPaths
 
-    def build(self, *, exit_code: int | None, timed_out: bool, elapsed: float, keep_dir: Path | None) -> RunRecord:
+    def build(self, *, exit_code: int | None, timed_out: bool, elapsed: float, keep_dir: Path | None,
+              peak_kib: int | None = None) -> RunRecord:
         messages = self.paths.messages
         lines = messages.read_text(encoding="utf-8", errors="replace").splitlines() if messages.exists() else []
         parsed = parse_messages(lines)
@@ -151,6 +170,7 @@ class RunRecordBuilder:
             exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
             signal_name=_signal_name(exit_code),
             elapsed=round(elapsed, 3),
+            peak_memory_mib=round(peak_kib / 1024, 1) if peak_kib else None,
             process_stderr=_read_tail(self.paths.stderr, STDERR_KEEP),
             problems=(f"{parsed.bad} malformed message(s) from the run were ignored",) if parsed.bad else (),
             figures_dir=str(_keep_figures(messages.parent, keep_dir)) if keep_dir is not None else None,
@@ -198,12 +218,9 @@ class SubprocessLauncher:
                     start_new_session=True,
                     preexec_fn=limits.apply,
                 )
-                try:
-                    process.wait(timeout=limits.wall_seconds)
-                except subprocess.TimeoutExpired:
-                    timed_out = True
+                timed_out, peak_kib = _wait_measured(process, limits.wall_seconds)
                 # Kill the whole group even after a clean exit: nothing may outlive its run.
                 _kill_group(process)
             return RunRecordBuilder(job=job, paths=paths).build(
                 exit_code=process.returncode, timed_out=timed_out, elapsed=time.monotonic() - started,
-                keep_dir=keep_dir)
+                keep_dir=keep_dir, peak_kib=peak_kib)

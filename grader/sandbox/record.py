@@ -64,6 +64,7 @@ class RunRecord:
     exit_code: int | None = None
     signal_name: str | None = None
     elapsed: float = 0.0
+    peak_memory_mib: float | None = None  # the child's peak resident memory, measured by its parent
     process_stderr: str = ""
     problems: tuple[str, ...] = field(default_factory=tuple)
     figures_dir: str | None = None

@@ -38,6 +38,7 @@ class _Ticket:
         self.ended = threading.Event()
         self.pid: int | None = None
         self.status: int | None = None
+        self.peak_kib: int | None = None
 
 
 def _outlive(pid: int, seconds: float) -> bool:
@@ -81,6 +82,7 @@ class Zygote:
                 ticket.started.set()
             elif "status" in event:
                 ticket.status = event["status"]
+                ticket.peak_kib = event.get("peak_kib")
                 ticket.ended.set()
         for ticket in list(self._tickets.values()):  # the zygote died: release every waiter
             ticket.started.set()
@@ -145,7 +147,8 @@ class WarmLauncher:
                 timed_out = _outlive(ticket.pid, limits.wall_seconds - (time.monotonic() - started))
             zygote.forget(run)
             return RunRecordBuilder(job=job, paths=paths).build(
-                exit_code=ticket.status, timed_out=timed_out, elapsed=time.monotonic() - started, keep_dir=keep_dir)
+                exit_code=ticket.status, timed_out=timed_out, elapsed=time.monotonic() - started, keep_dir=keep_dir,
+                peak_kib=ticket.peak_kib)
 
     def close(self) -> None:
         if self._zygote is not None:
