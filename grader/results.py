@@ -72,6 +72,7 @@ class SubmissionResult:
     rubric_version: str
     grader_version: str
     elapsed: float
+    peak_memory_mib: float | None = None  # the largest peak resident memory of its runs (shared pages included)
     notes: tuple[str, ...] = ()  # problems with the submission as a whole
     units: tuple[UnitSummary, ...] = ()
     flags: tuple[str, ...] = field(default_factory=tuple)  # timeout, crashed, needs_review
