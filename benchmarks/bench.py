@@ -12,7 +12,8 @@ column alike), then grades each submission one at a time with:
   (c) kernel  nbclient executing the same code as a notebook in a fresh kernel
               (cells only, no probes: a lower bound for a kernel-based grader)
 
-and measures the floor: the student code alone (cells and probes), run in
+then grades the whole class once more with the warm pool and `grade`'s default
+number of workers, as an instructor's run would, and measures the floor: the student code alone (cells and probes), run in
 this already-warm interpreter. Overhead = wall time − floor, per submission.
 """
 from __future__ import annotations
@@ -20,17 +21,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.batch import plan  # noqa: E402
+from grader.batch import default_workers, plan  # noqa: E402
 from grader.discover import Submission  # noqa: E402
 from grader.grade import RunSettings, build_job, grade_submission  # noqa: E402
 from grader.lab import Course  # noqa: E402
@@ -75,6 +77,19 @@ def floor_seconds(lab, submission: Submission, settings: RunSettings) -> float:
     return total
 
 
+@contextmanager
+def kernel_chatter_silenced():
+    """Kernels inherit our stderr and warn about TCP on every start; keep the report readable."""
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def kernel_seconds(submission: Submission) -> float:
     """nbclient running the submission's code as a notebook in a fresh kernel."""
     import nbformat
@@ -89,7 +104,7 @@ def kernel_seconds(submission: Submission) -> float:
         except UnreadableSource:
             continue
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(u.source) for u in units])
-        with tempfile.TemporaryDirectory() as scratch:
+        with tempfile.TemporaryDirectory() as scratch, kernel_chatter_silenced():
             NotebookClient(notebook, timeout=30, kernel_name="python3", allow_errors=True,
                            resources={"metadata": {"path": scratch}}).execute()
     return time.monotonic() - started
@@ -103,6 +118,19 @@ def time_launcher(mix, launcher, settings_for) -> tuple[list[float], list]:
         results.append((lab, grade_submission(lab, submission, reference, launcher, settings)))
         times.append(time.monotonic() - started)
     return times, results
+
+
+def pool_seconds(mix, settings_for, workers: int) -> float:
+    """Wall time for the whole class on one warm pool, `workers` at once, zygote boot included."""
+    launcher = WarmLauncher()
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        jobs = [pool.submit(grade_submission, lab, submission, reference, launcher, settings)
+                for lab, submission in mix for reference, settings in [settings_for(lab)]]
+        for job in jobs:
+            job.result()
+    launcher.close()
+    return time.monotonic() - started
 
 
 def writing_seconds(results) -> float:
@@ -151,10 +179,17 @@ def main() -> None:
         kernel = [kernel_seconds(s) for _, s in mix]
         print(describe("kernel", kernel, floors))
         lines.append(f"warm is {sum(kernel) / sum(warm):.1f}x faster than kernel")
+    workers = default_workers()
+    pooled = pool_seconds(mix, settings_for, workers)
+    print(f"class    {workers} worker(s), as `grade` runs it: total {pooled:7.1f} s  ({pooled / len(mix):.3f} s per submission)")
+    if not args.skip_kernel:
+        lines.append(f"the class with {workers} worker(s) is {sum(kernel) / pooled:.1f}x faster than kernel, one at a time")
     writing = writing_seconds(results)
     lines.append(f"writing results and gradebooks: {writing:.2f} s, {100 * writing / sum(warm):.1f}% of the warm total")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    lines.append(f"peak resident memory of one child (fresh launcher): {peak:.0f} MiB")
+    peaks = [r.peak_memory_mib for _, r in results if r.peak_memory_mib]
+    if peaks:
+        lines.append(f"peak resident memory of a warm child: median {statistics.median(peaks):.0f} MiB, "
+                     f"max {max(peaks):.0f} MiB (pages shared with the zygote included)")
     print("\n".join(lines))
 
 if __name__ == "__main__":
