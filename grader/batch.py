@@ -20,7 +20,7 @@ from grader.fingerprint import fingerprint
 from grader.grade import RunSettings, grade_submission, grader_failure
 from grader.lab import Course, Lab
 from grader.reference import ReferenceSolution
-from grader.report import gradebook, gradescope, html
+from grader.report import gradebook, gradescope, html, lms
 from grader.results import SubmissionResult
 from grader.sandbox.launcher import Launcher
 from grader.sandbox.warm import WarmLauncher
@@ -88,8 +88,13 @@ def _class_batch(folder: Path, lab: Lab) -> LabBatch:
 
 
 def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | None = None,
-                on_result: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
-    """Grade every submission of one lab; write each result as it arrives, then the gradebook."""
+                on_result: Callable[[SubmissionResult], None] | None = None,
+                on_exports: Callable[[lms.Exports], None] | None = None) -> list[SubmissionResult]:
+    """Grade every submission of one lab; write each result as it arrives, then the gradebooks.
+
+    `on_result` is called once per student as results arrive, `on_exports` once
+    with what the LMS exports hold (who did not match the roster).
+    """
     lab_out = options.out / batch.lab.id
     lab_out.mkdir(parents=True, exist_ok=True)
     kept = _still_valid_results(batch, lab_out) if options.resume else []
@@ -125,7 +130,9 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     results.sort(key=lambda r: r.student)
     rows = results if batch.whole_class else gradescope.read_results(lab_out)
     gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)
-    html.write_dashboards(lab_out, rows, lab=pages, roster=options.roster)
+    exports = html.write_dashboards(lab_out, rows, lab=pages, roster=options.roster)
+    if on_exports:
+        on_exports(exports)
     return results
 
 

@@ -77,8 +77,11 @@ def report(argv: list[str]) -> int:
     except GraderError as error:
         err.print(f"grade report: {error}", markup=False, highlight=False, soft_wrap=True)
         return 2
-    Console().print(f"Re-rendered {', '.join(labs)}.\nDashboard: {args.out / 'index.html'}",
-                    markup=False, highlight=False, soft_wrap=True)
+    out = Console()
+    for lab_id, exports in labs.items():
+        terminal.print_roster_check(out, exports, args.out / lab_id)
+    out.print(f"Re-rendered {', '.join(labs)}.\nDashboard: {args.out / 'index.html'}",
+              markup=False, highlight=False, soft_wrap=True)
     return 0
 
 
@@ -101,9 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         batches = plan(args.path, default_course(args.course), args.lab)
         for batch in batches:
             label = f"{batch.lab.id}: {len(batch.submissions)} submission(s)"
+            exports = []
             with terminal.progress_bar(err, label, len(batch.submissions)) as advance:
-                results = grade_batch(batch, options, on_result=advance)
+                results = grade_batch(batch, options, on_result=advance, on_exports=exports.append)
             terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id)
+            for written in exports:
+                terminal.print_roster_check(out, written, options.out / batch.lab.id)
         out.print(f"Dashboard: {options.out / 'index.html'}", markup=False, highlight=False, soft_wrap=True)
     except GraderError as error:
         err.print(f"grade: {error}", markup=False, highlight=False, soft_wrap=True)

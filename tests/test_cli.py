@@ -1,6 +1,7 @@
 """The `grade` command end to end, on small real files: outputs, exit codes, a new lab."""
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,21 @@ def test_roster_flag_feeds_the_lms_exports(tmp_path):
     canvas = (out / "autograd" / "canvas.csv").read_text()
     assert "S-1001" in canvas and "S-1002" in canvas
     assert "absent_amy" in (out / "autograd" / "roster_check.csv").read_text()
+    assert "1 student(s) with no submission, exported with an empty grade: absent_amy" in done.stdout
+
+
+def test_grading_with_a_roster_names_who_did_not_match(tmp_path):
+    """The terminal says who is missing from the LMS files, where the instructor is already looking."""
+    folder = tmp_path / "autograd"  # a class folder is named after its lab
+    folder.mkdir()
+    for student in ("dmitri_volkov", "emma_schultz", "farah_haddad"):
+        shutil.copy(ROOT / "submissions" / "autograd" / f"{student}.py", folder)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("submission,id\ndmitri_volkov,S-1001\nabsent_amy,S-1002\n")
+    out = tmp_path / "out"
+    done = grade(str(folder), "--out", str(out), "--seed", "3", "--roster", str(roster))
+    assert done.returncode == 0, done.stderr
+    assert ("2 graded submission(s) not on the roster, left out of the Canvas/Moodle files: "
+            "emma_schultz, farah_haddad") in done.stdout
+    assert "1 student(s) with no submission, exported with an empty grade: absent_amy" in done.stdout
+    assert str(out / "autograd" / "roster_check.csv") in done.stdout

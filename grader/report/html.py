@@ -283,31 +283,32 @@ def render_index(out: Path, *, templates: Path | None = None) -> str:
 
 
 def write_dashboards(lab_out: Path, results: list[SubmissionResult], *, lab: LabInfo,
-                     roster: Path | None = None, templates: Path | None = None) -> Path:
+                     roster: Path | None = None, templates: Path | None = None) -> lms.Exports:
     """A lab's LMS exports and dashboard, then the index of every lab in the output folder.
 
-    `roster` defaults to ``<out>/roster.csv`` when that file exists. Returns ``<out>/index.html``.
+    `roster` defaults to ``<out>/roster.csv`` when that file exists. Returns what
+    the exports contain, so that the caller can tell who did not match the roster.
     """
     if roster is None and (lab_out.parent / ROSTER_FILE).is_file():
         roster = lab_out.parent / ROSTER_FILE
     write_atomic(lab_out / LAB_FILE, json.dumps(lab.to_json(), indent=2, ensure_ascii=False))
     exports = lms.write_exports(lab_out, results, assignment=lab.title, roster=roster)
     write_atomic(lab_out / "index.html", render_lab(results, lab=lab, exports=exports, templates=templates))
-    index = lab_out.parent / "index.html"
-    write_atomic(index, render_index(lab_out.parent, templates=templates))
-    return index
+    write_atomic(lab_out.parent / "index.html", render_index(lab_out.parent, templates=templates))
+    return exports
 
 
 def rerender(out: Path, *, instructor: bool = False, roster: Path | None = None, templates: Path | None = None,
-             rubrics: dict[str, Rubric] | None = None) -> list[str]:
+             rubrics: dict[str, Rubric] | None = None) -> dict[str, lms.Exports]:
     """Every page under `out` again, from the saved results alone (no student code runs).
 
     A lab is described by the lab.json saved beside its results, else by a rubric from
-    `rubrics` (lab id -> rubric), else by its folder name. Returns the labs rendered.
+    `rubrics` (lab id -> rubric), else by its folder name. Returns each rendered
+    lab's LMS exports, by lab id.
     """
     if not out.is_dir():
         raise GraderError(f"{out} is not a folder of grading results")
-    rendered = []
+    rendered = {}
     for lab_out in sorted(path for path in out.iterdir() if (path / "results").is_dir()):
         results = read_results(lab_out)
         lab = saved_lab_info(lab_out)
@@ -315,8 +316,7 @@ def rerender(out: Path, *, instructor: bool = False, roster: Path | None = None,
             lab = LabInfo.from_rubric(rubrics[lab_out.name])
         for result in results:
             write_student_report(lab_out, result, lab=lab, instructor=instructor, templates=templates)
-        write_dashboards(lab_out, results, lab=lab, roster=roster, templates=templates)
-        rendered.append(lab_out.name)
+        rendered[lab_out.name] = write_dashboards(lab_out, results, lab=lab, roster=roster, templates=templates)
     if not rendered:
         raise GraderError(f"no lab results under {out} (expected {out}/<lab>/results/*.json)")
     return rendered

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from grader.report.lms import Exports
 from grader.results import SubmissionResult
 from grader.rubric import Rubric
 
@@ -49,3 +50,27 @@ def summary_table(rubric: Rubric, results: list[SubmissionResult]) -> Table:
 def print_summary(console: Console, rubric: Rubric, results: list[SubmissionResult], lab_out: Path) -> None:
     console.print(summary_table(rubric, results))
     console.print(Text(f"Gradebook: {lab_out / 'grades.csv'}   Results: {lab_out / 'results'}/"), soft_wrap=True)
+
+
+def _names(names: list[str], shown: int = 8) -> str:
+    listed = ", ".join(printable(name) for name in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def print_roster_check(console: Console, exports: Exports, lab_out: Path) -> None:
+    """Who did not line up with the roster, said where the instructor is looking (nothing without a roster)."""
+    matching = exports.matching
+    if matching.roster is None:
+        return
+    if not matching.unknown and not matching.missing:
+        console.print(Text(f"Roster: every one of {len(matching.rows)} student(s) matched a result.", style="green"))
+        return
+    if matching.unknown:
+        console.print(Text(f"Roster: {len(matching.unknown)} graded submission(s) not on the roster, left out of "
+                           f"the Canvas/Moodle files: {_names(list(matching.unknown))}", style="yellow"),
+                      soft_wrap=True)
+    if matching.missing:
+        console.print(Text(f"Roster: {len(matching.missing)} student(s) with no submission, exported with an empty "
+                           f"grade: {_names([entry.submission for entry in matching.missing])}", style="yellow"),
+                      soft_wrap=True)
+    console.print(Text(f"Details: {lab_out / 'roster_check.csv'}"), soft_wrap=True)
