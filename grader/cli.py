@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="student reports show hidden checks' inputs and expected values (not for students)")
     parser.add_argument("--roster", type=Path,
                         help="CSV mapping submission names to student ids for the LMS exports (default: OUT/roster.csv)")
+    parser.add_argument("--notebooks", action="store_true",
+                        help="also save each notebook as it ran (.ipynb and a page linked from the report); "
+                             "adds about 0.25 s per notebook")
     parser.add_argument("--resume", action="store_true",
                         help="keep saved results whose submission, rubric, reference and grader are unchanged; "
                              "grade only the rest (an interrupted run picks up where it stopped)")
@@ -99,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         err.print("grade: --workers must be ≥ 0 and --timeout > 0", markup=False, soft_wrap=True)
         return 2
     options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed,
-                           instructor=args.instructor, resume=args.resume, roster=args.roster)
+                           instructor=args.instructor, resume=args.resume, roster=args.roster,
+                           notebooks=args.notebooks)
     try:
         batches = plan(args.path, default_course(args.course), args.lab)
         for batch in batches:

@@ -90,6 +90,40 @@ def graded(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     return out, done
 
 
+def hostile_notebook() -> "nbformat.NotebookNode":
+    """Markup in markdown, in printed text, and in outputs saved by the student's own kernel."""
+    import nbformat
+
+    v4 = nbformat.v4
+    saved = [v4.new_output("display_data", data={"text/html": "<script>window.__xss = 8</script>",
+                                                  "application/javascript": "window.__xss = 9"}),
+             v4.new_output("stream", name="stdout", text="SAVED-BY-THE-STUDENTS-KERNEL\n")]
+    return v4.new_notebook(cells=[
+        v4.new_markdown_cell("# Mallory's notebook\n<script>window.__xss = 6</script>\n"
+                             '<img src="x" onerror="window.__xss = 7">'),
+        v4.new_code_cell('print("<script>window.__xss = 10</script>")\nprint("ran in the grader")',
+                         outputs=saved, execution_count=1),
+        v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot(range(12))\nplt.show()"),
+        v4.new_code_cell("raise ValueError('on purpose')"),
+    ])
+
+
+@pytest.fixture(scope="module")
+def notebooks_graded(tmp_path_factory) -> Path:
+    """A notebook class graded with --notebooks: an honest notebook and a hostile one."""
+    import nbformat
+
+    root = tmp_path_factory.mktemp("notebooks")
+    folder = root / "autograd"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "ada_lovelace.ipynb", folder)
+    nbformat.write(hostile_notebook(), folder / "mallory.ipynb")
+    out = root / "out"
+    done = grade(str(folder), "--out", str(out), "--seed", "1", "--notebooks")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
 def result(student: str, checks: tuple[CheckResult, ...], **extra) -> SubmissionResult:
     exercises = {}
     for check in checks:
@@ -153,6 +187,46 @@ class TestStudentReport:
         clipped = html.clip("\n".join(f"line {i}" for i in range(500)))
         assert "line 0" in clipped and "line 499" in clipped and "lines not shown" in clipped
         assert len(clipped.splitlines()) <= html.OUTPUT_LINES + 1
+
+
+class TestExecutedNotebook:
+    """`--notebooks`: each notebook as it ran in the grader, saved and rendered beside the report."""
+
+    def test_the_executed_notebook_holds_this_runs_outputs_not_the_saved_ones(self, notebooks_graded):
+        import nbformat
+
+        notebook = nbformat.read(notebooks_graded / "autograd" / "notebooks" / "mallory" / "mallory.ipynb", 4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        first = code[0].outputs
+        assert [o.output_type for o in first] == ["stream"] and "ran in the grader" in first[0].text
+        assert any(o.output_type == "display_data" and "image/png" in o.data for o in code[1].outputs)
+        assert "ValueError: on purpose" in code[2].outputs[0].text
+        assert "SAVED-BY-THE-STUDENTS-KERNEL" not in nbformat.writes(notebook)
+
+    def test_the_report_links_the_page_and_the_page_links_back(self, notebooks_graded):
+        report = page(notebooks_graded, "autograd", "ada_lovelace.html")
+        assert 'href="notebooks/ada_lovelace/ada_lovelace.html"' in report
+        notebook_page = page(notebooks_graded, "autograd", "notebooks", "ada_lovelace", "ada_lovelace.html")
+        assert 'href="../../ada_lovelace.html"' in notebook_page and "data:image/png;base64," in notebook_page
+
+    def test_markup_in_markdown_and_output_stays_text(self, notebooks_graded):
+        text = page(notebooks_graded, "autograd", "notebooks", "mallory", "mallory.html")
+        assert "<h1" in text and "Mallory" in text  # markdown itself still renders
+        assert text.count("<script") == 1 and '<img src="x"' not in text and "&lt;img src=" in text
+        assert "&lt;script&gt;window.__xss = 10&lt;/script&gt;" in text and "window.__xss = 9" not in text
+
+    def test_off_by_default(self, graded):
+        assert not (graded[0] / "autograd" / "notebooks").exists()
+        assert "as it ran in the grader" not in page(graded[0], "autograd", "ada_lovelace.html")
+
+    def test_grade_report_renders_the_pages_again(self, notebooks_graded, tmp_path):
+        out = tmp_path / "copy"
+        shutil.copytree(notebooks_graded, out)
+        notebook_page = out / "autograd" / "notebooks" / "mallory" / "mallory.html"
+        notebook_page.unlink()
+        assert grade("report", str(out)).returncode == 0
+        assert notebook_page.read_text(encoding="utf-8") == page(
+            notebooks_graded, "autograd", "notebooks", "mallory", "mallory.html")
 
 
 class TestEscaping:
@@ -378,6 +452,18 @@ class TestInBrowser:
         tab.click("text=ada_lovelace")
         assert tab.url.endswith("/autograd/ada_lovelace.html")
         assert tab.eval_on_selector("figure img", "img => img.complete && img.naturalWidth") > 0
+        assert errors == []
+
+    def test_an_executed_notebook_page_shows_its_figure_and_runs_no_student_script(self, browser, notebooks_graded):
+        report = notebooks_graded / "autograd" / "mallory.html"
+        tab, errors = self.open(browser, report.as_uri())
+        tab.click("text=mallory.ipynb as it ran in the grader")
+        assert tab.url.endswith("/autograd/notebooks/mallory/mallory.html")
+        assert tab.eval_on_selector(".output_area img", "img => img.complete && img.naturalWidth") > 0
+        assert tab.evaluate("typeof window.__xss") == "undefined"
+        assert tab.evaluate("document.scripts.length") == 1
+        tab.click("text=Back to the report")
+        assert tab.url == report.as_uri()
         assert errors == []
 
     def test_a_students_script_does_not_run(self, browser, graded):

@@ -3,6 +3,7 @@
     <out>/index.html                 every lab graded into <out>
     <out>/<lab>/index.html           the class dashboard: students × exercises, statistics, exports
     <out>/<lab>/<student>.html       one student's report
+    <out>/<lab>/notebooks/<student>/ their notebook as it ran (see executed.py), linked from the report
 
 Pages are rendered through the Jinja templates in ``templates/`` at the top of
 this checkout — the source of truth; an installed wheel carries a copy in
@@ -28,11 +29,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
+import nbformat
 from markupsafe import Markup
 
 from grader import __version__
 from grader.errors import GraderError
-from grader.report import lms, stats
+from grader.report import executed, lms, stats
 from grader.report.files import write_atomic
 from grader.report.gradescope import read_results
 from grader.results import PASSED, CaseResult, CheckResult, SubmissionResult
@@ -221,7 +223,8 @@ def render_student(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, ins
     units = [u for u in result.units if u.stdout or u.stderr or u.error or u.figures or u.status != "ok"]
     return render("student.html.j2", templates=templates, lab=lab, result=result, instructor=instructor,
                   exercises=[e for e in exercises if e["checks"] or e["max"]], figures=_figures(lab_out, result),
-                  units=units, quiet=len(result.units) - len(units), selfcheck=selfcheck)
+                  units=units, quiet=len(result.units) - len(units), selfcheck=selfcheck,
+                  notebooks=executed.notebook_links(lab_out, result.student))
 
 
 def write_student_report(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, instructor: bool = False,
@@ -230,6 +233,48 @@ def write_student_report(lab_out: Path, result: SubmissionResult, *, lab: LabInf
     write_atomic(path, render_student(lab_out, result, lab=lab, instructor=instructor, templates=templates,
                                       selfcheck=selfcheck))
     return path
+
+
+# ---------------------------------------------------------------- the executed notebook
+
+def render_notebook_page(ipynb: Path, *, lab: LabInfo, student: str, templates: Path | None = None) -> str:
+    """A saved executed notebook as a page in the reports' layout."""
+    notebook = nbformat.read(ipynb, as_version=4)
+    return render("notebook.html.j2", templates=templates, lab=lab, student=student, name=ipynb.name,
+                  body=executed.notebook_body(notebook), highlight_css=Markup(executed.highlight_styles()),
+                  back_href="../../" + report_href(student))
+
+
+def write_executed_notebooks(lab_out: Path, result: SubmissionResult, sources: dict[str, Path], *, lab: LabInfo,
+                             templates: Path | None = None) -> list[Path]:
+    """Each notebook part of a submission, executed as the grader ran it: the .ipynb and its page.
+
+    `sources` maps part names to the submitted files. A notebook that cannot be
+    read again is skipped: the student's report already says why it did not run.
+    """
+    pages = []
+    for part, source in sources.items():
+        if source.suffix != ".ipynb":
+            continue
+        units = [unit for unit in result.units if unit.part == part]
+        try:
+            notebook = executed.executed_notebook(source, units, lab_out)
+        except Exception:  # deliberately broad: a damaged notebook must not end the batch
+            continue
+        ipynb = executed.save_executed_notebook(lab_out, result.student, part, notebook)
+        page = ipynb.with_suffix(".html")
+        write_atomic(page, render_notebook_page(ipynb, lab=lab, student=result.student, templates=templates))
+        pages.append(page)
+    return pages
+
+
+def _rerender_notebook_pages(lab_out: Path, *, lab: LabInfo, templates: Path | None = None) -> None:
+    for ipynb in sorted((lab_out / executed.FOLDER).glob("*/*.ipynb")):
+        try:
+            page = render_notebook_page(ipynb, lab=lab, student=ipynb.parent.name, templates=templates)
+        except Exception:  # a hand-edited or damaged saved notebook: keep the page that is there
+            continue
+        write_atomic(ipynb.with_suffix(".html"), page)
 
 
 # ---------------------------------------------------------------- dashboards
@@ -314,6 +359,7 @@ def rerender(out: Path, *, instructor: bool = False, roster: Path | None = None,
         lab = saved_lab_info(lab_out)
         if not (lab_out / LAB_FILE).is_file() and rubrics and lab_out.name in rubrics:
             lab = LabInfo.from_rubric(rubrics[lab_out.name])
+        _rerender_notebook_pages(lab_out, lab=lab, templates=templates)
         for result in results:
             write_student_report(lab_out, result, lab=lab, instructor=instructor, templates=templates)
         rendered[lab_out.name] = write_dashboards(lab_out, results, lab=lab, roster=roster, templates=templates)
