@@ -9,8 +9,8 @@ column alike), then grades each submission one at a time with:
 
   (a) warm    the default launcher, forked from a pre-imported forkserver
   (b) fresh   a new `python -I` per run
-  (c) kernel  nbclient executing the same code as a notebook in a fresh kernel
-              (cells only, no probes: a lower bound for a kernel-based grader)
+  (c) kernel  nbclient executing the same cells in a fresh kernel, then the
+              same probes in that kernel: what a kernel-based grader does
 
 then grades the whole class once more with the warm pool and `grade`'s default
 number of workers, as an instructor's run would, and measures the floor: the student code alone (cells and probes), run in
@@ -90,20 +90,33 @@ def kernel_chatter_silenced():
             os.close(saved)
 
 
-def kernel_seconds(submission: Submission) -> float:
-    """nbclient running the submission's code as a notebook in a fresh kernel."""
+PROBE_CELL = """\
+import json as _json, sys as _sys
+_sys.path.insert(0, {root!r})
+from grader.sandbox import child as _child
+from grader.sandbox.job import Job as _Job
+_job = _Job.from_json(_json.loads({job!r}))
+for _probe in _job.probes:
+    list(_child.observe(_probe, globals(), _job, {{"__figures__": []}}))
+"""
+
+
+def kernel_seconds(lab, submission: Submission, settings: RunSettings) -> float:
+    """nbclient running the submission's cells, then the same probes, in a fresh kernel: a kernel-based grader."""
+    import json
+
     import nbformat
     from nbclient import NotebookClient
-
-    from grader.notebook import load_units
 
     started = time.monotonic()
     for part in submission.parts:
         try:
-            units = load_units(part.path)
+            job = build_job(lab, part, settings)
         except UnreadableSource:
             continue
-        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(u.source) for u in units])
+        cells = [nbformat.v4.new_code_cell(unit.source) for unit in job.units]
+        cells.append(nbformat.v4.new_code_cell(PROBE_CELL.format(root=str(ROOT), job=json.dumps(job.to_json()))))
+        notebook = nbformat.v4.new_notebook(cells=cells)
         with tempfile.TemporaryDirectory() as scratch, kernel_chatter_silenced():
             NotebookClient(notebook, timeout=30, kernel_name="python3", allow_errors=True,
                            resources={"metadata": {"path": scratch}}).execute()
@@ -176,7 +189,7 @@ def main() -> None:
     print(describe("fresh", fresh, floors))
     lines = [f"warm is {sum(fresh) / sum(warm):.1f}x faster than fresh"]
     if not args.skip_kernel:
-        kernel = [kernel_seconds(s) for _, s in mix]
+        kernel = [kernel_seconds(lab, s, settings_for(lab)[1]) for lab, s in mix]
         print(describe("kernel", kernel, floors))
         lines.append(f"warm is {sum(kernel) / sum(warm):.1f}x faster than kernel")
     workers = default_workers()
