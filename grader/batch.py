@@ -20,7 +20,7 @@ from grader.fingerprint import fingerprint
 from grader.grade import RunSettings, grade_submission, grader_failure
 from grader.lab import Course, Lab
 from grader.reference import ReferenceSolution
-from grader.report import gradebook, gradescope, html, lms
+from grader.report import executed, gradebook, gradescope, html, lms
 from grader.results import SubmissionResult
 from grader.sandbox.launcher import Launcher
 from grader.sandbox.warm import WarmLauncher
@@ -123,6 +123,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
             futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings) for s in todo]
             for future in as_completed(futures):
                 result = _write_or_flag(lab_out, batch.lab, future.result(), by_student)
+                executed.forget_notebooks(lab_out, result.student)  # an earlier run's would be stale
                 if options.notebooks:
                     sources = {part.name: part.path for part in by_student[result.student].parts}
                     html.write_executed_notebooks(lab_out, result, sources, lab=pages)

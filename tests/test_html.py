@@ -215,6 +215,15 @@ class TestExecutedNotebook:
         assert text.count("<script") == 1 and '<img src="x"' not in text and "&lt;img src=" in text
         assert "&lt;script&gt;window.__xss = 10&lt;/script&gt;" in text and "window.__xss = 9" not in text
 
+    def test_grading_again_without_the_flag_drops_the_stale_notebook(self, notebooks_graded, tmp_path):
+        out = tmp_path / "copy"
+        shutil.copytree(notebooks_graded, out)
+        done = grade(str(SAMPLES / "ada_lovelace.ipynb"), "--lab", "autograd", "--out", str(out), "--seed", "2")
+        assert done.returncode == 0, done.stderr
+        assert not (out / "autograd" / "notebooks" / "ada_lovelace").exists()
+        assert "as it ran in the grader" not in page(out, "autograd", "ada_lovelace.html")
+        assert (out / "autograd" / "notebooks" / "mallory" / "mallory.html").is_file()  # not regraded: kept
+
     def test_off_by_default(self, graded):
         assert not (graded[0] / "autograd" / "notebooks").exists()
         assert "as it ran in the grader" not in page(graded[0], "autograd", "ada_lovelace.html")

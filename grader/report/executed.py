@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -103,6 +104,7 @@ def notebook_body(notebook: nbformat.NotebookNode) -> Markup:
     return Markup(body)
 
 
+@functools.lru_cache(maxsize=1)
 def highlight_styles() -> str:
     """CSS for the code highlighting nbconvert's body uses."""
     from pygments.formatters import HtmlFormatter
@@ -110,11 +112,14 @@ def highlight_styles() -> str:
     return HtmlFormatter(style="default").get_style_defs(".highlight")
 
 
-def notebook_paths(lab_out: Path, student: str, part: str) -> tuple[Path, Path]:
-    """Where one part's executed notebook and its page are written."""
-    folder = lab_out / FOLDER / student
-    stem = Path(part).stem
-    return folder / f"{stem}.ipynb", folder / f"{stem}.html"
+def notebook_path(lab_out: Path, student: str, part: str) -> Path:
+    """Where one part's executed notebook is saved; its page is the same path ending in .html."""
+    return lab_out / FOLDER / student / f"{Path(part).stem}.ipynb"
+
+
+def forget_notebooks(lab_out: Path, student: str) -> None:
+    """Remove a student's executed notebooks, so a report never links to an earlier run's."""
+    shutil.rmtree(lab_out / FOLDER / student, ignore_errors=True)
 
 
 def notebook_links(lab_out: Path, student: str) -> list[tuple[str, str]]:
@@ -128,7 +133,7 @@ def notebook_links(lab_out: Path, student: str) -> list[tuple[str, str]]:
 
 def save_executed_notebook(lab_out: Path, student: str, part: str, notebook: nbformat.NotebookNode) -> Path:
     """Write one part's executed .ipynb; its page is rendered from this file."""
-    ipynb, _ = notebook_paths(lab_out, student, part)
+    ipynb = notebook_path(lab_out, student, part)
     ipynb.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(ipynb, nbformat.writes(notebook))
     return ipynb
