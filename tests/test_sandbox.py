@@ -20,9 +20,9 @@ def launcher(request):
     return LAUNCHERS[request.param]
 
 
-def run(launcher, *cells: str, probes=(), wall=30.0, unit_timeout=5.0, keep_dir=None, files=()):
+def run(launcher, *cells: str, probes=(), wall=30.0, unit_timeout=5.0, keep_dir=None, files=(), part="test"):
     units = tuple(CodeUnit(label=f"cell {i}", filename=f"<cell {i}>", source=src) for i, src in enumerate(cells, 1))
-    job = Job(part="test", units=units, probes=tuple(probes), unit_timeout=unit_timeout, probe_timeout=unit_timeout)
+    job = Job(part=part, units=units, probes=tuple(probes), unit_timeout=unit_timeout, probe_timeout=unit_timeout)
     return launcher.run(job, files=list(files), limits=Limits(wall_seconds=wall), keep_dir=keep_dir)
 
 
@@ -76,6 +76,11 @@ class TestUnits:
     def test_hard_exit_loses_only_what_came_after(self, launcher):
         record = run(launcher, "def f(): return 1", "import os; os._exit(0)")
         assert len(record.units) == 1 and not record.finished
+
+    def test_a_notebook_can_call_display_without_importing_it_as_in_jupyter(self, launcher):
+        record = run(launcher, "display(3, 'three')", part="lab.ipynb")
+        assert record.units[0].status == "ok" and record.units[0].stdout == "3\n'three'\n"
+        assert run(launcher, "display(3)", part="lab.py").units[0].status == "error"  # plain Python has none
 
     def test_figures_are_captured_and_plt_show_does_not_block(self, launcher, tmp_path):
         record = run(launcher, "import matplotlib.pyplot as plt\nplt.plot(range(100))\nplt.show()", keep_dir=tmp_path)

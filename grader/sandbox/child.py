@@ -264,6 +264,24 @@ def _prepare_process(job: Job, scratch: str) -> None:
         pass
 
 
+def display(*objects, **_options) -> None:
+    """Jupyter's `display()`, as a text console shows it: each object's repr on a line.
+
+    Jupyter puts `display` in every notebook's builtins, so notebooks call it
+    without importing it; here it writes to the captured output instead.
+    """
+    for value in objects:
+        print(repr(value))
+
+
+def starting_namespace(job: Job) -> dict:
+    """A fresh `__main__`; a notebook's also has what Jupyter provides without an import."""
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    if job.part.endswith(".ipynb"):
+        namespace["display"] = display
+    return namespace
+
+
 def main(job_path: str, messages_path: str) -> None:
     with open(job_path, encoding="utf-8") as handle:
         job = Job.from_json(json.load(handle))
@@ -272,7 +290,7 @@ def main(job_path: str, messages_path: str) -> None:
     report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
     channel.send({"type": "sandbox", **report.to_json()})
     _prepare_process(job, os.getcwd())
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    namespace = starting_namespace(job)
     seed_everything(job.seed)
     figures = []
     for index, unit in enumerate(job.units):
