@@ -52,6 +52,7 @@ def build_job(lab: Lab, part: Part, settings: RunSettings) -> Job:
         unit_timeout=min(rubric.limits.unit_timeout, wall),
         probe_timeout=min(rubric.limits.probe_timeout, wall),
         hide=settings.hide,
+        threads=rubric.limits.threads,
     )
 
 

@@ -68,6 +68,7 @@ class RunLimits:
     unit_timeout: float = 10.0  # one cell or script
     probe_timeout: float = 10.0  # one observation
     memory_mb: int = 3072
+    threads: int = 1  # torch intra-op threads per child; one keeps parallel workers from oversubscribing cores
 
 
 @dataclass(frozen=True, kw_only=True)

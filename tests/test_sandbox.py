@@ -2,10 +2,15 @@
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
+from grader.discover import Part
+from grader.grade import RunSettings, build_job
+from grader.lab import Course
 from grader.sandbox.job import CodeUnit, Job, ProbeSpec, StrategySpec
 from grader.sandbox.launcher import SubprocessLauncher
 from grader.sandbox.limits import Limits
@@ -20,9 +25,11 @@ def launcher(request):
     return LAUNCHERS[request.param]
 
 
-def run(launcher, *cells: str, probes=(), wall=30.0, unit_timeout=5.0, keep_dir=None, files=(), part="test"):
+def run(launcher, *cells: str, probes=(), wall=30.0, unit_timeout=5.0, keep_dir=None, files=(), part="test",
+        threads=1):
     units = tuple(CodeUnit(label=f"cell {i}", filename=f"<cell {i}>", source=src) for i, src in enumerate(cells, 1))
-    job = Job(part=part, units=units, probes=tuple(probes), unit_timeout=unit_timeout, probe_timeout=unit_timeout)
+    job = Job(part=part, units=units, probes=tuple(probes), unit_timeout=unit_timeout, probe_timeout=unit_timeout,
+              threads=threads)
     return launcher.run(job, files=list(files), limits=Limits(wall_seconds=wall), keep_dir=keep_dir)
 
 
@@ -94,6 +101,14 @@ class TestUnits:
         assert record.observations[0].status == "ok"
 
 
+def test_the_rubrics_thread_allowance_reaches_the_job():
+    lab = Course(root=ROOT).load("linreg")
+    assert lab.rubric.limits.threads == 1
+    generous = replace(lab, rubric=replace(lab.rubric, limits=replace(lab.rubric.limits, threads=3)))
+    part = Part(name="dana_ivanova.ipynb", path=ROOT / "submissions" / "linreg" / "dana_ivanova.ipynb")
+    assert build_job(generous, part, RunSettings(seed=1)).threads == 3
+
+
 def test_peak_memory_of_a_run_is_measured_by_its_parent(launcher):
     small = run(launcher, "x = 1")
     big = run(launcher, "x = bytearray(800 * 2**20)\nx[::4096] = b'1' * len(x[::4096])")
@@ -126,6 +141,13 @@ class TestIsolation:
         run(launcher, "import torch, builtins, numpy\ntorch.tensor = None\nbuiltins.len = None\nnumpy.pi = 3")
         record = run(launcher, "import torch, numpy", probes=[call("torch", "torch.tensor is not None and len([1]) == 1 and numpy.pi > 3.1")])
         assert record.observations[0].value == {"kind": "bool", "value": True}
+
+    def test_a_rubric_may_allow_more_torch_threads_and_they_work_after_the_fork(self, launcher):
+        code = ("import torch\nx = torch.ones(256, 256)\nfor _ in range(20):\n    y = x @ x\n"
+                "threads = torch.get_num_threads()")
+        assert run(launcher, code, probes=[call("threads", "threads")]).observations[0].value["value"] == 1
+        record = run(launcher, code, probes=[call("threads", "threads")], threads=2)
+        assert record.units[0].status == "ok" and record.observations[0].value["value"] == 2
 
     def test_what_one_student_changes_in_the_warmed_up_libraries_does_not_reach_the_next(self, launcher):
         """The zygote has already stepped an optimizer and drawn a figure; those objects stay pristine."""

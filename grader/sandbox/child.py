@@ -259,7 +259,9 @@ def _prepare_process(job: Job, scratch: str) -> None:
     try:
         import torch
 
-        torch.set_num_threads(1)
+        # The zygote forked with one thread and no pool, so a pool made here is
+        # this child's own (a pool inherited across fork would deadlock).
+        torch.set_num_threads(max(1, job.threads))
     except Exception:
         pass
 

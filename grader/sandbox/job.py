@@ -50,6 +50,7 @@ class Job:
     output_limit: int = 20_000  # characters of stdout/stderr kept per unit
     hide: tuple[str, ...] = ()  # folders the child must not see (answers, reports, other students)
     uid: int | None = None  # the uid to run as, when the grader may switch (root)
+    threads: int = 1  # torch intra-op threads; more only where the rubric allows
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -77,4 +78,5 @@ class Job:
             output_limit=data["output_limit"],
             hide=tuple(data.get("hide", ())),
             uid=data.get("uid"),
+            threads=data.get("threads", 1),
         )
