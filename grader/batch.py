@@ -107,18 +107,21 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     done = {result.student for result in kept}
     todo = [submission for submission in batch.submissions if submission.student not in done]
     by_student = {submission.student: submission for submission in batch.submissions}
-    reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
-    reference.warm()
-    settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures",
-                           hide=folders_to_hide(batch, options.out))
     owned = launcher is None
-    launcher = launcher or WarmLauncher()
+    if owned:
+        launcher = WarmLauncher()
+        if todo:
+            launcher.start()  # the zygote imports while the reference computes its expected values
     pages = html.LabInfo.from_rubric(batch.lab.rubric)
     results: list[SubmissionResult] = list(kept)
-    for result in kept:
-        if on_result:
-            on_result(result)
     try:
+        reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
+        reference.warm()
+        settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures",
+                               hide=folders_to_hide(batch, options.out))
+        for result in kept:
+            if on_result:
+                on_result(result)
         with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
             futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings) for s in todo]
             for future in as_completed(futures):

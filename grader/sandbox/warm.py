@@ -114,7 +114,12 @@ class Zygote:
     def close(self) -> None:
         if self.alive():
             self._process.stdin.close()
-            self._process.wait(timeout=10)
+            try:
+                # Never used (started early, then the caller failed): no need to wait out its imports.
+                self._process.wait(timeout=10 if self._next else 0)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
         self._home.cleanup()
 
 
@@ -125,6 +130,11 @@ class WarmLauncher:
         self.python = python
         self._zygote: Zygote | None = None
         self._lock = threading.Lock()
+
+    def start(self) -> "WarmLauncher":
+        """Boot the zygote now, so that its imports overlap the caller's own work."""
+        self._server()
+        return self
 
     def _server(self) -> Zygote:
         with self._lock:
@@ -153,3 +163,4 @@ class WarmLauncher:
     def close(self) -> None:
         if self._zygote is not None:
             self._zygote.close()
+            self._zygote = None

@@ -175,12 +175,14 @@ def check_main(argv: list[str]) -> int:
         out_stream, err_stream = raw_out, raw_err
     out = Console(file=out_stream, width=120 if args.ci else None, highlight=False)
     err = Console(file=err_stream, highlight=False)
+    launcher = WarmLauncher()
     try:
         if args.fail_under is not None and not 0 <= args.fail_under <= 100:
             raise GraderError("--fail-under is a percentage, from 0 to 100")
         path = args.path.resolve()
         if not path.exists():
             raise GraderError(f"{args.path} does not exist")
+        launcher.start()  # the zygote imports while the expected values are computed
         source = open_source(path, lab=args.lab, kit=args.kit, course=args.course)
         rubric = source.lab.rubric
         submission = discover_submission(path, rubric.lab, rubric.exercise_ids())
@@ -190,11 +192,8 @@ def check_main(argv: list[str]) -> int:
         hide = {source.lab.reference_path.parent, source.lab.rubric_path.parent, out_dir}
         settings = RunSettings(seed=source.expectations.seed, timeout=args.timeout, figures_root=out_dir / "figures",
                                hide=tuple(sorted(str(folder.resolve()) for folder in hide)))
-        launcher = WarmLauncher()
-        try:
-            result = grade_submission(source.lab, submission, source.expectations, launcher, settings)
-        finally:
-            launcher.close()
+        result = grade_submission(source.lab, submission, source.expectations, launcher, settings)
+        launcher.close()
         report = html.write_student_report(out_dir, result, lab=html.LabInfo.from_rubric(rubric), selfcheck=True)
         out.print(results_table(source, result))
         for note in result.notes:
@@ -208,6 +207,7 @@ def check_main(argv: list[str]) -> int:
         err.print(Text(f"grade check: {error}"), soft_wrap=True)
         return 2
     finally:
+        launcher.close()
         for stream in (out_stream, err_stream):
             stream.flush()
     if args.fail_under is not None and percent(result) < args.fail_under:
