@@ -13,7 +13,12 @@ from pathlib import Path
 from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
-from grader.judge.score import Evidence, describe_unit_failure, judge_check, unscored
+from grader.discover import exercise_of
+from grader.judge.checks import decide_checks
+from grader.judge.episodes import PartView, part_view
+from grader.judge.recognise import Recognition, recognise
+from grader.judge.score import Evidence, describe_unit_failure, unscored
+from grader.observe.source import analyse
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
 from grader.reference import Expectations
@@ -53,6 +58,7 @@ def build_job(lab: Lab, part: Part, settings: RunSettings) -> Job:
         probe_timeout=min(rubric.limits.probe_timeout, wall),
         hide=settings.hide,
         threads=rubric.limits.threads,
+        evaluations={name: rubric.data[name] for name in rubric.evaluations},
     )
 
 
@@ -109,6 +115,35 @@ def _isolation_summary(records: list[RunRecord | None]) -> dict[str, str]:
             for key in ("network", "files", "uid")}
 
 
+def _views(lab: Lab, submission: Submission, evidence: dict[str, Evidence]) -> dict[str, PartView]:
+    """What each part that ran did, paired with what its source says (read again here, never from the child)."""
+    views = {}
+    for part in submission.parts:
+        record = evidence[part.name].record
+        if record is None:
+            continue
+        try:
+            units = load_units(part.path)
+        except UnreadableSource:
+            continue
+        sources = tuple(unit.source for unit in units)
+        facts = analyse(list(sources), cells=part.path.suffix == ".ipynb")
+        prior = exercise_of(part.path.name, lab.rubric.exercise_ids()) if part.exercises is not None else None
+        views[part.name] = part_view(part=part.name, prior=prior, whole=part.exercises is None, record=record,
+                                     sources=sources, facts=facts)
+    return views
+
+
+def _recognition(lab: Lab, views: dict[str, PartView], reference: Expectations) -> tuple[Recognition | None, str]:
+    """Which episode answers which exercise; a self-check without the reference cannot tell (its reason)."""
+    if not lab.rubric.behaviour:
+        return None, ""
+    if not hasattr(reference, "function"):
+        return None, ("(self-check) Only the instructor's grader can judge work written without the contract's "
+                      "functions: it replays the reference under your own settings.")
+    return recognise(list(views.values()), lab.rubric.behaviour, reference, lab.rubric.exercise_ids()), ""
+
+
 def _no_file(check, submission: Submission) -> CheckResult:
     name = check.exercise.lower()
     return unscored(check, source=submission.path.name, status=MISSING,
@@ -149,14 +184,12 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
             notes.extend(f"{part.name}: {problem}" for problem in record.problems)
             notes.extend(describe_unit_failure(unit) for unit in record.units if unit.status != "ok")
         evidence[part.name] = Evidence(part=part.name, record=record, unavailable=unavailable)
-    checks = []
-    for check in rubric.checks:
-        part = submission.part_for(check.exercise)
-        if part is None:
-            checks.append(_no_file(check, submission))
-        else:
-            checks.append(judge_check(check, rubric.probes[check.probe], evidence[part.name], reference,
-                                      settings.wall_seconds(lab)))
+    views = _views(lab, submission, evidence)
+    recognition, behaviour_error = _recognition(lab, views, reference)
+    notes.extend(recognition.notes if recognition else ())
+    checks = decide_checks(rubric=rubric, submission=submission, evidence=evidence, views=views,
+                           recognition=recognition, reference=reference, timeout=settings.wall_seconds(lab),
+                           behaviour_error=behaviour_error, no_file=_no_file)
     exercises = {
         exercise.id: (
             round(sum(c.score for c in checks if c.exercise == exercise.id), 2),

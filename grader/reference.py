@@ -87,10 +87,21 @@ class ReferenceSolution:
             self._cache[key] = self._run(probe.strategies[0].code, inputs, f"probe {probe.name}, case {case}")
         return self._cache[key]
 
+    def function(self, name: str):
+        """A function of the reference module, for the behaviour families (grader.judge.behaviour)."""
+        found = self.namespace.get(name)
+        if not callable(found):
+            raise ReferenceSolutionError(f"reference solution has no function {name!r}")
+        return found
+
+    def data(self, name: str):
+        """One of the rubric's [data] values."""
+        return self.rubric.data[name]
+
     def warm(self) -> None:
         """Compute every case's expected value once, before any student runs."""
         for probe in self.rubric.probes.values():
-            if probe.reference and not probe.strategies[0].script:
+            if probe.reference and probe.strategies and not probe.strategies[0].script:
                 for case in range(len(probe.cases)):
                     self.expected(probe, 0, case, None)
 

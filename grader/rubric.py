@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import RubricError
-from grader.judge.compare import COMPARATORS
+from grader.judge.compare import COMPARATORS, OPTIONS
 from grader.sandbox.job import ProbeSpec, StrategySpec
 
 
@@ -46,7 +46,7 @@ class Check:
     id: str
     exercise: str
     title: str
-    probe: str
+    probe: str | None  # None: a behaviour-only check, decided on the contract path by `contract`
     points: float
     compare: str
     hint: str = ""
@@ -54,6 +54,10 @@ class Check:
     hidden: bool = False
     partial: bool = False  # credit per passing case instead of all-or-nothing
     params: dict = field(default_factory=dict)  # rtol, atol and comparator options
+    behaviour: str | None = None  # the verdict key of the exercise's behaviour family that decides free-form work
+    requires: tuple[str, ...] = ()  # checks that must pass for this one to count (a fixed setting after the method)
+    contract: str | None = None  # for a check without a probe: the check that decides it on the contract path
+    manual: bool = False  # the contract function must compute without autograd (decided from its source)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +86,8 @@ class Rubric:
     checks: tuple[Check, ...]
     data: dict = field(default_factory=dict)
     limits: RunLimits = RunLimits()
+    behaviour: dict = field(default_factory=dict)  # exercise id -> its behaviour family (grader.judge.behaviour)
+    evaluations: tuple[str, ...] = ()  # [data] names a trained module is called on at the end of each unit
 
     def exercise_ids(self) -> tuple[str, ...]:
         return tuple(exercise.id for exercise in self.exercises)
@@ -90,11 +96,12 @@ class Rubric:
         return tuple(c for c in self.checks if exercises is None or c.exercise in exercises)
 
     def probes_for(self, exercises: set[str] | None = None) -> tuple[Probe, ...]:
-        names = dict.fromkeys(c.probe for c in self.checks_for(exercises))
+        names = dict.fromkeys(c.probe for c in self.checks_for(exercises) if c.probe is not None)
         return tuple(self.probes[name] for name in names)
 
 
-_CHECK_KEYS = {"id", "exercise", "title", "probe", "points", "compare", "hint", "select", "hidden", "partial"}
+_CHECK_KEYS = {"id", "exercise", "title", "probe", "points", "compare", "hint", "select", "hidden", "partial",
+               "behaviour", "requires", "contract", "manual"}
 
 
 def _strategy(data: dict, where: str) -> Strategy:
@@ -125,28 +132,66 @@ def _probe(name: str, data: dict) -> Probe:
 
 def _check(data: dict, exercises: set[str], probes: dict) -> Check:
     ident = data.get("id", "?")
-    for key in ("id", "exercise", "probe", "points", "compare"):
+    for key in ("id", "exercise", "points"):
         if key not in data:
             raise RubricError(f"check {ident}: missing `{key}`")
+    if "probe" not in data and "contract" not in data:
+        raise RubricError(f"check {ident}: needs a `probe`, or `contract` naming the check that decides it")
     if data["exercise"] not in exercises:
         raise RubricError(f"check {ident}: unknown exercise {data['exercise']!r}")
-    if data["compare"] not in COMPARATORS:
-        raise RubricError(f"check {ident}: unknown comparator {data['compare']!r} (known: {', '.join(COMPARATORS)})")
-    if data["probe"] not in probes:
+    compare = data.get("compare", "true" if "probe" not in data else None)
+    if compare not in COMPARATORS:
+        raise RubricError(f"check {ident}: unknown comparator {compare!r} (known: {', '.join(COMPARATORS)})")
+    if "probe" in data and data["probe"] not in probes:
         raise RubricError(f"check {ident}: unknown probe {data['probe']!r}")
+    params = {key: value for key, value in data.items() if key not in _CHECK_KEYS}
+    unknown = sorted(set(params) - OPTIONS.get(compare, frozenset()))
+    if unknown:
+        raise RubricError(f"check {ident}: unknown option(s) {', '.join(unknown)} for comparator {compare!r} "
+                          f"(known: {', '.join(sorted(OPTIONS.get(compare, ()))) or 'none'})")
     return Check(
         id=data["id"],
         exercise=data["exercise"],
         title=data.get("title", data["id"]),
-        probe=data["probe"],
+        probe=data.get("probe"),
         points=float(data["points"]),
-        compare=data["compare"],
+        compare=compare,
         hint=data.get("hint", ""),
         select=data.get("select"),
         hidden=bool(data.get("hidden", False)),
         partial=bool(data.get("partial", False)),
-        params={key: value for key, value in data.items() if key not in _CHECK_KEYS},
+        params=params,
+        behaviour=data.get("behaviour"),
+        requires=tuple(data.get("requires", ())),
+        contract=data.get("contract"),
+        manual=bool(data.get("manual", False)),
     )
+
+
+def _behaviour(raw: dict, exercises: set[str], checks: tuple[Check, ...], path: Path) -> dict:
+    """The behaviour families of a rubric, each checked against the checks that name its verdicts."""
+    from grader.judge.behaviour import family
+
+    families = {}
+    for exercise, table in raw.items():
+        if exercise not in exercises:
+            raise RubricError(f"{path}: [behaviour.{exercise}] names an unknown exercise")
+        if not isinstance(table, dict):
+            raise RubricError(f"{path}: [behaviour.{exercise}] must be a table")
+        families[exercise] = family(exercise, table)
+    ids = {check.id for check in checks}
+    for check in checks:
+        if check.behaviour is not None:
+            chosen = families.get(check.exercise)
+            if chosen is None:
+                raise RubricError(f"check {check.id}: `behaviour` needs a [behaviour.{check.exercise}] table")
+            if check.behaviour not in chosen.verdicts:
+                raise RubricError(f"check {check.id}: behaviour {check.behaviour!r} is not a verdict of "
+                                  f"[behaviour.{check.exercise}] (known: {', '.join(chosen.verdicts)})")
+        for other in (*check.requires, *((check.contract,) if check.contract else ())):
+            if other not in ids:
+                raise RubricError(f"check {check.id}: refers to unknown check {other!r}")
+    return families
 
 
 def load_rubric(path: Path) -> Rubric:
@@ -159,12 +204,20 @@ def load_rubric(path: Path) -> Rubric:
     for key in ("id", "title", "version", "reference"):
         if key not in lab:
             raise RubricError(f"{path}: [lab] needs `{key}`")
+    unknown = sorted(set(lab) - {"id", "title", "version", "reference", "evaluate"})
+    if unknown:
+        raise RubricError(f"{path}: [lab] has unknown key(s) {', '.join(unknown)}")
     exercises = tuple(Exercise(id=key, title=title) for key, title in raw.get("exercises", {}).items())
     probes = {name: _probe(name, data) for name, data in raw.get("probes", {}).items()}
     checks = tuple(_check(data, {e.id for e in exercises}, probes) for data in raw.get("checks", []))
     ids = [check.id for check in checks]
     if len(ids) != len(set(ids)):
         raise RubricError(f"{path}: check ids must be unique")
+    behaviour = _behaviour(raw.get("behaviour", {}), {e.id for e in exercises}, checks, path)
+    evaluations = tuple(raw.get("lab", {}).get("evaluate", ()))
+    for name in evaluations:
+        if name not in raw.get("data", {}):
+            raise RubricError(f"{path}: [lab] evaluate names {name!r}, which is not in [data]")
     return Rubric(
         lab=lab["id"],
         title=lab["title"],
@@ -174,8 +227,17 @@ def load_rubric(path: Path) -> Rubric:
         probes=probes,
         checks=checks,
         data=raw.get("data", {}),
-        limits=RunLimits(**raw.get("limits", {})),
+        limits=_limits(raw.get("limits", {}), path),
+        behaviour=behaviour,
+        evaluations=evaluations,
     )
+
+
+def _limits(table: dict, path: Path) -> RunLimits:
+    try:
+        return RunLimits(**table)
+    except TypeError as problem:
+        raise RubricError(f"{path}: [limits]: {problem}") from None
 
 
 def _draw(spec, rng: random.Random):

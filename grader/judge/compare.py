@@ -206,7 +206,46 @@ def compare_probabilities(got, expected, context: Context) -> Comparison:
     if outside:
         return Comparison(passed=False, got=describe(got), expected="values between 0 and 1",
                           message=f"{len(outside)} of {numbers.size} outputs are outside [0, 1] (or NaN)")
+    if context.params.get("strict") and numbers.values and all(v in (0.0, 1.0) for v in numbers.values):
+        return Comparison(passed=False, got=describe(got), expected="probabilities strictly between 0 and 1",
+                          message="every output is exactly 0 or 1: a hard threshold, not a probability "
+                                  "(a sigmoid gives values in between)")
     return Comparison(passed=True, got=describe(got), expected="values between 0 and 1", message="all in [0, 1]")
+
+
+def compare_log_loss(got, expected, context: Context) -> Comparison:
+    """Probabilities whose binary cross-entropy against the targets is below a bound: the model learned."""
+    try:
+        predictions, targets = _predictions_and_targets(got, context)
+    except NotNumeric as problem:
+        return Comparison(passed=False, got=describe(got), message=f"expected one probability per data point, got {problem}")
+    values = predictions.values
+    if any(not (0.0 <= p <= 1.0) for p in values):
+        return Comparison(passed=False, got=describe(got), expected="probabilities between 0 and 1",
+                          message="some outputs are not probabilities (outside [0, 1], or NaN)")
+    loss = binary_cross_entropy(values, targets)
+    bound = float(context.params.get("below", 0.6))
+    text = f"binary cross-entropy {_fmt(loss)}"
+    if loss <= bound:
+        return Comparison(passed=True, got=text, expected=f"at most {_fmt(bound)}", message="the model learned")
+    return Comparison(passed=False, got=text, expected=f"at most {_fmt(bound)}",
+                      message=f"the binary cross-entropy on the data is {_fmt(loss)}; a model that always "
+                              f"answers the share of ones gets {_fmt(constant_log_loss(targets))}")
+
+
+def binary_cross_entropy(probabilities, targets) -> float:
+    """Mean binary cross-entropy, with probabilities clipped away from 0 and 1 as torch's BCELoss does."""
+    total = 0.0
+    for p, t in zip(probabilities, targets):
+        p = min(max(p, 1e-12), 1 - 1e-12)
+        total -= t * math.log(p) + (1 - t) * math.log(1 - p)
+    return total / max(len(targets), 1)
+
+
+def constant_log_loss(targets) -> float:
+    """The cross-entropy of the best constant answer: what a model that learned nothing achieves."""
+    share = sum(targets) / max(len(targets), 1)
+    return binary_cross_entropy([share] * len(targets), targets)
 
 
 COMPARATORS: dict[str, Comparator] = {
@@ -217,8 +256,22 @@ COMPARATORS: dict[str, Comparator] = {
     "true": compare_true,
     "fit": compare_fit,
     "classified": compare_classified,
+    "log_loss": compare_log_loss,
 }
 
+
+
+# The options each comparator reads; a rubric naming any other is refused when it loads.
+OPTIONS: dict[str, frozenset[str]] = {
+    "probabilities": frozenset({"strict"}),
+    "scalar": frozenset({"rtol", "atol"}),
+    "array": frozenset({"rtol", "atol", "names"}),
+    "loss_curve": frozenset({"length", "decreasing", "match_expected", "rtol", "atol"}),
+    "true": frozenset({"failure", "success"}),
+    "fit": frozenset({"targets", "factor", "atol"}),
+    "classified": frozenset({"targets"}),
+    "log_loss": frozenset({"targets", "below"}),
+}
 
 
 def uses_expected(compare: str, params: dict) -> bool:
@@ -230,4 +283,4 @@ def uses_expected(compare: str, params: dict) -> bool:
         return True
     if compare == "loss_curve":
         return bool(params.get("match_expected")) or params.get("length") == "expected"
-    return False  # true, classified, probabilities: judged on the answer alone
+    return False  # true, classified, probabilities, log_loss: judged on the answer alone

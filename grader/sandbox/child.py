@@ -24,6 +24,8 @@ import sys
 import time
 import traceback
 
+from grader.observe.instruments import KEY, Recorder, install
+from grader.observe.sites import instrumented
 from grader.sandbox.encode import encode
 from grader.sandbox.isolation import isolate
 from grader.sandbox.job import CodeUnit, Job, ProbeSpec, StrategySpec
@@ -114,11 +116,13 @@ def _capture_figures(unit_index: int, figures_dir: str) -> list[dict]:
         figure = pyplot.figure(number)
         axes = []
         for axis in figure.get_axes():
+            lines = axis.get_lines()
             axes.append({
                 "title": axis.get_title()[:200],
                 "xlabel": axis.get_xlabel()[:200],
                 "ylabel": axis.get_ylabel()[:200],
-                "lines": [len(line.get_xdata()) for line in axis.get_lines()],
+                "lines": [len(line.get_xdata()) for line in lines],
+                "data": [_line_data(line) for line in lines[:8]],
             })
         image = os.path.join(figures_dir, f"unit{unit_index}-fig{number}.png")
         try:
@@ -130,22 +134,61 @@ def _capture_figures(unit_index: int, figures_dir: str) -> list[dict]:
     return figures
 
 
+FIGURE_POINTS = 300  # points kept per plotted line: the first and last halves of a long curve
+
+
+def _line_data(line) -> list[list[float]]:
+    """A plotted line's x and y values as plain floats, at most FIGURE_POINTS of them."""
+    try:
+        xs = [float(v) for v in line.get_xdata()]
+        ys = [float(v) for v in line.get_ydata()]
+    except (TypeError, ValueError):
+        return [[], []]
+    if len(ys) > FIGURE_POINTS:
+        half = FIGURE_POINTS // 2
+        xs, ys = xs[:half] + xs[-half:], ys[:half] + ys[-half:]
+    return [[_finite(v) for v in xs], [_finite(v) for v in ys]]
+
+
+def _finite(value: float) -> float | str:
+    return value if value == value and abs(value) != float("inf") else str(value)
+
+
 def close_figures() -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close("all")
 
 
-def run_unit(unit: CodeUnit, index: int, namespace: dict, job: Job, figures_dir: str) -> dict:
+def _compiled(unit: CodeUnit, index: int, job: Job, recorder: Recorder | None):
+    """The unit's code, with report sites and function entries routed through the recorder."""
+    tree = ast.parse(unit.source, unit.filename, "exec")
+    if recorder is None:
+        return compile(tree, unit.filename, "exec")
+    try:
+        tree, _sites, entries = instrumented(tree, unit.source, cell=job.part.endswith(".ipynb"),
+                                             key_base=index * KEY)
+        recorder.entries.update({index * KEY + entry.index: entry.qualname for entry in entries})
+        return compile(tree, unit.filename, "exec")
+    except SyntaxError:
+        raise
+    except Exception:  # an instrumentation problem must never stop the student's code from running
+        return compile(unit.source, unit.filename, "exec")
+
+
+def run_unit(unit: CodeUnit, index: int, namespace: dict, job: Job, figures_dir: str,
+             recorder: Recorder | None = None) -> dict:
     """Run one cell or script; whatever happens, return a report of it."""
     _register_source(unit.filename, unit.source)
+    if recorder is not None:
+        recorder.begin(unit=index, namespace=namespace)
     stdout, stderr = CappedText(job.output_limit), CappedText(job.output_limit)
     report = {"type": "unit", "index": index, "label": unit.label, "status": "ok", "error": None}
     started = time.monotonic()
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = stdout, stderr
     try:
-        code = compile(unit.source, unit.filename, "exec")
+        code = _compiled(unit, index, job, recorder)
         _with_time_limit(job.unit_timeout, lambda: exec(code, namespace))
     except TimeLimitReached:
         report["status"] = "timeout"
@@ -208,7 +251,7 @@ def choose_strategy(probe: ProbeSpec, namespace: dict) -> tuple[int, StrategySpe
     return None
 
 
-def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict) -> list[dict]:
+def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict, recorder: Recorder | None = None) -> list[dict]:
     """Make one probe's observations: one per case, or one for a script strategy.
 
     ``extras`` are grader-made names (such as ``__figures__``, the figures the
@@ -232,6 +275,8 @@ def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict) -> list[d
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = sink, sink
         started = time.monotonic()
+        if recorder is not None:
+            recorder.begin(probe=probe.name, case=None if case is None else case[0])
         try:
             seed_everything(job.seed)
             value = _with_time_limit(job.probe_timeout, lambda: evaluate(strategy.code, scope))
@@ -245,10 +290,20 @@ def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict) -> list[d
             close_figures()
         message["elapsed"] = round(time.monotonic() - started, 4)
         messages.append(message)
+        if recorder is not None:
+            messages.append(flush_activity(recorder, job))
     return messages
 
 
-def _prepare_process(job: Job, scratch: str) -> None:
+def flush_activity(recorder: Recorder, job: Job) -> dict:
+    """The recorder's activity for the span that just ended, as a message."""
+    try:
+        return recorder.flush(lambda action: _with_time_limit(job.probe_timeout, action)).to_json()
+    except TimeLimitReached:
+        return {"type": "activity", "unit": None, "probe": None, "case": None, "dropped": 1}
+
+
+def _prepare_process(job: Job, scratch: str) -> Recorder | None:
     os.environ["MPLBACKEND"] = "Agg"
     sys.stdin = io.StringIO("")
     # Student helper modules next to their script may be imported, but they
@@ -263,7 +318,14 @@ def _prepare_process(job: Job, scratch: str) -> None:
         # this child's own (a pool inherited across fork would deadlock).
         torch.set_num_threads(max(1, job.threads))
     except Exception:
-        pass
+        return None
+    recorder = Recorder(unit_files={unit.filename: index for index, unit in enumerate(job.units)},
+                        evaluations=dict(job.evaluations), scratch=scratch)
+    try:
+        install(recorder)
+    except Exception:
+        return None
+    return recorder
 
 
 def display(*objects, **_options) -> None:
@@ -291,17 +353,21 @@ def main(job_path: str, messages_path: str) -> None:
     figures_dir = os.path.dirname(messages_path)
     report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
     channel.send({"type": "sandbox", **report.to_json()})
-    _prepare_process(job, os.getcwd())
+    recorder = _prepare_process(job, os.getcwd())
     namespace = starting_namespace(job)
+    if recorder is not None:
+        namespace.update(recorder.names_for_namespace())
     seed_everything(job.seed)
     figures = []
     for index, unit in enumerate(job.units):
-        report = run_unit(unit, index, namespace, job, figures_dir)
+        report = run_unit(unit, index, namespace, job, figures_dir, recorder)
         figures.extend(report["figures"])
         channel.send(report)
+        if recorder is not None:
+            channel.send(flush_activity(recorder, job))
     extras = {"__figures__": figures}
     for probe in job.probes:
-        for message in observe(probe, namespace, job, extras):
+        for message in observe(probe, namespace, job, extras, recorder):
             channel.send(message)
     channel.send({"type": "done"})
     sys.stdout.flush()

@@ -51,6 +51,7 @@ class Job:
     hide: tuple[str, ...] = ()  # folders the child must not see (answers, reports, other students)
     uid: int | None = None  # the uid to run as, when the grader may switch (root)
     threads: int = 1  # torch intra-op threads; more only where the rubric allows
+    evaluations: dict = field(default_factory=dict)  # inputs a trained module is called on at a unit's end
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -79,4 +80,5 @@ class Job:
             hide=tuple(data.get("hide", ())),
             uid=data.get("uid"),
             threads=data.get("threads", 1),
+            evaluations=dict(data.get("evaluations", {})),
         )

@@ -164,6 +164,7 @@ class RunRecordBuilder:
             part=self.job.part,
             units=tuple(parsed.units),
             observations=tuple(parsed.observations),
+            activities=tuple(parsed.activities),
             finished=parsed.done,
             isolation=parsed.isolation,
             timed_out=timed_out,

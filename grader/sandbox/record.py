@@ -7,7 +7,10 @@ can only ever describe what happened; verdicts are made elsewhere.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
+
+from grader.observe.events import Activity
 
 MAX_LINE = 2_000_000
 
@@ -20,10 +23,20 @@ class ErrorInfo:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LineData:
+    """One plotted line's values (at most the first and last 150 points of a long one)."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    points: int  # how many the line really had
+
+
+@dataclass(frozen=True, kw_only=True)
 class FigureInfo:
     image: str | None  # file name inside the run's output folder
     line_lengths: tuple[int, ...]  # points per plotted line, over all axes
     labels: tuple[str, ...] = ()
+    lines: tuple[LineData, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +72,7 @@ class RunRecord:
     part: str
     units: tuple[UnitReport, ...] = ()
     observations: tuple[Observation, ...] = ()
+    activities: tuple[Activity, ...] = ()  # the instruments' records, one per unit and per probe case
     finished: bool = False  # the child reached its end and said so
     timed_out: bool = False
     exit_code: int | None = None
@@ -93,13 +107,28 @@ def _error(data) -> ErrorInfo | None:
                      traceback=clean_text(data.get("traceback", ""), 6000))
 
 
+def _plotted(raw) -> float:
+    value = float(raw)  # "nan" and "inf" are spelled as strings
+    return value if not math.isnan(value) else math.nan
+
+
+def _lines(axis: dict) -> list[LineData]:
+    lines = []
+    for (xs, ys), points in zip(axis.get("data", [])[:8], axis["lines"]):
+        lines.append(LineData(xs=tuple(_plotted(v) for v in xs[:400]), ys=tuple(_plotted(v) for v in ys[:400]),
+                              points=int(points)))
+    return lines
+
+
 def _unit(data: dict) -> UnitReport:
     figures = []
     for figure in data.get("figures", [])[:50]:
         lengths = tuple(int(n) for axis in figure["axes"] for n in axis["lines"])
         labels = tuple(clean_text(axis.get(key, ""), 200) for axis in figure["axes"] for key in ("title", "xlabel", "ylabel"))
         image = figure.get("image")
-        figures.append(FigureInfo(image=str(image) if image else None, line_lengths=lengths, labels=labels))
+        lines = tuple(line for axis in figure["axes"][:8] for line in _lines(axis))
+        figures.append(FigureInfo(image=str(image) if image else None, line_lengths=lengths, labels=labels,
+                                  lines=lines))
     status = str(data["status"])
     if status not in {"ok", "error", "timeout", "exit"}:
         raise ValueError(status)
@@ -129,11 +158,12 @@ class ParsedMessages:
     done: bool
     bad: int
     isolation: dict
+    activities: list[Activity] = field(default_factory=list)
 
 
 def parse_messages(lines) -> ParsedMessages:
     """Parse message lines; malformed ones are counted in `bad` and otherwise ignored."""
-    units, observations, done, bad, isolation = [], [], False, 0, {}
+    units, observations, done, bad, isolation, activities = [], [], False, 0, {}, []
     for line in lines:
         if len(line) > MAX_LINE:
             bad += 1
@@ -147,6 +177,8 @@ def parse_messages(lines) -> ParsedMessages:
                 units.append(_unit(data))
             elif kind == "observation":
                 observations.append(_observation(data))
+            elif kind == "activity":
+                activities.append(Activity.from_json(data))
             elif kind == "done":
                 done = True
             elif kind == "sandbox" and not isolation and not units:
@@ -155,4 +187,5 @@ def parse_messages(lines) -> ParsedMessages:
                 bad += 1
         except (ValueError, KeyError, TypeError):
             bad += 1
-    return ParsedMessages(units=units, observations=observations, done=done, bad=bad, isolation=isolation)
+    return ParsedMessages(units=units, observations=observations, done=done, bad=bad, isolation=isolation,
+                          activities=activities)

@@ -1,0 +1,132 @@
+"""The vocabulary of behaviour judging: verdicts, matches, options, and how numbers are found.
+
+A *family* judges one kind of exercise from what the code did (gradient.py:
+a derivative by autograd and by hand; descent.py: gradient descent that can
+be replayed exactly; fit.py: a model trained with free settings). A rubric
+instantiates a family per exercise with options (`[behaviour.Q1]`); the
+family recognises the exercise in an episode and returns a `Verdict` per
+verdict key, which the rubric's checks name. The families are generic: the
+functions that make them one lab's exercises come from its reference module.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Protocol
+
+from grader.errors import RubricError
+from grader.judge.episodes import Episode, PartView, Shown
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    """One verdict key's outcome, in words a student can act on."""
+
+    passed: bool
+    message: str
+    got: str = ""
+    expected: str = ""
+    inputs: dict = field(default_factory=dict)  # the student's own inputs and settings it was judged at
+
+
+@dataclass(frozen=True, kw_only=True)
+class Match:
+    """An episode recognised as answering an exercise, with what recognising it found out."""
+
+    exercise: str
+    episode: Episode
+    score: float
+    details: dict = field(default_factory=dict)
+    note: str = ""  # said on the report (a file answering another exercise than its name)
+
+
+class Reference(Protocol):
+    """Where families find a lab's functions (the reference module's namespace)."""
+
+    def function(self, name: str) -> Callable: ...
+
+    def data(self, name: str) -> Any: ...
+
+
+class Family(Protocol):
+    exercise: str
+    verdicts: tuple[str, ...]
+
+    def recognise(self, episode: Episode, reference: Reference) -> Match | None: ...
+
+    def judge(self, match: Match, reference: Reference) -> dict[str, Verdict]: ...
+
+    def absent(self, views: list[PartView], reference: Reference) -> str: ...
+
+
+def options_from(kind: type, exercise: str, table: dict):
+    """A frozen options dataclass from a rubric table; an unknown or missing key is an error."""
+    known = {f.name for f in fields(kind)}
+    unknown = sorted(set(table) - known - {"kind"})
+    if unknown:
+        raise RubricError(f"[behaviour.{exercise}]: unknown option(s) {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(known))})")
+    try:
+        return kind(**{k: v for k, v in table.items() if k != "kind"})
+    except TypeError as problem:
+        raise RubricError(f"[behaviour.{exercise}]: {problem}") from None
+
+
+# ---------------------------------------------------------------------------------------------- numbers
+def fmt(value: float) -> str:
+    if value is None:
+        return "?"
+    if value != value:
+        return "nan"
+    if abs(value) >= 1e5 or (0 < abs(value) < 1e-3):
+        return f"{value:.4g}"
+    return f"{value:.6g}"
+
+
+def fmt_all(values, limit: int = 6) -> str:
+    values = list(values)
+    shown = ", ".join(fmt(v) for v in values[:limit])
+    return shown + (", …" if len(values) > limit else "")
+
+
+def close(got: float, expected: float, rtol: float, atol: float) -> bool:
+    return math.isfinite(got) and abs(got - expected) <= atol + rtol * abs(expected)
+
+
+def contains(haystack, needle, rtol: float, atol: float) -> bool:
+    """The needle's values appear in order, one after the other, among the haystack's."""
+    haystack, needle = list(haystack), list(needle)
+    if not needle or len(needle) > len(haystack):
+        return False
+    for start in range(len(haystack) - len(needle) + 1):
+        if all(close(h, n, rtol, atol) for h, n in zip(haystack[start:start + len(needle)], needle)):
+            return True
+    return False
+
+
+def shown_with(view_shown, needle, rtol: float, atol: float, accept=lambda shown: True) -> list[Shown]:
+    """The report sites, among those `accept` admits, that showed the needle's values."""
+    found = []
+    for shown in view_shown:
+        if accept(shown) and any(contains(values, needle, rtol, atol) for values in shown.values()):
+            found.append(shown)
+    return found
+
+
+def columns_of(shape: tuple[int, ...], values: tuple[float, ...]) -> list[tuple[float, ...]]:
+    """A value's data columns: itself when 1-D (or n × 1), each column of an n × k table."""
+    if len(shape) == 2 and shape[1] > 1 and shape[0] > 1:
+        rows, cols = shape
+        return [tuple(values[r * cols + c] for r in range(rows)) for c in range(cols)]
+    return [tuple(values)]
+
+
+def agreement(got, expected, rtol: float = 1e-4, atol: float = 1e-6) -> float:
+    """The share of positions where two equally long columns agree."""
+    if len(got) != len(expected) or not expected:
+        return 0.0
+    return sum(close(g, e, rtol, atol) for g, e in zip(got, expected)) / len(expected)
+
+
+def where(shown: Shown) -> str:
+    return f"line {shown.fact.line}" + (f" (“{shown.fact.label}”)" if shown.fact.label else "")

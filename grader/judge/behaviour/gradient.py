@@ -1,0 +1,252 @@
+"""A derivative, by autograd and by hand, at inputs the student chose.
+
+The exercise is a function of named inputs (from the reference module, in
+torch operations) and the derivative it asks for. A gradient computation
+answers it when its root equals the function at the values its leaves (and
+same-named scope values) hold; the expected derivative is then computed by
+autograd in float64 at exactly those values. Verdicts:
+
+* ``autograd`` — the asked leaf's ``.grad`` is that derivative, and the code
+  shows it (a print or a cell's last value that reads *that* leaf's ``.grad``);
+* ``manual`` — a value the code computed without autograd (by the source's
+  provenance, grader.observe.source), not typed in, equals it;
+* ``forward`` — the intermediate values of the forward pass were computed.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import torch
+
+from grader.judge.behaviour.base import (Match, Reference, Verdict, close, contains, fmt, fmt_all, options_from,
+                                         shown_with, where)
+from grader.judge.episodes import Episode, Shown
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradientOptions:
+    function: str  # reference function of the inputs, in torch operations
+    inputs: list[str]
+    target: str  # the input the derivative is taken with respect to
+    quantity: str = ""  # the exercise's name for it, "dz/da"
+    intermediates: str = ""  # reference function giving the forward pass's named intermediates
+    rtol: float = 1e-3
+    atol: float = 1e-6
+
+
+@dataclass(frozen=True)
+class _Bound:
+    name: str  # the student's name for it
+    shape: tuple[int, ...]
+    values: tuple[float, ...]
+    leaf: object | None  # the events.Leaf, when autograd tracked it
+
+
+def _evaluate(function, binding: dict[str, _Bound]):
+    tensors = {name: torch.tensor(bound.values, dtype=torch.float64).reshape(bound.shape).requires_grad_(True)
+               for name, bound in binding.items()}
+    try:
+        out = function(**tensors)
+        if not isinstance(out, torch.Tensor):
+            return None
+        root = tuple(float(v) for v in out.detach().reshape(-1).tolist())
+        out.sum().backward()
+    except (RuntimeError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+        return None
+    grads = {name: tuple(float(v) for v in (t.grad if t.grad is not None else torch.zeros_like(t)).reshape(-1).tolist())
+             for name, t in tensors.items()}
+    return root, grads
+
+
+def _describe_inputs(binding: dict[str, _Bound]) -> dict:
+    return {name: (bound.values[0] if len(bound.values) == 1 else list(bound.values[:6]))
+            for name, bound in binding.items()}
+
+
+def _inputs_text(binding: dict[str, _Bound]) -> str:
+    return ", ".join(f"{bound.name} = {fmt_all(bound.values, 4)}" for bound in binding.values())
+
+
+class GradientFamily:
+    """See the module docstring; one instance per exercise."""
+
+    verdicts = ("autograd", "manual", "forward")
+
+    def __init__(self, exercise: str, table: dict):
+        self.exercise = exercise
+        self.options: GradientOptions = options_from(GradientOptions, exercise, table)
+        if self.options.target not in self.options.inputs:
+            from grader.errors import RubricError
+            raise RubricError(f"[behaviour.{exercise}]: target {self.options.target!r} is not one of the inputs")
+
+    # ------------------------------------------------------------------ recognising
+    def _bindings(self, episode: Episode, call) -> list[dict[str, _Bound]]:
+        inputs = self.options.inputs
+        leaves = [leaf for leaf in call.leaves if leaf.value.values is not None]
+        scope = episode.scope()
+
+        def leaf_bound(leaf, name=None):
+            return _Bound(name=(leaf.names[0] if leaf.names else name or "?"), shape=leaf.value.shape,
+                          values=leaf.value.values, leaf=leaf)
+
+        named: dict[str, _Bound] = {}
+        for name in inputs:
+            for leaf in leaves:
+                if name in leaf.names or any(n.split(".")[-1] == name for n in leaf.names):
+                    named[name] = leaf_bound(leaf)
+                    break
+            else:
+                if name in scope:
+                    shape, values = scope[name]
+                    named[name] = _Bound(name=name, shape=shape, values=values, leaf=None)
+        candidates = []
+        if len(named) == len(inputs):
+            candidates.append(named)
+        unused = [leaf for leaf in leaves if all(b.leaf is not leaf for b in named.values())]
+        missing = [name for name in inputs if name not in named]
+        if missing and len(unused) >= len(missing):
+            for chosen in itertools.islice(itertools.permutations(unused, len(missing)), 120):
+                candidates.append({**named, **{n: leaf_bound(leaf, n) for n, leaf in zip(missing, chosen)}})
+        if len(leaves) >= len(inputs):
+            for chosen in itertools.islice(itertools.permutations(leaves, len(inputs)), 720):
+                candidates.append({n: leaf_bound(leaf, n) for n, leaf in zip(inputs, chosen)})
+        return candidates
+
+    def recognise(self, episode: Episode, reference: Reference) -> Match | None:
+        function = reference.function(self.options.function)
+        for call in episode.calls[:3]:
+            root = call.root.values
+            if root is None or call.failed:
+                continue
+            for binding in self._bindings(episode, call):
+                result = _evaluate(function, binding)
+                if result is None:
+                    continue
+                expected_root, grads = result
+                if len(expected_root) == len(root) and all(close(g, e, 1e-4, 1e-6) for g, e in zip(root, expected_root)):
+                    by_name = sum(name == bound.name or bound.name.endswith("." + name) for name, bound in binding.items())
+                    on_leaves = sum(bound.leaf is not None for bound in binding.values())
+                    return Match(exercise=self.exercise, episode=episode, score=10 + by_name + on_leaves,
+                                 details={"call": call, "binding": binding, "grads": grads})
+        return None
+
+    # ------------------------------------------------------------------ judging
+    def judge(self, match: Match, reference: Reference) -> dict[str, Verdict]:
+        binding: dict[str, _Bound] = match.details["binding"]
+        expected = match.details["grads"][self.options.target]
+        inputs = _describe_inputs(binding)
+        return {"autograd": self._autograd(match, binding, expected, inputs),
+                "manual": self._manual(match, binding, expected, inputs),
+                "forward": self._forward(match, binding, reference, inputs)}
+
+    @property
+    def _quantity(self) -> str:
+        return self.options.quantity or f"the derivative with respect to {self.options.target}"
+
+    def _autograd(self, match: Match, binding, expected, inputs) -> Verdict:
+        o = self.options
+        target = binding[o.target]
+        at = _inputs_text(binding)
+        if target.leaf is None:
+            return Verdict(passed=False, inputs=inputs,
+                           message=f"{target.name} is not a tensor with requires_grad=True, so autograd never "
+                                   f"computes {self._quantity} (your inputs: {at}).")
+        grad = target.leaf.grad.values if target.leaf.grad is not None else None
+        if grad is None:
+            return Verdict(passed=False, inputs=inputs, message=f"{target.name}.grad is empty after backward().")
+        if not contains(grad, expected, o.rtol, o.atol):
+            ratio = grad[0] / expected[0] if expected and expected[0] else None
+            why = " backward() seems to have run twice: gradients add up until they are zeroed." \
+                if ratio is not None and close(ratio, round(ratio), 1e-3, 0) and round(ratio) >= 2 else ""
+            return Verdict(passed=False, inputs=inputs, got=fmt_all(grad), expected=fmt_all(expected),
+                           message=f"{target.name}.grad is {fmt_all(grad)}, but {self._quantity} at your inputs "
+                                   f"({at}) is {fmt_all(expected)}.{why}")
+        names = set(target.leaf.names)
+        others = {n for name, bound in binding.items() if name != o.target and bound.leaf is not None
+                  for n in bound.leaf.names}
+        view = match.episode.view
+
+        def reads_target(shown: Shown) -> bool:
+            p = shown.fact.provenance
+            return p.autograd and (not p.grads_of or bool(p.grads_of & names))
+
+        accepted = shown_with(view.shown, expected, o.rtol, o.atol, reads_target)
+        if accepted:
+            return Verdict(passed=True, inputs=inputs, got=fmt_all(expected), expected=fmt_all(expected),
+                           message=f"autograd gives {self._quantity} = {fmt_all(expected)} at {at}, shown at "
+                                   f"{where(accepted[0])}.")
+        wrong = [s for s in view.shown if s.fact.provenance.autograd and s.fact.provenance.grads_of
+                 and s.fact.provenance.grads_of <= others]
+        if wrong:
+            shown_name = sorted(wrong[0].fact.provenance.grads_of)[0]
+            return Verdict(passed=False, inputs=inputs,
+                           message=f"{where(wrong[0])} shows {shown_name}.grad, the derivative with respect to "
+                                   f"{shown_name}; the exercise asks for {self._quantity}, which is "
+                                   f"{target.name}.grad.")
+        return Verdict(passed=False, inputs=inputs,
+                       message=f"{target.name}.grad holds {self._quantity} after backward(), but your code never "
+                               f"prints or displays it.")
+
+    def _manual(self, match: Match, binding, expected, inputs) -> Verdict:
+        o = self.options
+        at = _inputs_text(binding)
+        view = match.episode.view
+        unit = match.episode.unit
+
+        def by_hand(shown: Shown) -> bool:
+            p = shown.fact.provenance
+            return not p.autograd and p.computed and not p.constant
+
+        found = shown_with(view.shown, expected, o.rtol, o.atol, by_hand)
+        found.sort(key=lambda s: (s.unit != unit, abs(s.unit - unit)))
+        if found:
+            return Verdict(passed=True, inputs=inputs, got=fmt_all(expected), expected=fmt_all(expected),
+                           message=f"your formula gives {fmt_all(expected)} at {at} ({where(found[0])}), "
+                                   f"the same as autograd.")
+        typed = shown_with(view.shown, expected, o.rtol, o.atol,
+                           lambda s: not s.fact.provenance.autograd and s.fact.provenance.constant)
+        if typed:
+            return Verdict(passed=False, inputs=inputs,
+                           message=f"{where(typed[0])} shows {fmt_all(expected)}, but it is typed in, not computed "
+                                   f"from your inputs.")
+        near = [s for s in view.shown if s.unit == unit and by_hand(s) and s.values()
+                and s.fact.label and any(word in s.fact.label.lower() for word in ("analy", "manual", "hand", "formula", "chain", "d"))]
+        if near:
+            got = near[0].values()[0]
+            return Verdict(passed=False, inputs=inputs, got=fmt_all(got), expected=fmt_all(expected),
+                           message=f"your value at {where(near[0])} is {fmt_all(got)}, but {self._quantity} at "
+                                   f"your inputs ({at}) is {fmt_all(expected)}, as your autograd shows.")
+        return Verdict(passed=False, inputs=inputs,
+                       message=f"no value worked out without autograd was shown for {self._quantity}: print your "
+                               f"formula's result next to the autograd one.")
+
+    def _forward(self, match: Match, binding, reference: Reference, inputs) -> Verdict:
+        if not self.options.intermediates:
+            return Verdict(passed=False, message="this exercise has no forward-pass check", inputs=inputs)
+        function = reference.function(self.options.intermediates)
+        with torch.no_grad():
+            values = function(**{name: torch.tensor(b.values, dtype=torch.float64).reshape(b.shape)
+                                 for name, b in binding.items()})
+        wanted = {name: tuple(float(v) for v in torch.as_tensor(value).reshape(-1).tolist())
+                  for name, value in values.items()}
+        seen = [named.value.values for call in match.episode.calls for named in (call.scope or ())
+                if named.value.values is not None]
+        seen += [values for shown in match.episode.view.shown for values in shown.values()]
+        missing = [name for name, value in wanted.items()
+                   if not any(contains(s, value, self.options.rtol, self.options.atol) for s in seen)]
+        if not missing:
+            return Verdict(passed=True, inputs=inputs, message=f"the forward pass computes {', '.join(wanted)}.")
+        return Verdict(passed=False, inputs=inputs,
+                       message=f"the forward pass's intermediate value(s) {', '.join(missing)} were not computed as "
+                               f"separate values (found {len(wanted) - len(missing)} of {len(wanted)}).")
+
+    def absent(self, episodes: list[Episode], reference: Reference) -> str:
+        """Why nothing in the exercise's own file was recognised as this exercise."""
+        if not episodes:
+            return ""
+        call = episodes[0].first
+        root = call.root.values
+        shown = fmt_all(root, 3) if root else "?"
+        return (f"{episodes[0].view.part} computes a gradient (line {call.line}, whose result is {shown}), but not "
+                f"of this exercise's function at the values its tensors hold, so neither half can be judged.")

@@ -1,0 +1,173 @@
+"""From a part's activities to episodes: the computations an exercise can be recognised in.
+
+An *episode* is one gradient computation, or one training run: every
+gradient computation on the same tensors (the same leaves of the graph), in
+order. A loop that rebinds its parameters (``w = w - lr * w.grad``) makes new
+tensors each step; calls at the same line on leaves of the same names are one
+episode too. Everything here is plain data from grader.observe.events; no
+verdict is made.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, LossSeries, ModuleUse,
+                                   OptimizerUse, Reported)
+from grader.observe.source import ReportFact, SourceFacts
+from grader.sandbox.record import FigureInfo, RunRecord
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shown:
+    """One report site with what the source says about it and the values it showed."""
+
+    fact: ReportFact
+    seen: Reported
+    unit: int
+
+    def values(self) -> list[tuple[float, ...]]:
+        return [value.values for _, value in self.seen.samples if value.values is not None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartView:
+    """Everything observed about one part (a script or a notebook) of a submission."""
+
+    part: str
+    prior: str | None  # the exercise its file name suggests
+    whole: bool  # a whole-lab file (notebook or module), not a per-exercise script
+    facts: SourceFacts
+    sources: tuple[str, ...]
+    activities: tuple[Activity, ...]  # unit spans only, in order
+    figures: tuple[tuple[int, FigureInfo], ...]  # (unit, figure)
+    shown: tuple[Shown, ...]
+    calls: dict[str, int]  # function qualname -> calls over the whole run
+    probe_activities: tuple[Activity, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Episode:
+    """One gradient computation or one training run, within one part."""
+
+    view: PartView
+    unit: int  # where it started
+    calls: tuple[GradientCall, ...]  # in full (the first ones of each site)
+    count: int  # every gradient computation it made, kept in full or not
+    losses: tuple[float, ...]  # scalar roots, first ones then last ones
+    losses_complete: bool  # every root is in `losses`
+    finals: dict[int, FinalValue] = field(default_factory=dict)  # leaf ident -> value at the end of its unit
+    final_by_name: dict[str, FinalValue] = field(default_factory=dict)
+    modules: tuple[ModuleUse, ...] = ()
+    loaders: tuple[LoaderUse, ...] = ()
+    optimizers: tuple[OptimizerUse, ...] = ()
+    evaluations: dict[tuple[int, str], tuple[float, ...]] = field(default_factory=dict)  # (module, data) -> outputs
+    first_seq: int = 0
+    last_seq: int = 0
+
+    @property
+    def first(self) -> GradientCall:
+        return self.calls[0]
+
+    @property
+    def leaf_idents(self) -> set[int]:
+        return {leaf.ident for call in self.calls for leaf in call.leaves}
+
+    def scope(self) -> dict[str, tuple[tuple[int, ...], tuple[float, ...]]]:
+        """Named small values where the episode started: name -> (shape, values)."""
+        found = {}
+        for call in self.calls:
+            for named in call.scope or ():
+                if named.value.values is not None and named.name not in found:
+                    found[named.name] = (named.value.shape, named.value.values)
+        return found
+
+    def graph_ops(self) -> set[str]:
+        return {op for call in self.calls if call.graph for op in call.graph.ops}
+
+    def graph_shapes(self) -> set[tuple[int, ...]]:
+        return {shape for call in self.calls if call.graph for shape in call.graph.shapes}
+
+    def broadcasts(self) -> set:
+        return {pair for call in self.calls if call.graph for pair in call.graph.broadcasts}
+
+
+def _key(call: GradientCall) -> frozenset[int]:
+    return frozenset(leaf.ident for leaf in call.leaves)
+
+
+def _names(call: GradientCall) -> frozenset[str]:
+    return frozenset(name for leaf in call.leaves for name in leaf.names[:1])
+
+
+def _series_for(activity: Activity, calls: list[GradientCall]) -> list[LossSeries]:
+    sites = {(call.unit, call.line) for call in calls}
+    return [series for series in activity.series if (series.unit, series.line) in sites]
+
+
+def episodes_of(view: PartView) -> list[Episode]:
+    """The episodes of one part, in the order they started."""
+    episodes: list[Episode] = []
+    for activity in view.activities:
+        groups: list[list[GradientCall]] = []
+        for call in activity.gradients:
+            key, names = _key(call), _names(call)
+            for group in groups:
+                last = group[-1]
+                if _key(last) == key or (names and _names(last) == names and (last.unit, last.line) == (call.unit, call.line)):
+                    group.append(call)
+                    break
+            else:
+                groups.append([call])
+        for group in groups:
+            episodes.append(_episode(view, activity, group, lone=len(groups) == 1))
+    return episodes
+
+
+def _episode(view: PartView, activity: Activity, calls: list[GradientCall], lone: bool) -> Episode:
+    series = _series_for(activity, calls)
+    shared_site = any(sum(1 for c in activity.gradients if (c.unit, c.line) == (s.unit, s.line)) > len(
+        [c for c in calls if (c.unit, c.line) == (s.unit, s.line)]) for s in series)
+    if series and not shared_site:
+        count = sum(s.count for s in series)
+        losses = tuple(v for s in series for v in s.first) + tuple(v for s in series for v in s.last)
+        complete = all(len(s.first) + len(s.last) == s.count for s in series)
+    else:
+        count = len(calls)
+        losses = tuple(c.root.scalar() for c in calls if c.root.scalar() is not None)
+        complete = len(losses) == count
+    idents = {leaf.ident for call in calls for leaf in call.leaves}
+    names = {name for call in calls for leaf in call.leaves for name in leaf.names}
+    finals = {f.ident: f for f in activity.finals if f.ident in idents}
+    by_name = {name: f for f in activity.finals for name in f.names if name in names}
+    first_seq = calls[0].seq
+    last_seq = max([calls[-1].seq] + [s.last_seq for s in series])
+    modules = tuple(m for m in activity.modules if set(m.params) & idents or
+                    (not m.params and first_seq <= m.first_seq <= last_seq))
+    optimizers = tuple(o for o in activity.optimizers if set(o.params) & idents)
+    loaders = tuple(lo for lo in activity.loaders if lo.last_seq >= first_seq and lo.first_seq <= last_seq
+                    or (lone and lo.iterations))
+    evaluations = {(e.module, e.data): e.output.values for e in activity.evaluations
+                   if e.output.values is not None and any(m.ident == e.module for m in modules)}
+    return Episode(view=view, unit=calls[0].unit, calls=tuple(calls), count=count, losses=losses,
+                   losses_complete=complete, finals=finals, final_by_name=by_name, modules=modules,
+                   loaders=loaders, optimizers=optimizers, evaluations=evaluations,
+                   first_seq=first_seq, last_seq=last_seq)
+
+
+def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, sources: tuple[str, ...],
+              facts: SourceFacts) -> PartView:
+    """Pair what the run reported with what the source says, unit by unit."""
+    units = [a for a in record.activities if a.unit is not None and a.probe is None]
+    shown = []
+    calls: dict[str, int] = {}
+    for activity in units:
+        for reported in activity.reports:
+            fact = facts.report(reported.unit, reported.site)
+            if fact is not None:
+                shown.append(Shown(fact=fact, seen=reported, unit=reported.unit))
+        for name, count in activity.calls.items():
+            calls[name] = calls.get(name, 0) + count
+    figures = tuple((unit.index, figure) for unit in record.units for figure in unit.figures)
+    return PartView(part=part, prior=prior, whole=whole, facts=facts, sources=sources, activities=tuple(units),
+                    figures=figures, shown=tuple(shown), calls=calls,
+                    probe_activities=tuple(a for a in record.activities if a.probe is not None))

@@ -1,0 +1,66 @@
+"""Which exercise each episode answers, decided by what it computes.
+
+Every family of the rubric is asked whether it recognises an episode; the
+file name is only a prior: an episode in ``q2.py`` that its Q2 family does not
+recognise, but Q3's does, answers Q3 (and the report says so). Each exercise
+then takes one episode: from its own file first, then from a whole-lab file,
+then from a file named for another exercise; among equals, the last one (a
+notebook's later cell supersedes an earlier attempt).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from grader.judge.behaviour.base import Family, Match, Reference
+from grader.judge.episodes import Episode, PartView, episodes_of
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recognition:
+    matches: dict[str, Match] = field(default_factory=dict)  # exercise -> the episode that answers it
+    unmatched: dict[str, list[Episode]] = field(default_factory=dict)  # part -> episodes nobody recognised
+    notes: tuple[str, ...] = ()
+
+
+def _best(matches: list[Match], prior: str | None, order: tuple[str, ...]) -> Match:
+    own = [m for m in matches if m.exercise == prior]
+    if own:
+        return own[0]
+    return max(matches, key=lambda m: (m.score, -order.index(m.exercise) if m.exercise in order else 0))
+
+
+def _rank(match: Match) -> int:
+    view = match.episode.view
+    if view.prior == match.exercise:
+        return 2
+    return 1 if view.whole or view.prior is None else 0
+
+
+def recognise(views: list[PartView], families: dict[str, Family], reference: Reference,
+              order: tuple[str, ...]) -> Recognition:
+    """Assign the episodes of every part to the exercises they answer."""
+    chosen: list[Match] = []
+    unmatched: dict[str, list[Episode]] = {}
+    for view in views:
+        for episode in episodes_of(view):
+            matches = [m for m in (family.recognise(episode, reference) for family in families.values()) if m]
+            if matches:
+                chosen.append(_best(matches, view.prior, order))
+            else:
+                unmatched.setdefault(view.part, []).append(episode)
+    result: dict[str, Match] = {}
+    notes = []
+    for exercise in order:
+        candidates = [m for m in chosen if m.exercise == exercise]
+        if not candidates:
+            continue
+        top = max(_rank(m) for m in candidates)
+        match = [m for m in candidates if _rank(m) == top][-1]
+        view = match.episode.view
+        if view.prior and view.prior != exercise:
+            note = (f"{view.part} is named for {view.prior}, but what it computes answers {exercise}; "
+                    f"it was graded as {exercise}.")
+            match = replace(match, note=note)
+            notes.append(note)
+        result[exercise] = match
+    return Recognition(matches=result, unmatched=unmatched, notes=tuple(notes))

@@ -1,0 +1,152 @@
+"""Report sites and function entries: the syntax-tree positions both processes agree on.
+
+A *report site* is an expression whose value student code shows: an argument
+of ``print(...)`` or ``display(...)`` (inside an f-string, each interpolated
+value; for ``"...".format(a, b)`` and ``"..." % (a, b)``, each argument), and
+the last expression of a notebook cell, which Jupyter displays. A *function
+entry* is the start of every ``def``.
+
+The child rewrites its copy of the tree so that each site passes its value
+through the recorder and each function counts its calls; the grader parses
+the same source and enumerates the same sites in the same order, so an index
+coming back from the child names a node the grader found itself. Only the
+standard library is used here: the child imports this module beside
+untrusted code.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+REPORT = "__labgrade_report__"
+DISPLAY = "__labgrade_display__"
+ENTER = "__labgrade_enter__"
+_SHOWING = ("print", "display")
+
+
+@dataclass(frozen=True)
+class Site:
+    """One expression whose value the student's code shows."""
+
+    index: int
+    kind: str  # "print" or "display" (a cell's last expression)
+    node: ast.expr
+    call: ast.Call | None  # the print(...) call it belongs to
+
+
+@dataclass(frozen=True)
+class FunctionEntry:
+    index: int
+    qualname: str  # "RegressionModel.update", "train"
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _shown_parts(argument: ast.expr) -> list[ast.expr]:
+    """The values inside one printed argument: interpolated values of a formatted string, else itself."""
+    if isinstance(argument, ast.JoinedStr):
+        return [part.value for part in argument.values if isinstance(part, ast.FormattedValue)]
+    if (isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute)
+            and argument.func.attr == "format" and isinstance(argument.func.value, ast.Constant)
+            and isinstance(argument.func.value.value, str)):
+        return [*argument.args, *(keyword.value for keyword in argument.keywords)]
+    if (isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Mod)
+            and isinstance(argument.left, ast.Constant) and isinstance(argument.left.value, str)):
+        right = argument.right
+        return list(right.elts) if isinstance(right, ast.Tuple) else [right]
+    if isinstance(argument, (ast.Constant, ast.Starred)):
+        return []
+    return [argument]
+
+
+def _is_showing_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _SHOWING
+
+
+def trailing_expression(tree: ast.Module, source: str) -> ast.Expr | None:
+    """The last statement of a cell if Jupyter would display its value (not `x;`, not a print)."""
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return None
+    last = tree.body[-1]
+    if _is_showing_call(last.value) or isinstance(last.value, ast.Constant):
+        return None
+    lines = source.splitlines()
+    end = last.end_lineno or last.lineno
+    if 0 < end <= len(lines) and lines[end - 1].rstrip().endswith(";"):
+        return None
+    return last
+
+
+def report_sites(tree: ast.Module, source: str, *, cell: bool) -> list[Site]:
+    """Every report site of a unit, in a fixed order (source order of the calls, then the trailing value)."""
+    sites: list[Site] = []
+    calls = sorted((node for node in ast.walk(tree) if _is_showing_call(node)),
+                   key=lambda node: (node.lineno, node.col_offset))
+    for call in calls:
+        for argument in call.args:
+            for part in _shown_parts(argument):
+                sites.append(Site(index=len(sites), kind="print", node=part, call=call))
+    if cell:
+        last = trailing_expression(tree, source)
+        if last is not None:
+            sites.append(Site(index=len(sites), kind="display", node=last.value, call=None))
+    return sites
+
+
+def function_entries(tree: ast.Module) -> list[FunctionEntry]:
+    """Every function and method definition, with a dotted name (class names included)."""
+    entries: list[FunctionEntry] = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = f"{prefix}{child.name}"
+                entries.append(FunctionEntry(index=len(entries), qualname=name, node=child))
+                visit(child, f"{name}.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, f"{prefix}{child.name}.")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return entries
+
+
+class _Instrument(ast.NodeTransformer):
+    """Route each site's value through the recorder; count each function's calls."""
+
+    def __init__(self, sites: list[Site], entries: list[FunctionEntry], key_base: int):
+        self.sites = {id(site.node): site for site in sites}
+        self.entries = {id(entry.node): entry for entry in entries}
+        self.key_base = key_base
+
+    def visit(self, node):
+        site = self.sites.get(id(node))
+        node = super().visit(node)
+        if site is not None:
+            name = DISPLAY if site.kind == "display" else REPORT
+            wrapped = ast.Call(func=ast.Name(id=name, ctx=ast.Load()),
+                               args=[ast.Constant(value=self.key_base + site.index), node], keywords=[])
+            return ast.copy_location(wrapped, node)
+        entry = self.entries.get(id(node))
+        if entry is not None:
+            count = ast.Expr(value=ast.Call(func=ast.Name(id=ENTER, ctx=ast.Load()),
+                                            args=[ast.Constant(value=self.key_base + entry.index)], keywords=[]))
+            ast.copy_location(count, node.body[0])
+            docstring = (isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+                         and isinstance(node.body[0].value.value, str))
+            node.body.insert(1 if docstring else 0, count)
+        return node
+
+
+def instrumented(tree: ast.Module, source: str, *, cell: bool,
+                 key_base: int = 0) -> tuple[ast.Module, list[Site], list[FunctionEntry]]:
+    """The tree rewritten for the child (line numbers kept), with the sites and entries it reports.
+
+    Each inserted call carries ``key_base + index``, so one recorder can tell the
+    units of a notebook apart.
+    """
+    sites = report_sites(tree, source, cell=cell)
+    entries = function_entries(tree)
+    tree = _Instrument(sites, entries, key_base).visit(tree)
+    ast.fix_missing_locations(tree)
+    return tree, sites, entries

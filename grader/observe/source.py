@@ -1,0 +1,539 @@
+"""Facts about student code decided from its syntax tree, in the grader's process.
+
+What the child reports are values; what they *mean* depends on how the code
+made them, and that is read here from the source, never from anything the
+child says about itself:
+
+* the **provenance** of every reported value (grader.observe.sites): whether
+  it was derived from autograd (``.grad``, ``backward``, ``torch.autograd.grad``,
+  also through the student's own functions), whose ``.grad`` it reads, whether
+  it is a computation at all or a copy of an input, and whether it was built
+  from typed-in numbers only;
+* the **structure**: classes and their bases, functions and whether they use
+  autograd, which library names the code uses (``torch.optim.SGD``,
+  ``torch.utils.data.DataLoader``…), resolved through its imports;
+* whether the code draws random numbers (its runs then depend on the seed).
+
+The analysis is deliberately simple and conservative: assignments are
+followed in order through a scope (loops twice, both arms of an ``if``),
+module-level names seen from inside functions take every value they are
+ever given, and anything it cannot follow counts as computed from unknown
+inputs, never as autograd-free evidence it did not see.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+
+from grader.observe.sites import Site, function_entries, report_sites
+
+# Calls that only convert or copy a value: they do not make a derivative "computed".
+_COPIES = {"item", "detach", "clone", "numpy", "tolist", "cpu", "float", "double", "squeeze", "unsqueeze",
+           "view", "reshape", "flatten", "requires_grad_", "to", "data", "contiguous", "T"}
+_COPY_FUNCTIONS = {"float", "int", "round", "list", "tuple", "str", "torch.tensor", "torch.as_tensor",
+                   "numpy.array", "numpy.asarray", "numpy.float32", "numpy.float64", "torch.Tensor", "print",
+                   # constructors make inputs, not results
+                   "torch.arange", "torch.linspace", "torch.ones", "torch.zeros", "torch.full", "torch.ones_like",
+                   "torch.zeros_like", "torch.FloatTensor", "torch.from_numpy", "numpy.arange", "numpy.linspace",
+                   "torch.rand", "torch.randn", "torch.empty"}
+_AUTOGRAD_CALLS = {"torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional.jacobian",
+                   "torch.func.grad", "torch.autograd.functional.vjp"}
+_RANDOM = ("torch.rand", "torch.randn", "torch.randint", "torch.normal", "torch.randperm", "torch.nn.init",
+           "random.", "numpy.random.", "torch.nn.Linear", "torch.nn.Bilinear")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How a value was made, as far as the source shows."""
+
+    autograd: bool = False  # derived from a gradient autograd computed
+    grads_of: frozenset[str] = frozenset()  # dotted names whose .grad it reads ("w", "model.w")
+    computed: bool = False  # arithmetic or a function call, beyond copying a value
+    constant: bool = True  # made from typed-in numbers only
+    copies: frozenset[str] = frozenset()  # when not computed: the names it copies
+
+    def join(self, other: "Provenance") -> "Provenance":
+        return Provenance(autograd=self.autograd or other.autograd, grads_of=self.grads_of | other.grads_of,
+                          computed=self.computed or other.computed, constant=self.constant and other.constant,
+                          copies=self.copies | other.copies)
+
+
+UNKNOWN = Provenance(constant=False)
+
+
+def _computed(operands: list[Provenance]) -> Provenance:
+    """An operation on values: computed, and typed-in only if every operand is a typed-in number."""
+    joined = _join_all(operands)
+    constant = all(p.constant and not p.copies for p in operands)
+    return Provenance(autograd=joined.autograd, grads_of=joined.grads_of, computed=True, constant=constant)
+
+
+def _join_all(provenances) -> Provenance:
+    result = Provenance()
+    for provenance in provenances:
+        result = result.join(provenance)
+    return result
+
+
+@dataclass(frozen=True)
+class ReportFact:
+    """One report site: where it is, what it shows, and how that value was made."""
+
+    index: int
+    kind: str  # print | display
+    line: int
+    expression: str  # its source text
+    label: str  # the literal text printed with it ("Analytical gradient:")
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class ClassFact:
+    name: str
+    bases: tuple[str, ...]  # canonical dotted names where they resolve through imports ("torch.nn.Module")
+    methods: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class FunctionFact:
+    qualname: str
+    line: int
+    uses_autograd: bool  # its body, or a student function it calls, reads .grad or calls backward/autograd
+    autograd_line: int | None = None
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    """The facts of one cell or script."""
+
+    index: int
+    parsed: bool
+    reports: tuple[ReportFact, ...] = ()
+    classes: tuple[ClassFact, ...] = ()
+    functions: tuple[FunctionFact, ...] = ()
+    uses: frozenset[str] = frozenset()  # canonical dotted names the code refers to
+    keywords: frozenset[str] = frozenset()  # "shuffle=True"-style keyword arguments it passes
+    random: bool = False
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """The facts of every unit of one part (a notebook's cells share imports, classes and functions)."""
+
+    units: tuple[UnitFacts, ...]
+
+    def report(self, unit: int, index: int) -> ReportFact | None:
+        if 0 <= unit < len(self.units):
+            reports = self.units[unit].reports
+            if 0 <= index < len(reports):
+                return reports[index]
+        return None
+
+    @property
+    def classes(self) -> dict[str, ClassFact]:
+        return {fact.name: fact for unit in self.units for fact in unit.classes}
+
+    @property
+    def functions(self) -> dict[str, FunctionFact]:
+        return {fact.qualname: fact for unit in self.units for fact in unit.functions}
+
+    @property
+    def uses(self) -> frozenset[str]:
+        return frozenset().union(*(unit.uses for unit in self.units)) if self.units else frozenset()
+
+    @property
+    def random(self) -> bool:
+        return any(unit.random for unit in self.units)
+
+    def subclasses(self, base: str) -> set[str]:
+        """Student classes that derive from `base` (a canonical name), directly or through their own classes."""
+        classes = self.classes
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, fact in classes.items():
+                if name not in found and any(b == base or b in found for b in fact.bases):
+                    found.add(name)
+                    changed = True
+        return found
+
+
+# ---------------------------------------------------------------------------------------------- imports
+def _aliases(trees: list[ast.Module]) -> dict[str, str]:
+    """Local name -> canonical dotted name, from every import in the part (`import torch.nn as F` too)."""
+    aliases: dict[str, str] = {"np": "numpy", "plt": "matplotlib.pyplot"}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        aliases[alias.asname] = alias.name
+                    else:
+                        aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _canonical(name: str | None, aliases: dict[str, str]) -> str | None:
+    if not name:
+        return None
+    head, _, rest = name.partition(".")
+    if head in aliases:
+        full = aliases[head] + ("." + rest if rest else "")
+        # torch re-exports: torch.nn.modules.module.Module is torch.nn.Module, and so on
+        for long, short in (("torch.nn.modules.module.", "torch.nn."), ("torch.utils.data.dataset.", "torch.utils.data."),
+                            ("torch.utils.data.dataloader.", "torch.utils.data."), ("torch.optim.sgd.", "torch.optim.")):
+            full = full.replace(long, short)
+        return full
+    return name
+
+
+# ---------------------------------------------------------------------------------------------- provenance
+class _Flow:
+    """Follows assignments through one scope, giving each report site the provenance of its value."""
+
+    def __init__(self, *, aliases: dict[str, str], student_functions: dict[str, bool], sites: dict[int, Site],
+                 found: dict[int, Provenance], outer: dict[str, Provenance] | None = None):
+        self.aliases = aliases
+        self.student_functions = student_functions  # name -> uses autograd
+        self.sites = sites
+        self.found = found
+        self.outer = outer or {}
+        self.env: dict[str, Provenance] = {}
+
+    def lookup(self, name: str) -> Provenance:
+        if name in self.env:
+            return self.env[name]
+        if name in self.outer:
+            return self.outer[name]
+        return Provenance(constant=False, copies=frozenset({name}))
+
+    # -- expressions
+    def expr(self, node: ast.AST | None) -> Provenance:
+        if node is None:
+            return Provenance()
+        provenance = self._expr(node)
+        site = self.sites.get(id(node))
+        if site is not None:
+            self.found[site.index] = provenance
+        return provenance
+
+    def _expr(self, node: ast.AST) -> Provenance:
+        if isinstance(node, ast.Constant):
+            return Provenance()
+        if isinstance(node, ast.Name):
+            bound = self.lookup(node.id)
+            return replace(bound, copies=bound.copies | {node.id})
+        if isinstance(node, ast.Attribute):
+            inner = self.expr(node.value)
+            if node.attr == "grad":
+                owner = _dotted(node.value)
+                return replace(inner, autograd=True, grads_of=inner.grads_of | ({owner} if owner else set()),
+                               constant=False)
+            if node.attr in _COPIES:
+                return inner
+            dotted = _dotted(node)
+            if dotted and dotted.split(".")[0] in self.env:
+                return replace(inner, copies=inner.copies | {dotted})
+            return replace(inner, constant=False, copies=inner.copies | ({dotted} if dotted else set()))
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Subscript):
+            return self.expr(node.value).join(self.expr(node.slice)) if not isinstance(node.slice, ast.Constant) \
+                else self.expr(node.value)
+        if isinstance(node, (ast.BinOp,)):
+            return _computed([self.expr(node.left), self.expr(node.right)])
+        if isinstance(node, ast.UnaryOp):
+            inner = self.expr(node.operand)
+            if isinstance(node.op, ast.USub) and not inner.computed:
+                return inner  # -x is still a copy of x; -3 is still typed in
+            return _computed([inner])
+        if isinstance(node, (ast.BoolOp, ast.Compare, ast.IfExp)):
+            return _computed([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)])
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return _join_all(self.expr(item) for item in node.elts)
+        if isinstance(node, ast.Dict):
+            return _join_all(self.expr(item) for item in node.values if item is not None)
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+            saved = dict(self.env)
+            for generator in node.generators:
+                self.bind(generator.target, self.expr(generator.iter))
+            if isinstance(node, ast.DictComp):
+                result = self.expr(node.key).join(self.expr(node.value))
+            else:
+                result = self.expr(node.elt)
+            self.env = saved
+            return result
+        if isinstance(node, ast.JoinedStr):
+            return _join_all(self.expr(part.value) for part in node.values if isinstance(part, ast.FormattedValue))
+        if isinstance(node, ast.Starred):
+            return self.expr(node.value)
+        if isinstance(node, ast.NamedExpr):
+            value = self.expr(node.value)
+            self.bind(node.target, value)
+            return value
+        if isinstance(node, ast.Lambda):
+            return replace(self.expr(node.body), computed=True)
+        return UNKNOWN
+
+    def _call(self, node: ast.Call) -> Provenance:
+        arguments = [self.expr(arg) for arg in node.args] + [self.expr(k.value) for k in node.keywords]
+        joined = _join_all(arguments)
+        func = node.func
+        target = _canonical(_dotted(func), self.aliases)
+        root = _dotted(func.value) if isinstance(func, ast.Attribute) else None
+        if isinstance(func, ast.Attribute) and not (root and root.split(".")[0] in self.aliases
+                                                     and root.split(".")[0] not in self.env):
+            receiver = self.expr(func.value)
+            if func.attr == "backward":
+                return replace(receiver.join(joined), autograd=True, constant=False)
+            if func.attr in _COPIES:
+                return receiver.join(joined)
+            if func.attr == "format" and isinstance(func.value, ast.Constant):
+                return joined
+            joined = receiver.join(joined)
+        if target in _AUTOGRAD_CALLS or (target or "").endswith("autograd.grad"):
+            return replace(joined, autograd=True, computed=True, constant=False, copies=frozenset())
+        if target in _COPY_FUNCTIONS:
+            return joined
+        if isinstance(func, ast.Name) and func.id in self.student_functions:
+            uses = self.student_functions[func.id]
+            return replace(joined, autograd=joined.autograd or uses, computed=True, constant=False,
+                           copies=frozenset())
+        return _computed(arguments) if not isinstance(func, ast.Attribute) or root in self.aliases \
+            else replace(_computed([joined]), constant=False)
+
+    # -- binding and statements
+    def bind(self, target: ast.AST, provenance: Provenance) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = provenance
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for item in target.elts:
+                self.bind(item, provenance)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, provenance)
+        elif isinstance(target, (ast.Attribute, ast.Subscript)):
+            name = _dotted(target) if isinstance(target, ast.Attribute) else _dotted(target.value)
+            if name:
+                self.env[name] = provenance
+            self.expr(target.value)
+
+    def block(self, statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            self.stmt(statement)
+
+    def _branches(self, *blocks: list[ast.stmt]) -> None:
+        start = dict(self.env)
+        ends = []
+        for block in blocks:
+            self.env = dict(start)
+            self.block(block)
+            ends.append(self.env)
+        merged = dict(start)
+        for end in ends:
+            for name, provenance in end.items():
+                merged[name] = merged[name].join(provenance) if name in merged and name in start else provenance
+        self.env = merged
+
+    def stmt(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Assign):
+            value = self.expr(node.value)
+            for target in node.targets:
+                self.bind(target, value)
+        elif isinstance(node, ast.AugAssign):
+            name = _dotted(node.target) if isinstance(node.target, (ast.Name, ast.Attribute)) else None
+            before = self.lookup(name) if name else UNKNOWN
+            value = before.join(self.expr(node.value))
+            self.bind(node.target, replace(value, computed=True, copies=frozenset()))
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.bind(node.target, self.expr(node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            iterated = self.expr(node.iter)
+            for _ in range(2):  # twice: values carried from one iteration to the next
+                self.bind(node.target, iterated)
+                self._branches(node.body, [])
+            self.block(node.orelse)
+        elif isinstance(node, ast.While):
+            self.expr(node.test)
+            for _ in range(2):
+                self._branches(node.body, [])
+            self.block(node.orelse)
+        elif isinstance(node, ast.If):
+            self.expr(node.test)
+            self._branches(node.body, node.orelse)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                value = self.expr(item.context_expr)
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, value)
+            self.block(node.body)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.block(node.body)
+            for handler in node.handlers:
+                self._branches(handler.body, [])
+            self.block(node.orelse)
+            self.block(node.finalbody)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.env[node.name] = Provenance(constant=False, copies=frozenset({node.name}))
+        elif isinstance(node, (ast.Expr, ast.Return)):
+            self.expr(node.value)
+        elif isinstance(node, ast.Assert):
+            self.expr(node.test)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+
+
+# ---------------------------------------------------------------------------------------------- structure
+def _uses_autograd_directly(function: ast.AST, aliases: dict[str, str]) -> int | None:
+    """The first line of a function body that reads .grad or calls backward / autograd.grad, if any."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Attribute) and node.attr == "grad" and isinstance(node.ctx, ast.Load):
+            return node.lineno
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "backward":
+                return node.lineno
+            target = _canonical(_dotted(node.func), aliases) or ""
+            if target in _AUTOGRAD_CALLS or target.endswith("autograd.grad"):
+                return node.lineno
+    return None
+
+
+def _called_names(function: ast.AST) -> set[str]:
+    return {node.func.id for node in ast.walk(function)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)} | \
+           {node.func.attr for node in ast.walk(function)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"}
+
+
+def _autograd_functions(trees: list[ast.Module], aliases: dict[str, str]) -> dict[str, tuple[bool, int | None]]:
+    """Every student function's name -> (uses autograd, where), through the functions it calls."""
+    direct: dict[str, int | None] = {}
+    calls: dict[str, set[str]] = {}
+    for tree in trees:
+        for entry in function_entries(tree):
+            short = entry.node.name
+            line = _uses_autograd_directly(entry.node, aliases)
+            direct[short] = direct.get(short) or line
+            direct[entry.qualname] = direct.get(entry.qualname) or line
+            called = _called_names(entry.node)
+            calls.setdefault(short, set()).update(called)
+            calls.setdefault(entry.qualname, set()).update(called)
+    uses = {name: line for name, line in direct.items() if line is not None}
+    changed = True
+    while changed:
+        changed = False
+        for name, called in calls.items():
+            if name not in uses:
+                through = [uses[c] for c in called if c in uses and c != name]
+                if through:
+                    uses[name] = through[0]
+                    changed = True
+    return {name: (name in uses, uses.get(name)) for name in direct}
+
+
+def _label(site: Site) -> str:
+    """The literal text printed beside a value (its f-string or the string arguments of the print)."""
+    if site.call is None:
+        return ""
+    pieces = []
+    for argument in site.call.args:
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            pieces.append(argument.value)
+        elif isinstance(argument, ast.JoinedStr):
+            for part in argument.values:
+                if isinstance(part, ast.Constant):
+                    pieces.append(str(part.value))
+                elif part.value is site.node:
+                    break
+    return " ".join(" ".join(pieces).split())[:120]
+
+
+def _unit_structure(tree: ast.Module, aliases: dict[str, str]) -> tuple[tuple[ClassFact, ...], frozenset[str],
+                                                                         frozenset[str], bool]:
+    classes = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = tuple(_canonical(_dotted(base), aliases) or "?" for base in node.bases)
+            methods = tuple(item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            classes.append(ClassFact(name=node.name, bases=bases, methods=methods, line=node.lineno))
+    uses, keywords = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
+            name = _canonical(_dotted(node), aliases)
+            if name and "." in name:
+                uses.add(name)
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg and isinstance(keyword.value, ast.Constant):
+                    keywords.add(f"{keyword.arg}={keyword.value.value!r}")
+    random = any(use.startswith(_RANDOM) for use in uses) or "shuffle=True" in keywords
+    return tuple(classes), frozenset(uses), frozenset(keywords), random
+
+
+def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
+    """The facts of one part's units (a notebook's cells, or one script), in order."""
+    trees: list[ast.Module | None] = []
+    for source in sources:
+        try:
+            trees.append(ast.parse(source))
+        except (SyntaxError, ValueError):
+            trees.append(None)
+    parsed = [tree for tree in trees if tree is not None]
+    aliases = _aliases(parsed)
+    functions = _autograd_functions(parsed, aliases)
+    student_functions = {name: uses for name, (uses, _) in functions.items()}
+    # The module-level names, as they end up after every unit: what a function body sees.
+    outer = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={})
+    for tree in parsed:
+        outer.block(tree.body)
+    everywhere = dict(outer.env)
+    flow = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={})
+    units = []
+    for index, (source, tree) in enumerate(zip(sources, trees)):
+        if tree is None:
+            units.append(UnitFacts(index=index, parsed=False))
+            continue
+        sites = report_sites(tree, source, cell=cells)
+        found: dict[int, Provenance] = {}
+        by_node = {id(site.node): site for site in sites}
+        flow.sites, flow.found = by_node, found
+        flow.block(tree.body)
+        for entry in function_entries(tree):
+            inner = _Flow(aliases=aliases, student_functions=student_functions, sites=by_node, found=found,
+                          outer=everywhere)
+            for argument in [*entry.node.args.posonlyargs, *entry.node.args.args, *entry.node.args.kwonlyargs]:
+                inner.env[argument.arg] = Provenance(constant=False, copies=frozenset({argument.arg}))
+            inner.block(entry.node.body)
+        reports = tuple(
+            ReportFact(index=site.index, kind=site.kind, line=site.node.lineno,
+                       expression=(ast.get_source_segment(source, site.node) or "")[:120], label=_label(site),
+                       provenance=found.get(site.index, UNKNOWN))
+            for site in sites)
+        facts = tuple(FunctionFact(qualname=entry.qualname, line=entry.node.lineno,
+                                   uses_autograd=functions.get(entry.qualname, (False, None))[0],
+                                   autograd_line=functions.get(entry.qualname, (False, None))[1])
+                      for entry in function_entries(tree))
+        classes, uses, keywords, random = _unit_structure(tree, aliases)
+        units.append(UnitFacts(index=index, parsed=True, reports=reports, classes=classes, functions=facts,
+                               uses=uses, keywords=keywords, random=random))
+    return SourceFacts(units=tuple(units))
