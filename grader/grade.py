@@ -7,18 +7,15 @@ how results are written.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
-from grader.discover import exercise_of
+from grader.freeform import recognition_for, settle_stochastic, views_of
 from grader.judge.checks import decide_checks
-from grader.judge.episodes import PartView, part_view
-from grader.judge.recognise import Recognition, recognise
 from grader.judge.score import Evidence, describe_unit_failure, unscored
-from grader.observe.source import analyse
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
 from grader.reference import Expectations
@@ -115,35 +112,6 @@ def _isolation_summary(records: list[RunRecord | None]) -> dict[str, str]:
             for key in ("network", "files", "uid")}
 
 
-def _views(lab: Lab, submission: Submission, evidence: dict[str, Evidence]) -> dict[str, PartView]:
-    """What each part that ran did, paired with what its source says (read again here, never from the child)."""
-    views = {}
-    for part in submission.parts:
-        record = evidence[part.name].record
-        if record is None:
-            continue
-        try:
-            units = load_units(part.path)
-        except UnreadableSource:
-            continue
-        sources = tuple(unit.source for unit in units)
-        facts = analyse(list(sources), cells=part.path.suffix == ".ipynb")
-        prior = exercise_of(part.path.name, lab.rubric.exercise_ids()) if part.exercises is not None else None
-        views[part.name] = part_view(part=part.name, prior=prior, whole=part.exercises is None, record=record,
-                                     sources=sources, facts=facts)
-    return views
-
-
-def _recognition(lab: Lab, views: dict[str, PartView], reference: Expectations) -> tuple[Recognition | None, str]:
-    """Which episode answers which exercise; a self-check without the reference cannot tell (its reason)."""
-    if not lab.rubric.behaviour:
-        return None, ""
-    if not hasattr(reference, "function"):
-        return None, ("(self-check) Only the instructor's grader can judge work written without the contract's "
-                      "functions: it replays the reference under your own settings.")
-    return recognise(list(views.values()), lab.rubric.behaviour, reference, lab.rubric.exercise_ids()), ""
-
-
 def _no_file(check, submission: Submission) -> CheckResult:
     name = check.exercise.lower()
     return unscored(check, source=submission.path.name, status=MISSING,
@@ -184,9 +152,12 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
             notes.extend(f"{part.name}: {problem}" for problem in record.problems)
             notes.extend(describe_unit_failure(unit) for unit in record.units if unit.status != "ok")
         evidence[part.name] = Evidence(part=part.name, record=record, unavailable=unavailable)
-    views = _views(lab, submission, evidence)
-    recognition, behaviour_error = _recognition(lab, views, reference)
-    notes.extend(recognition.notes if recognition else ())
+    views = views_of(lab, submission, evidence)
+    recognition, behaviour_error = recognition_for(lab, views, reference)
+    if recognition is not None:
+        notes.extend(recognition.notes)
+        rerun = lambda part, seed: run_part(lab, submission, part, launcher, replace(settings, seed=seed, figures_root=None))[0]
+        notes.extend(settle_stochastic(lab, submission, recognition, reference, rerun, settings.seed))
     checks = decide_checks(rubric=rubric, submission=submission, evidence=evidence, views=views,
                            recognition=recognition, reference=reference, timeout=settings.wall_seconds(lab),
                            behaviour_error=behaviour_error, no_file=_no_file)

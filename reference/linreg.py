@@ -194,3 +194,48 @@ def train_logistic_regression(x, y):
         optimizer.step()
         loss_list.append(loss.item())
     return model, loss_list
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Models and reference procedures for judging free-form work (rubrics/linreg.toml, [behaviour.*]). A model function
+# takes the student's trained parameters (float64 tensors, in the order the exercise names them) and the inputs.
+def _scalar(parameter):
+    return parameter.reshape(-1)[0]
+
+
+def line(params, x):
+    """w·x + b, whatever shapes the student gave w and b ((), (1,) or (1, 1))."""
+    w, b = params
+    return _scalar(w) * x + _scalar(b)
+
+
+def plane(params, X):
+    """w1·x1 + w2·x2 + b, from separate w1, w2, b or from a weight vector and a bias."""
+    if len(params) == 3:
+        w1, w2, b = params
+        return _scalar(w1) * X[:, 0] + _scalar(w2) * X[:, 1] + _scalar(b)
+    weights, bias = params
+    return X @ weights.reshape(-1) + _scalar(bias)
+
+
+def logistic(params, x):
+    return torch.sigmoid(line(params, x))
+
+
+def _plain_descent_predictions(xs, ys):
+    x, y = torch.tensor(xs), torch.tensor(ys)
+    w, b, _ = train_linear_regression(x, y, epochs=100, learning_rate=0.001)
+    return (w * x + b).tolist()
+
+
+def q4_baseline():
+    """The reference procedure Q4's fit is measured against: 100 epochs of plain gradient descent."""
+    return _plain_descent_predictions([5.0, 7.0, 12.0, 16.0, 20.0], [40.0, 120.0, 180.0, 210.0, 240.0])
+
+
+def q5_baseline():
+    return _plain_descent_predictions(
+        [12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3, 22.4, 19.4, 15.5, 16.7, 17.3, 18.4,
+         19.2, 17.4, 19.5, 19.7, 21.2],
+        [11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7, 19.6, 16.9, 14.0, 14.6, 15.1, 16.1,
+         16.8, 15.2, 17.0, 17.2, 18.6])

@@ -27,13 +27,14 @@ from grader.rubric import Check, Rubric
 
 
 def contract_found(rubric: Rubric, check: Check, evidence: Evidence | None) -> bool:
-    """A check's probe found one of its contract functions (not a handout-style script strategy)."""
+    """A check's probe found one of its contract functions (a named strategy, not a handout-style script)."""
     if check.probe is None or evidence is None or evidence.record is None:
         return False
     probe = rubric.probes[check.probe]
     for observation in evidence.record.observations:
         if observation.probe == probe.name and observation.status != MISSING and observation.strategy is not None:
-            if not probe.strategies[observation.strategy].script:
+            strategy = probe.strategies[observation.strategy]
+            if strategy.needs and not strategy.script:
                 return True
     return False
 
@@ -69,51 +70,90 @@ def _manual_rule(check: Check, result: CheckResult, rubric: Rubric, evidence: Ev
 def decide_checks(*, rubric: Rubric, submission, evidence: dict[str, Evidence], views: dict[str, PartView],
                   recognition: Recognition | None, reference: Expectations, timeout: float,
                   behaviour_error: str = "", no_file) -> list[CheckResult]:
-    """One result per check of the rubric, in rubric order."""
-    contract_exercises = {
-        check.exercise for check in rubric.checks
-        if (part := submission.part_for(check.exercise)) is not None
-        and contract_found(rubric, check, evidence.get(part.name))}
+    """One result per check of the rubric, in rubric order.
+
+    Per exercise: the contract's results where its functions exist, the behaviour's where an episode answers
+    it; where both exist, whichever earns more (the contract on a tie) — a class that follows the handout's
+    names but not its exact signatures is judged by what it did.
+    """
     decided: dict[str, CheckResult] = {}
-    implied: list[Check] = []
-    for check in rubric.checks:
-        part = submission.part_for(check.exercise)
-        match = recognition.matches.get(check.exercise) if recognition else None
-        family = rubric.behaviour.get(check.exercise)
-        if check.exercise in contract_exercises:
-            if check.probe is None:
-                implied.append(check)
-                continue
+    for exercise in rubric.exercise_ids():
+        checks = rubric.checks_for({exercise})
+        part = submission.part_for(exercise)
+        contract = _contract(checks, rubric, part, evidence, views, reference, timeout)
+        behaviour = _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission)
+        chosen = contract
+        if behaviour is not None and (contract is None or _total(behaviour) > _total(contract)):
+            chosen = behaviour
+        if chosen is None:
+            chosen = _fallback(checks, rubric, part, evidence, recognition, reference, timeout, submission, no_file)
+        decided.update(chosen)
+    return [_required(check, decided[check.id], decided) for check in rubric.checks]
+
+
+def _total(results: dict[str, CheckResult]) -> float:
+    return sum(result.score for result in results.values())
+
+
+def _contract(checks, rubric, part, evidence, views, reference, timeout) -> dict[str, CheckResult] | None:
+    if part is None or not any(contract_found(rubric, check, evidence.get(part.name)) for check in checks):
+        return None
+    results: dict[str, CheckResult] = {}
+    for check in checks:
+        if check.probe is not None:
             result = judge_check(check, rubric.probes[check.probe], evidence[part.name], reference, timeout)
-            decided[check.id] = _manual_rule(check, result, rubric, evidence[part.name], views.get(part.name))
-        elif family is not None and check.behaviour is not None and behaviour_error:
-            decided[check.id] = unscored(check, source=part.name if part else submission.path.name,
-                                         status=INSTRUCTOR_ONLY if behaviour_error.startswith("(self-check)") else GRADER_ERROR,
-                                         message=behaviour_error.removeprefix("(self-check) "))
-        elif match is not None and check.behaviour is not None:
-            verdicts = _verdicts(family, match, reference)
-            decided[check.id] = _from_verdict(check, verdicts[check.behaviour], match.episode.view.part, match.note)
-        elif check.probe is not None and part is not None:
+            results[check.id] = _manual_rule(check, result, rubric, evidence[part.name], views.get(part.name))
+    for check in checks:
+        if check.probe is None:
+            results[check.id] = _implied(check, results.get(check.contract))
+    return results
+
+
+def _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission) -> dict[str, CheckResult] | None:
+    family = rubric.behaviour.get(checks[0].exercise) if checks else None
+    if family is None:
+        return None
+    if behaviour_error:
+        if behaviour_error.startswith("(self-check)"):
+            return None
+        return {check.id: unscored(check, source=part.name if part else submission.path.name, status=GRADER_ERROR,
+                                   message=behaviour_error) for check in checks}
+    match = recognition.matches.get(checks[0].exercise) if recognition else None
+    if match is None:
+        return None
+    verdicts = verdicts_for(family, match, reference)
+    return {check.id: _from_verdict(check, verdicts[check.behaviour], match.episode.view.part, match.note)
+            for check in checks if check.behaviour is not None} | {
+        check.id: unscored(check, source=match.episode.view.part, status=MISSING,
+                           message="This check has no free-form verdict; it needs the contract's function.")
+        for check in checks if check.behaviour is None}
+
+
+def _fallback(checks, rubric, part, evidence, recognition, reference, timeout, submission, no_file):
+    """Neither a contract function nor a recognised episode: say what was looked for."""
+    family = rubric.behaviour.get(checks[0].exercise) if checks else None
+    results = {}
+    for check in checks:
+        if part is None:
+            results[check.id] = no_file(check, submission)
+        elif check.probe is not None:
             result = judge_check(check, rubric.probes[check.probe], evidence[part.name], reference, timeout)
             if result.status == MISSING and family is not None and recognition is not None:
                 result = replace(result, message=_nothing_recognised(check, family, part.name, recognition,
                                                                      reference, result.message))
-            decided[check.id] = result
-        elif part is not None and family is not None and recognition is not None:
-            decided[check.id] = unscored(check, source=part.name, status=MISSING,
-                                         message=_nothing_recognised(check, family, part.name, recognition,
-                                                                     reference, ""))
+            results[check.id] = result
         else:
-            decided[check.id] = no_file(check, submission)
-    for check in implied:
-        decided[check.id] = _implied(check, decided.get(check.contract))
-    return [_required(check, decided[check.id], decided) for check in rubric.checks]
+            message = (_nothing_recognised(check, family, part.name, recognition, reference, "")
+                       if family is not None and recognition is not None else "Nothing to judge this by.")
+            results[check.id] = unscored(check, source=part.name, status=MISSING, message=message)
+    return results
 
 
 _CACHE_KEY = "_verdicts"
 
 
-def _verdicts(family, match, reference) -> dict[str, Verdict]:
+def verdicts_for(family, match, reference) -> dict[str, Verdict]:
+    """The family's verdicts on a match, computed once (and settled in place by grader.freeform)."""
     cached = match.details.get(_CACHE_KEY)
     if cached is None:
         cached = match.details[_CACHE_KEY] = family.judge(match, reference)
@@ -133,6 +173,7 @@ def _nothing_recognised(check: Check, family, part: str, recognition: Recognitio
 
 
 def _implied(check: Check, by: CheckResult | None) -> CheckResult:
+    """A behaviour-only check on the contract path: it stands or falls with the check that implies it."""
     if by is None:
         return unscored(check, source="", status=MISSING, message="Nothing to judge this by.")
     if by.status == PASSED:

@@ -146,9 +146,14 @@ class SourceFacts:
     def random(self) -> bool:
         return any(unit.random for unit in self.units)
 
-    def subclasses(self, base: str) -> set[str]:
-        """Student classes that derive from `base` (a canonical name), directly or through their own classes."""
-        classes = self.classes
+    def subclasses(self, base: str, upto: int | None = None) -> set[str]:
+        """Student classes that derive from `base` (a canonical name), directly or through their own classes.
+
+        In a notebook a later cell may define another class of the same name; with `upto`, each name means
+        its latest definition in the units up to that one.
+        """
+        classes = {fact.name: fact for unit in self.units if upto is None or unit.index <= upto
+                   for fact in unit.classes}
         found: set[str] = set()
         changed = True
         while changed:

@@ -27,6 +27,8 @@ class Verdict:
     got: str = ""
     expected: str = ""
     inputs: dict = field(default_factory=dict)  # the student's own inputs and settings it was judged at
+    metric: float | None = None  # for a verdict against a bound: the measured value (lower is better) …
+    bound: float | None = None  # … and the bound; runs that depend on the seed are judged on the typical one
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,103 @@
+"""Free-form work: each run paired with its source, the exercises recognised in it, and the extra runs
+that settle a verdict.
+
+A submission that does not follow the contract is judged by what its code
+did (grader.judge.behaviour). This module prepares that: it reads each part's
+source again in the grader's process (never trusting the child's account of
+it), builds the part views and recognises which episode answers which
+exercise. Where a verdict rests on a run that depends on the seed (random
+initialisation, shuffled batches) and sits near its bound or fails, the part
+is run again under other seeds and the typical run decides; the seeds are
+named in the message.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from statistics import median
+from typing import Callable
+
+from grader.discover import Part, Submission, exercise_of
+from grader.judge.behaviour.base import Verdict
+from grader.judge.checks import verdicts_for
+from grader.judge.episodes import PartView, part_view
+from grader.judge.recognise import Recognition, recognise
+from grader.judge.score import Evidence
+from grader.lab import Lab
+from grader.notebook import UnreadableSource, load_units
+from grader.observe.source import SourceFacts, analyse
+from grader.reference import Expectations
+from grader.sandbox.record import RunRecord
+
+EXTRA_SEEDS = 4  # a stochastic verdict is taken from the median of 1 + EXTRA_SEEDS runs
+
+
+def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = None) -> PartView | None:
+    try:
+        units = load_units(part.path)
+    except UnreadableSource:
+        return None
+    sources = tuple(unit.source for unit in units)
+    facts = facts or analyse(list(sources), cells=part.path.suffix == ".ipynb")
+    prior = exercise_of(part.path.name, lab.rubric.exercise_ids()) if part.exercises is not None else None
+    return part_view(part=part.name, prior=prior, whole=part.exercises is None, record=record, sources=sources,
+                     facts=facts)
+
+
+def views_of(lab: Lab, submission: Submission, evidence: dict[str, Evidence]) -> dict[str, PartView]:
+    """What each part that ran did, paired with what its source says (read again here, never from the child)."""
+    views = {}
+    for part in submission.parts:
+        record = evidence[part.name].record
+        if record is not None:
+            view = _view(lab, part, record)
+            if view is not None:
+                views[part.name] = view
+    return views
+
+
+def recognition_for(lab: Lab, views: dict[str, PartView], reference: Expectations) -> tuple[Recognition | None, str]:
+    """Which episode answers which exercise; a self-check without the reference cannot tell (its reason)."""
+    if not lab.rubric.behaviour:
+        return None, ""
+    if not hasattr(reference, "function"):
+        return None, ("(self-check) Only the instructor's grader can judge work written without the contract's "
+                      "functions: it replays the reference under your own settings.")
+    return recognise(list(views.values()), lab.rubric.behaviour, reference, lab.rubric.exercise_ids()), ""
+
+
+def _needs_typical(verdict: Verdict | None, view: PartView) -> bool:
+    if verdict is None or verdict.metric is None or verdict.bound is None or not view.facts.random:
+        return False
+    return not verdict.passed or verdict.metric > verdict.bound / 2
+
+
+def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
+                      rerun: Callable[[Part, int], RunRecord | None], seed: int) -> list[str]:
+    """Judge seed-dependent verdicts near their bound on the median of several runs; returns notes."""
+    notes = []
+    for exercise, match in recognition.matches.items():
+        family = lab.rubric.behaviour[exercise]
+        verdicts = verdicts_for(family, match, reference)
+        for key, verdict in list(verdicts.items()):
+            if not _needs_typical(verdict, match.episode.view):
+                continue
+            part = next(p for p in submission.parts if p.name == match.episode.view.part)
+            runs = [(seed, verdict)]
+            for extra in range(seed + 1, seed + 1 + EXTRA_SEEDS):
+                record = rerun(part, extra)
+                view = _view(lab, part, record, match.episode.view.facts) if record is not None else None
+                again = recognise([view], {exercise: family}, reference, (exercise,)).matches.get(exercise) \
+                    if view is not None else None
+                if again is not None:
+                    other = family.judge(again, reference).get(key)
+                    if other is not None and other.metric is not None:
+                        runs.append((extra, other))
+            runs.sort(key=lambda run: run[1].metric)
+            typical_seed, typical = runs[len(runs) // 2]
+            measured = ", ".join(f"{run[1].metric:.3g}" for run in runs)
+            seeds = ", ".join(str(run[0]) for run in sorted(runs))
+            verdicts[key] = replace(typical, message=(
+                f"{typical.message} Your code draws random numbers, so it was run {len(runs)} times (seeds {seeds}); "
+                f"the typical run (median {median(run[1].metric for run in runs):.3g}; all: {measured}) decides."))
+            notes.append(f"{exercise}: judged on the typical of {len(runs)} runs (seeds {seeds})")
+    return notes

@@ -1,0 +1,366 @@
+"""A model trained with settings of the student's choosing, judged by what it ends up doing.
+
+The learning rate, batch size, epochs and start are free here, so there is no
+exact trajectory to replay. A training episode answers the exercise when its
+first gradient computation sees the exercise's data in scope; the trained
+model's predictions come from the child calling the student's own module on
+the exercise's data at the end of the unit (grader.observe.instruments), or,
+for hand-made parameters, from the reference's model function. Verdicts:
+
+* ``fit`` — the trained model fits: its mean squared error within a factor of
+  the reference procedure's, or under an absolute bound with enough variance
+  explained; for classification, a binary cross-entropy well below what a
+  constant answer gets;
+* ``predict`` — the prediction at the exercise's point was shown;
+* ``losses`` — the loss goes down over training;
+* ``module``, ``dataset``, ``loader``, ``sgd``, ``linear`` — the structure the
+  exercise asks for, decided from the source's syntax tree and corroborated by
+  what was called;
+* ``model`` — a sigmoid output trained with binary cross-entropy;
+* ``probabilities`` — outputs that are probabilities, not a hard 0/1 threshold.
+
+An output broadcast against its target (a (9,) prediction minus a (9, 1)
+target makes a 9 × 9 loss) minimises the wrong objective: every verdict of the
+exercise then fails, saying so.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, close, columns_of, fmt, fmt_all,
+                                         options_from, shown_with, where)
+from grader.judge.episodes import Episode
+
+_SIGMOID_OPS = {"SigmoidBackward0", "BinaryCrossEntropyWithLogitsBackward0"}
+_BCE_OPS = {"BinaryCrossEntropyBackward0", "BinaryCrossEntropyWithLogitsBackward0"}
+_MSE_OPS = {"MseLossBackward0"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FitOptions:
+    x: str  # [data] names: inputs (a list, or rows of a table) and targets
+    y: str
+    model: str  # reference function model(params, x) for hand-made parameters
+    task: str = "regression"  # or "classification"
+    baseline: str = ""  # reference function giving the reference procedure's predictions on x
+    factor: float = 0.0  # fit: mean squared error at most factor × the baseline's
+    mse_max: float | None = None  # fit: or at most this, …
+    r2_min: float | None = None  # … explaining at least this share of the targets' variance
+    bce_max: float | None = None  # fit (classification): binary cross-entropy at most this
+    point: str = ""  # [data] name of the input whose prediction must be shown
+    requires_module: bool = False  # recognised more readily when it is the student's own nn.Module
+    requires_linear: bool = False  # … or an nn.Linear
+    rtol: float = 1e-3
+    atol: float = 1e-3
+
+
+def _columns(value) -> list[list[float]]:
+    """The data columns of a [data] value: one for a list, one per column for rows."""
+    if value and isinstance(value[0], list):
+        return [[float(row[j]) for row in value] for j in range(len(value[0]))]
+    return [[float(v) for v in value]]
+
+
+def _affine_agreement(column, wanted) -> float:
+    """How well a column is the wanted data scaled and shifted (x / 100, standardised…)."""
+    if len(column) != len(wanted) or len(set(wanted)) < 2:
+        return 0.0
+    n = len(wanted)
+    mean_w, mean_c = sum(wanted) / n, sum(column) / n
+    var = sum((w - mean_w) ** 2 for w in wanted)
+    scale = sum((w - mean_w) * (c - mean_c) for w, c in zip(wanted, column)) / var
+    if abs(scale) < 1e-12:
+        return 0.0
+    shift = mean_c - scale * mean_w
+    return agreement(column, [scale * w + shift for w in wanted], 1e-3, 1e-6)
+
+
+class FitFamily:
+    """See the module docstring; one instance per exercise."""
+
+    verdicts = ("fit", "predict", "losses", "module", "dataset", "loader", "sgd", "linear", "model", "probabilities")
+
+    def __init__(self, exercise: str, table: dict):
+        self.exercise = exercise
+        self.options: FitOptions = options_from(FitOptions, exercise, table)
+
+    # ------------------------------------------------------------------ recognising
+    def _data(self, episode: Episode, reference: Reference):
+        """Each wanted column (inputs, then targets) -> (scope name, column, agreement), or None if one is absent."""
+        scope = episode.scope()
+        wanted = _columns(reference.data(self.options.x)) + _columns(reference.data(self.options.y))
+        found = []
+        for index, column in enumerate(wanted):
+            best = None
+            for name, (shape, values) in scope.items():
+                for candidate in columns_of(shape, values):
+                    share = agreement(candidate, column)
+                    if share < 1.0 and index < len(wanted) - 1 and self.options.task == "classification":
+                        share = max(share, _affine_agreement(candidate, column) * 0.99)
+                    if share > 0 and (best is None or share > best[2]):
+                        best = (name, tuple(candidate), share)
+            if best is None or best[2] < 0.6:
+                return None
+            found.append(best)
+        return found
+
+    def recognise(self, episode: Episode, reference: Reference) -> Match | None:
+        if episode.first.root.scalar() is None or episode.count < 2:
+            return None
+        found = self._data(episode, reference)
+        if found is None:
+            return None
+        score = 2.0 if all(share == 1.0 for _, _, share in found) else 1.0
+        modules = episode.modules
+        owners = {leaf.owners[0] for leaf in episode.first.leaves if leaf.owners and leaf.owners[0]}
+        own = any(m.own for m in modules) or bool(owners & episode.view.facts.subclasses("torch.nn.Module", upto=episode.unit))
+        linear = any(m.cls == "Linear" for m in modules)
+        if self.options.requires_module:
+            score += (3 if own else 0.5) + (1 if episode.loaders else 0)
+        elif self.options.requires_linear:
+            score += 3 if linear else 0.5
+        else:
+            score += 3
+        return Match(exercise=self.exercise, episode=episode, score=score, details={"data": found})
+
+    # ------------------------------------------------------------------ what the trained model does
+    def _predictions(self, match: Match, reference: Reference, data_name: str, columns=None) -> list[float] | None:
+        episode = match.episode
+        outer = [m for m in episode.modules if m.outer_calls and not m.cls.endswith("Loss")]
+        for module in outer + list(episode.modules):
+            values = episode.evaluations.get((module.ident, data_name))
+            if values is not None:
+                return list(values)
+        leaves = [leaf for leaf in episode.first.leaves]
+        params = []
+        for leaf in leaves:
+            final = episode.finals.get(leaf.ident) or next(
+                (episode.final_by_name[n] for n in leaf.names if n in episode.final_by_name), None)
+            if final is None or final.value.values is None:
+                return None
+            params.append(torch.tensor(final.value.values, dtype=torch.float64).reshape(final.value.shape))
+        inputs = columns if columns is not None else _columns(reference.data(data_name))
+        try:
+            x = torch.tensor(inputs, dtype=torch.float64)
+            x = x.T if x.shape[0] > 1 else x.reshape(-1)
+            with torch.no_grad():
+                out = reference.function(self.options.model)(params, x)
+        except (RuntimeError, ValueError, TypeError, IndexError):
+            return None
+        return None if out is None else [float(v) for v in out.reshape(-1)]
+
+    def _broadcast(self, match: Match) -> str:
+        episode = match.episode
+        rows = len(match.details["data"][-1][1])
+        for shape in episode.graph_shapes():
+            if rows >= 3 and len(shape) == 2 and shape[0] == rows and shape[1] == rows:
+                return (f"the loss is computed on a {rows} × {rows} table: a prediction of shape ({rows},) and a "
+                        f"target of shape ({rows}, 1) (or the other way round) broadcast against each other, so the "
+                        f"model minimises the wrong objective. Give both the same shape (view(-1, 1) or squeeze()).")
+        for module in episode.modules:
+            if module.cls.endswith("Loss") and len(module.inputs) == 2 and module.inputs[0] != module.inputs[1]:
+                a, b = module.inputs
+                if math.prod(a) == math.prod(b) and math.prod(a) > 1:
+                    return (f"{module.cls} compares a prediction of shape {a} with a target of shape {b}: they "
+                            f"broadcast to a larger table, so the model minimises the wrong objective.")
+        return ""
+
+    # ------------------------------------------------------------------ judging
+    def judge(self, match: Match, reference: Reference) -> dict[str, Verdict]:
+        o = self.options
+        episode = match.episode
+        inputs = {"steps": episode.count, **({"learning rate": episode.optimizers[0].hyper.get("lr")}
+                                              if episode.optimizers else {})}
+        verdicts = {
+            "fit": self._fit(match, reference, inputs),
+            "predict": self._predict(match, reference, inputs),
+            "losses": self._losses(match, inputs),
+            **self._structure(match, inputs),
+            "model": self._model(match, inputs),
+            "probabilities": self._probabilities(match, reference, inputs),
+        }
+        broadcast = self._broadcast(match)
+        if broadcast:
+            verdicts = {key: Verdict(passed=False, message=broadcast, inputs=inputs) for key in verdicts}
+        return verdicts
+
+    def _fit(self, match: Match, reference: Reference, inputs: dict) -> Verdict:
+        o = self.options
+        predictions = self._predictions(match, reference, o.x)
+        targets = [float(v) for v in (reference.data(o.y))]
+        if predictions is None or len(predictions) != len(targets):
+            return Verdict(passed=False, inputs=inputs,
+                           message="the trained model's predictions on the exercise's data could not be computed.")
+        if any(not math.isfinite(p) for p in predictions):
+            return Verdict(passed=False, inputs=inputs, message="the trained model predicts NaN or infinity: training blew up.")
+        if o.task == "classification":
+            return self._classification(predictions, targets, inputs)
+        mse = sum((p - t) ** 2 for p, t in zip(predictions, targets)) / len(targets)
+        mean = sum(targets) / len(targets)
+        variance = sum((t - mean) ** 2 for t in targets) / len(targets)
+        explained = 1 - mse / variance if variance else 0.0
+        got = f"mean squared error {fmt(mse)}"
+        if o.factor and o.baseline:
+            base = [float(v) for v in reference.function(o.baseline)()]
+            bound = o.factor * sum((p - t) ** 2 for p, t in zip(base, targets)) / len(targets) + 1e-6
+            passed = mse <= bound
+            return Verdict(passed=passed, inputs=inputs, got=got, expected=f"at most {fmt(bound)}",
+                           metric=mse, bound=bound,
+                           message=(f"the trained model's {got} on the data" + (
+                               f" is within {fmt(o.factor)}× of the reference procedure's." if passed else
+                               f" is more than {fmt(o.factor)}× the reference procedure's ({fmt(bound / o.factor)}): "
+                               f"train longer or with a better learning rate.")))
+        limits = [o.mse_max] if o.mse_max is not None else []
+        if o.r2_min is not None:
+            limits.append((1 - o.r2_min) * variance)
+        bound = min(limits) if limits else math.inf
+        if mse <= bound:
+            return Verdict(passed=True, inputs=inputs, got=got, metric=mse, bound=bound, expected=f"at most {fmt(bound)}",
+                           message=f"the trained model's {got} on the data explains {explained:.1%} of the targets' variance.")
+        return Verdict(passed=False, inputs=inputs, got=got, metric=mse, bound=bound, expected=f"at most {fmt(bound)}",
+                       message=f"the model is under-trained: its {got} on the data explains {explained:.1%} of the "
+                               f"targets' variance; a trained model gets below {fmt(bound)}. Train longer, or "
+                               f"with a larger learning rate.")
+
+    def _classification(self, probabilities, targets, inputs) -> Verdict:
+        from grader.judge.compare import binary_cross_entropy, constant_log_loss
+
+        if any(not 0.0 <= p <= 1.0 for p in probabilities):
+            return Verdict(passed=False, inputs=inputs,
+                           message="the model's outputs are not probabilities (some are outside [0, 1]).")
+        loss = binary_cross_entropy(probabilities, targets)
+        constant = constant_log_loss(targets)
+        bound = self.options.bce_max if self.options.bce_max is not None else 0.9 * constant
+        got = f"binary cross-entropy {fmt(loss)}"
+        if loss <= bound:
+            right = sum((p >= 0.5) == (t >= 0.5) for p, t in zip(probabilities, targets))
+            return Verdict(passed=True, inputs=inputs, got=got, expected=f"at most {fmt(bound)}", metric=loss, bound=bound,
+                           message=f"the model learned: {got} on the data ({right} of {len(targets)} points on the "
+                                   f"right side of 0.5), against {fmt(constant)} for a constant answer.")
+        return Verdict(passed=False, inputs=inputs, got=got, expected=f"at most {fmt(bound)}", metric=loss, bound=bound,
+                       message=f"the model has not learned: {got} on the data, against {fmt(constant)} for a constant "
+                               f"answer. Train longer, with a larger learning rate, or scale x (divide by 100).")
+
+    def _predict(self, match: Match, reference: Reference, inputs: dict) -> Verdict:
+        o = self.options
+        if not o.point:
+            return Verdict(passed=False, inputs=inputs, message="this exercise asks for no prediction")
+        point = reference.data(o.point)
+        predicted = self._predictions(match, reference, o.point, columns=_columns(point))
+        if not predicted:
+            return Verdict(passed=False, inputs=inputs, message="the trained model's prediction could not be computed.")
+        found = shown_with(match.episode.view.shown, predicted, 1e-3, 1e-3)
+        where_at = ", ".join(fmt(v) for v in (point[0] if isinstance(point[0], list) else point))
+        if found:
+            return Verdict(passed=True, inputs=inputs, got=fmt_all(predicted),
+                           message=f"the prediction at ({where_at}) is shown ({where(found[0])}): {fmt_all(predicted)}.")
+        return Verdict(passed=False, inputs=inputs,
+                       message=f"your model's prediction at ({where_at}) is never shown: print model(…) at that point.")
+
+    def _losses(self, match: Match, inputs: dict) -> Verdict:
+        losses = [v for v in match.episode.losses if math.isfinite(v)]
+        if len(losses) < 2 or len(losses) < len(match.episode.losses):
+            return Verdict(passed=False, inputs=inputs, message="the loss is not finite: training blew up.")
+        window = max(1, min(len(losses) // 10, max((lo.batches // max(lo.iterations, 1) for lo in match.episode.loaders), default=1)))
+        start, end = sum(losses[:window]) / window, sum(losses[-window:]) / window
+        if end < start:
+            return Verdict(passed=True, inputs=inputs, got=f"{fmt(start)} to {fmt(end)}",
+                           message=f"the loss goes down, from {fmt(start)} to {fmt(end)}.")
+        return Verdict(passed=False, inputs=inputs, got=f"{fmt(start)} to {fmt(end)}",
+                       message=f"the loss does not go down ({fmt(start)} at the start, {fmt(end)} at the end).")
+
+    def _structure(self, match: Match, inputs: dict) -> dict[str, Verdict]:
+        episode = match.episode
+        facts = episode.view.facts
+        leaves = episode.leaf_idents
+        own_classes = facts.subclasses("torch.nn.Module", upto=episode.unit)
+        used_own = [m.cls for m in episode.modules if m.own and m.cls in own_classes and set(m.params) & leaves]
+        # A model called as model.forward(x) passes no module hook; its parameters still name their owner.
+        used_own += [leaf.owners[0] for leaf in episode.first.leaves if leaf.owners and leaf.owners[0] in own_classes]
+        datasets = facts.subclasses("torch.utils.data.Dataset", upto=episode.unit)
+        iterated = [lo for lo in episode.loaders if lo.batches]
+        verdicts = {}
+        if used_own:
+            verdicts["module"] = Verdict(passed=True, inputs=inputs,
+                                         message=f"the model is your own {used_own[0]}(nn.Module).")
+        else:
+            why = (f"{sorted(own_classes)[0]} extends nn.Module but is not the model trained here" if own_classes
+                   else "no class of yours extends nn.Module")
+            verdicts["module"] = Verdict(passed=False, inputs=inputs, message=f"{why}.")
+        used_sets = [lo for lo in iterated if lo.dataset_own and lo.dataset_cls in datasets]
+        if used_sets:
+            verdicts["dataset"] = Verdict(passed=True, inputs=inputs,
+                                          message=f"training reads your {used_sets[0].dataset_cls}(Dataset) through a DataLoader.")
+        else:
+            why = ("a DataLoader is used, but over " + iterated[0].dataset_cls + ", not a Dataset subclass of yours"
+                   if iterated else (f"{sorted(datasets)[0]} extends Dataset but no DataLoader reads it during training"
+                                     if datasets else "no class of yours extends torch.utils.data.Dataset"))
+            verdicts["dataset"] = Verdict(passed=False, inputs=inputs, message=f"{why}.")
+        if iterated and "torch.utils.data.DataLoader" in facts.uses:
+            loader = iterated[0]
+            verdicts["loader"] = Verdict(passed=True, inputs=inputs,
+                                         message=f"a DataLoader (batch size {loader.batch_size}) feeds {loader.batches} "
+                                                 f"batches over {loader.iterations} epochs.")
+        else:
+            verdicts["loader"] = Verdict(passed=False, inputs=inputs,
+                                         message="no torch.utils.data.DataLoader is looped over during training.")
+        sgd = [o for o in episode.optimizers if o.cls == "SGD" and o.steps]
+        if sgd and "torch.optim.SGD" in facts.uses:
+            verdicts["sgd"] = Verdict(passed=True, inputs=inputs,
+                                      message=f"torch.optim.SGD (lr = {fmt(sgd[0].hyper.get('lr'))}) takes {sgd[0].steps} steps.")
+        else:
+            other = [o.cls for o in episode.optimizers]
+            verdicts["sgd"] = Verdict(passed=False, inputs=inputs,
+                                      message=(f"the steps are taken by {other[0]}, not torch.optim.SGD" if other
+                                               else "torch.optim.SGD never takes a step on this model") + ".")
+        linear = [m for m in episode.modules if m.cls == "Linear" and set(m.params) & leaves]
+        if linear and "torch.nn.Linear" in facts.uses:
+            verdicts["linear"] = Verdict(passed=True, inputs=inputs,
+                                         message=f"the model is built on nn.Linear{tuple(linear[0].features)}.")
+        else:
+            verdicts["linear"] = Verdict(passed=False, inputs=inputs,
+                                         message="the trained parameters are not those of an nn.Linear.")
+        return verdicts
+
+    def _model(self, match: Match, inputs: dict) -> Verdict:
+        episode = match.episode
+        ops = episode.graph_ops()
+        classes = {m.cls for m in episode.modules}
+        sigmoid = bool(ops & _SIGMOID_OPS) or "Sigmoid" in classes or ({"ExpBackward0"} <= ops and bool(
+            ops & {"ReciprocalBackward0", "DivBackward0", "PowBackward0"}))
+        bce = bool(ops & _BCE_OPS) or classes & {"BCELoss", "BCEWithLogitsLoss"} or (
+            "LogBackward0" in ops and not ops & _MSE_OPS)
+        if sigmoid and bce:
+            return Verdict(passed=True, inputs=inputs, message="a sigmoid output trained with binary cross-entropy.")
+        if sigmoid:
+            loss = "the mean squared error" if ops & _MSE_OPS or "MSELoss" in classes else "a loss that is not binary cross-entropy"
+            return Verdict(passed=False, inputs=inputs,
+                           message=f"the sigmoid model is trained with {loss}; logistic regression minimises binary "
+                                   f"cross-entropy (nn.BCELoss).")
+        return Verdict(passed=False, inputs=inputs,
+                       message="the model's output does not go through a sigmoid, so it is not a probability.")
+
+    def _probabilities(self, match: Match, reference: Reference, inputs: dict) -> Verdict:
+        if self.options.task != "classification":
+            return Verdict(passed=False, inputs=inputs, message="not a classification exercise")
+        predictions = self._predictions(match, reference, self.options.x)
+        if not predictions:
+            return Verdict(passed=False, inputs=inputs, message="the trained model's outputs could not be computed.")
+        if any(not 0.0 <= p <= 1.0 for p in predictions):
+            return Verdict(passed=False, inputs=inputs, got=fmt_all(predictions),
+                           message="some outputs are outside [0, 1], so they are not probabilities.")
+        if all(p in (0.0, 1.0) for p in predictions):
+            return Verdict(passed=False, inputs=inputs, got=fmt_all(predictions),
+                           message="every output is exactly 0 or 1: a hard threshold, not a probability.")
+        return Verdict(passed=True, inputs=inputs, got=fmt_all(predictions, 4), message="the outputs are probabilities.")
+
+    def absent(self, episodes: list[Episode], reference: Reference) -> str:
+        trained = [e for e in episodes if e.count > 1]
+        if not trained:
+            return ""
+        episode = trained[0]
+        return (f"{episode.view.part} trains a model (line {episode.first.line}, {episode.count} steps), but not on "
+                f"this exercise's data, so it cannot be judged as {self.exercise}.")
