@@ -24,6 +24,7 @@ _PREFIXES = {
     "q": "Q", "question": "Q", "ex": "Q", "exercise": "Q", "qn": "Q",
     "p": "P", "problem": "P", "prob": "P",
     "aq": "AQ", "additional": "AQ", "additionalq": "AQ", "additionalquestion": "AQ",
+    "task": "Q", "ques": "Q", "qs": "Q",
 }
 _EXERCISE_FILE = re.compile(r"^(?P<prefix>[a-z]+?)[ _\-.]*(?P<number>\d+)(?![0-9])", re.IGNORECASE)
 
@@ -50,10 +51,13 @@ class Submission:
     notes: tuple[str, ...] = ()
 
     def part_for(self, exercise: str) -> Part | None:
-        """The script dedicated to an exercise, else the whole-lab file."""
+        """The script dedicated to an exercise, else the (first) whole-lab file."""
+        return (self.parts_for(exercise) or [None])[0]
+
+    def parts_for(self, exercise: str) -> list[Part]:
+        """The scripts dedicated to an exercise, else every whole-lab file."""
         dedicated = [p for p in self.parts if p.exercises is not None and exercise in p.exercises]
-        whole = [p for p in self.parts if p.exercises is None]
-        return (dedicated or whole or [None])[0]
+        return dedicated or [p for p in self.parts if p.exercises is None]
 
 
 def exercise_of(filename: str, exercise_ids: tuple[str, ...]) -> str | None:
@@ -110,11 +114,11 @@ def discover_submission(path: Path, lab: str, exercise_ids: tuple[str, ...]) -> 
                      + ", ".join(p.name for p in wholes))
         wholes = []
     elif len(wholes) > 1:
-        notebooks = [p for p in wholes if p.path.suffix == ".ipynb"]
-        chosen = (notebooks or wholes)[0]
-        notes.append(f"several whole-lab files; judged {chosen.name}, ignored "
-                     + ", ".join(p.name for p in wholes if p is not chosen))
-        wholes = [chosen]
+        # Files named in no way the grader knows (task_a.py, part2.ipynb): each runs, and what each computes
+        # decides which exercises it answers; a contract function is looked for in all of them, notebooks first.
+        wholes.sort(key=lambda p: p.path.suffix != ".ipynb")
+        notes.append("several files not named for an exercise (" + ", ".join(p.name for p in wholes)
+                     + "): each is judged by what it computes")
     if not scripts and not wholes:
         notes.append(f"no notebook (.ipynb) or Python file (.py) found in {path.name}/")
     return Submission(student=student_name(path), lab=lab, path=path, parts=tuple(scripts + wholes),

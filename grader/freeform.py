@@ -24,6 +24,7 @@ from grader.judge.recognise import Recognition, recognise
 from grader.judge.score import Evidence
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
+from grader.observe.perturb import factors_for, input_literals, rewrite
 from grader.observe.source import SourceFacts, analyse
 from grader.reference import Expectations
 from grader.sandbox.record import RunRecord
@@ -31,9 +32,10 @@ from grader.sandbox.record import RunRecord
 EXTRA_SEEDS = 4  # a stochastic verdict is taken from the median of 1 + EXTRA_SEEDS runs
 
 
-def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = None) -> PartView | None:
+def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = None,
+          units: tuple | None = None) -> PartView | None:
     try:
-        units = load_units(part.path)
+        units = units if units is not None else load_units(part.path)
     except UnreadableSource:
         return None
     sources = tuple(unit.source for unit in units)
@@ -84,7 +86,7 @@ def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition
             part = next(p for p in submission.parts if p.name == match.episode.view.part)
             runs = [(seed, verdict)]
             for extra in range(seed + 1, seed + 1 + EXTRA_SEEDS):
-                record = rerun(part, extra)
+                record = rerun(part, seed=extra)
                 view = _view(lab, part, record, match.episode.view.facts) if record is not None else None
                 again = recognise([view], {exercise: family}, reference, (exercise,)).matches.get(exercise) \
                     if view is not None else None
@@ -100,4 +102,55 @@ def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition
                 f"{typical.message} Your code draws random numbers, so it was run {len(runs)} times (seeds {seeds}); "
                 f"the typical run (median {median(run[1].metric for run in runs):.3g}; all: {measured}) decides."))
             notes.append(f"{exercise}: judged on the typical of {len(runs)} runs (seeds {seeds})")
+    return notes
+
+
+def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
+                       rerun: Callable[..., RunRecord | None]) -> list[str]:
+    """Run each part again with its input literals moved; a shown value that does not follow them was typed in.
+
+    One run per part covers every exercise answered in it: the same value always moves the same way.
+    """
+    notes = []
+    by_part: dict[str, list[tuple[str, object]]] = {}
+    for exercise, match in recognition.matches.items():
+        family = lab.rubric.behaviour[exercise]
+        if hasattr(family, "perturbable") and family.perturbable(match, verdicts_for(family, match, reference)):
+            by_part.setdefault(match.episode.view.part, []).append((exercise, match))
+    for name, matches in by_part.items():
+        part = next(p for p in submission.parts if p.name == name)
+        view = matches[0][1].episode.view
+        inputs: dict[str, float] = {}
+        for exercise, match in matches:
+            family = lab.rubric.behaviour[exercise]
+            for name, value in family.perturbable(match, verdicts_for(family, match, reference)).items():
+                inputs.setdefault(name, value)
+        factors = factors_for(sorted(inputs))
+        by_value: dict[float, str] = {}
+        for name in sorted(inputs):
+            by_value.setdefault(inputs[name], name)
+        try:
+            units = load_units(part.path)
+        except UnreadableSource:
+            continue
+        moved = []
+        for unit in units:
+            literals = input_literals(unit.source, set(inputs), by_value)
+            moved.append(replace(unit, source=rewrite(unit.source, literals, factors)) if literals else unit)
+        if all(a.source == b.source for a, b in zip(moved, units)):
+            continue  # no input is typed where it can be moved: nothing more to learn
+        record = rerun(part, units=tuple(moved))
+        again_view = _view(lab, part, record, units=tuple(moved)) if record is not None else None
+        if again_view is None:
+            continue
+        for exercise, match in matches:
+            family = lab.rubric.behaviour[exercise]
+            again = recognise([again_view], {exercise: family}, reference, (exercise,)).matches.get(exercise)
+            if again is None:
+                continue  # the moved run no longer computes the exercise: inconclusive, the verdicts stand
+            verdicts = verdicts_for(family, match, reference)
+            changed = family.recheck(match, verdicts, again)
+            verdicts.update(changed)
+            if changed:
+                notes.append(f"{exercise}: a shown value did not change when {name}'s inputs were changed")
     return notes

@@ -13,7 +13,7 @@ from pathlib import Path
 from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
-from grader.freeform import recognition_for, settle_stochastic, views_of
+from grader.freeform import recognition_for, settle_hard_coding, settle_stochastic, views_of
 from grader.judge.checks import decide_checks
 from grader.judge.score import Evidence, describe_unit_failure, unscored
 from grader.lab import Lab
@@ -40,14 +40,15 @@ class RunSettings:
         return self.timeout if self.timeout is not None else lab.rubric.limits.timeout
 
 
-def build_job(lab: Lab, part: Part, settings: RunSettings) -> Job:
-    """The child's job for one part: its code units and the probes of its exercises."""
+def build_job(lab: Lab, part: Part, settings: RunSettings, units: tuple | None = None,
+              probes: bool = True) -> Job:
+    """The child's job for one part: its code units (or rewritten ones) and the probes of its exercises."""
     rubric = lab.rubric
     wall = settings.wall_seconds(lab)
-    probes = rubric.probes_for(None if part.exercises is None else set(part.exercises))
+    probes = rubric.probes_for(None if part.exercises is None else set(part.exercises)) if probes else ()
     return Job(
         part=part.name,
-        units=load_units(part.path),
+        units=units if units is not None else load_units(part.path),
         probes=tuple(probe_spec(probe, settings.seed) for probe in probes),
         data=rubric.data,
         seed=settings.seed,
@@ -66,10 +67,13 @@ def _limits(lab: Lab, settings: RunSettings) -> Limits:
 
 
 def run_part(lab: Lab, submission: Submission, part: Part, launcher: Launcher,
-             settings: RunSettings) -> tuple[RunRecord | None, str]:
-    """Run one part; a part that cannot even be read gives (None, reason)."""
+             settings: RunSettings, units: tuple | None = None, probes: bool = True) -> tuple[RunRecord | None, str]:
+    """Run one part; a part that cannot even be read gives (None, reason).
+
+    `units` replaces the part's code (a run on moved inputs); without `probes` only the code runs.
+    """
     try:
-        job = build_job(lab, part, settings)
+        job = build_job(lab, part, settings, units, probes)
     except UnreadableSource as problem:
         return None, str(problem)
     keep = None
@@ -156,8 +160,15 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     recognition, behaviour_error = recognition_for(lab, views, reference)
     if recognition is not None:
         notes.extend(recognition.notes)
-        rerun = lambda part, seed: run_part(lab, submission, part, launcher, replace(settings, seed=seed, figures_root=None))[0]
+        quiet = replace(settings, figures_root=None)
+
+        def rerun(part: Part, seed: int | None = None, units: tuple | None = None) -> RunRecord | None:
+            """The same part again, under another seed or with rewritten code: code only, no probes."""
+            again = quiet if seed is None else replace(quiet, seed=seed)
+            return run_part(lab, submission, part, launcher, again, units=units, probes=False)[0]
+
         notes.extend(settle_stochastic(lab, submission, recognition, reference, rerun, settings.seed))
+        notes.extend(settle_hard_coding(lab, submission, recognition, reference, rerun))
     checks = decide_checks(rubric=rubric, submission=submission, evidence=evidence, views=views,
                            recognition=recognition, reference=reference, timeout=settings.wall_seconds(lab),
                            behaviour_error=behaviour_error, no_file=_no_file)

@@ -56,6 +56,7 @@ class Check:
     params: dict = field(default_factory=dict)  # rtol, atol and comparator options
     behaviour: str | None = None  # the verdict key of the exercise's behaviour family that decides free-form work
     requires: tuple[str, ...] = ()  # checks that must pass for this one to count (a fixed setting after the method)
+    requires_any: tuple[str, ...] = ()  # … or of which at least one must pass
     contract: str | None = None  # for a check without a probe: the check that decides it on the contract path
     manual: bool = False  # the contract function must compute without autograd (decided from its source)
 
@@ -101,7 +102,7 @@ class Rubric:
 
 
 _CHECK_KEYS = {"id", "exercise", "title", "probe", "points", "compare", "hint", "select", "hidden", "partial",
-               "behaviour", "requires", "contract", "manual"}
+               "behaviour", "requires", "requires_any", "contract", "manual"}
 
 
 def _strategy(data: dict, where: str) -> Strategy:
@@ -163,6 +164,7 @@ def _check(data: dict, exercises: set[str], probes: dict) -> Check:
         params=params,
         behaviour=data.get("behaviour"),
         requires=tuple(data.get("requires", ())),
+        requires_any=tuple(data.get("requires_any", ())),
         contract=data.get("contract"),
         manual=bool(data.get("manual", False)),
     )
@@ -188,7 +190,7 @@ def _behaviour(raw: dict, exercises: set[str], checks: tuple[Check, ...], path: 
             if check.behaviour not in chosen.verdicts:
                 raise RubricError(f"check {check.id}: behaviour {check.behaviour!r} is not a verdict of "
                                   f"[behaviour.{check.exercise}] (known: {', '.join(chosen.verdicts)})")
-        for other in (*check.requires, *((check.contract,) if check.contract else ())):
+        for other in (*check.requires, *check.requires_any, *((check.contract,) if check.contract else ())):
             if other not in ids:
                 raise RubricError(f"check {check.id}: refers to unknown check {other!r}")
     return families

@@ -79,16 +79,52 @@ def decide_checks(*, rubric: Rubric, submission, evidence: dict[str, Evidence], 
     decided: dict[str, CheckResult] = {}
     for exercise in rubric.exercise_ids():
         checks = rubric.checks_for({exercise})
-        part = submission.part_for(exercise)
+        candidates = submission.parts_for(exercise)
+        part = next((p for p in candidates if any(contract_found(rubric, c, evidence.get(p.name)) for c in checks)),
+                    candidates[0] if candidates else None)
         contract = _contract(checks, rubric, part, evidence, views, reference, timeout)
         behaviour = _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission)
         chosen = contract
-        if behaviour is not None and (contract is None or _total(behaviour) > _total(contract)):
+        if behaviour is not None and (contract is None or (
+                not _contract_decides(checks, rubric, contract, recognition.matches[exercise])
+                and _total(behaviour) > _total(contract))):
             chosen = behaviour
         if chosen is None:
             chosen = _fallback(checks, rubric, part, evidence, recognition, reference, timeout, submission, no_file)
         decided.update(chosen)
     return [_required(check, decided[check.id], decided) for check in rubric.checks]
+
+
+def _contract_names(checks, rubric: Rubric) -> set[str]:
+    return {name for check in checks if check.probe for strategy in rubric.probes[check.probe].strategies
+            for name in strategy.needs}
+
+
+def _contract_decides(checks, rubric: Rubric, contract: dict[str, CheckResult], match) -> bool:
+    """Whether the contract's results stand even where the behaviour earns more.
+
+    They do when a contract check failed on its values (its random inputs are the stronger test) and the
+    recognised computation ran through the contract's own functions or class. A contract that could not be
+    called as the handout's (another signature, a renamed method), or that the recognised computation never
+    used (a notebook's later class of the same name), yields to what the code did.
+    """
+    probed = [contract[c.id] for c in checks if c.probe is not None and contract[c.id].status != PASSED]
+    if all(_calling_convention(result) for result in probed):
+        return False
+    names = _contract_names(checks, rubric)
+    episode = match.episode
+    inside = episode.view.facts.function_at(episode.unit, episode.first.line)
+    if inside is not None and inside.qualname.split(".")[0] in names:
+        return True
+    return any(leaf.owners and leaf.owners[0] in names for leaf in episode.first.leaves)
+
+
+def _calling_convention(result: CheckResult) -> bool:
+    """A failure to call the contract as written (wrong arguments, a missing method), not a wrong value."""
+    failing = [case for case in result.cases if not case.passed]
+    text = [case.message for case in failing] or [result.message]
+    return bool(text) and all(m.lstrip().lower().startswith(("raised typeerror", "raised attributeerror"))
+                              for m in text)
 
 
 def _total(results: dict[str, CheckResult]) -> float:
@@ -186,9 +222,11 @@ def _implied(check: Check, by: CheckResult | None) -> CheckResult:
 
 def _required(check: Check, result: CheckResult, decided: dict[str, CheckResult]) -> CheckResult:
     """A check that passed, but whose prerequisites did not, earns nothing (and says why)."""
-    if not check.requires or result.status != PASSED:
+    if not (check.requires or check.requires_any) or result.status != PASSED:
         return result
     failing = [decided[other] for other in check.requires if decided[other].status != PASSED]
+    if check.requires_any and all(decided[other].status != PASSED for other in check.requires_any):
+        failing.append(decided[check.requires_any[0]])
     if not failing:
         return result
     return replace(result, status=FAILED, score=0.0,

@@ -26,7 +26,19 @@ class Shown:
     unit: int
 
     def values(self) -> list[tuple[float, ...]]:
-        return [value.values for _, value in self.seen.samples if value.values is not None]
+        """Each value it showed; and, when it showed one number at a time in a row, those numbers together."""
+        shown = [value.values for _, value in self.seen.samples if value.values is not None]
+        numbers = [(n, value.values[0]) for n, value in self.seen.samples
+                   if value.values is not None and len(value.values) == 1]
+        if len(numbers) > 1:
+            run = [numbers[0][1]]
+            for (before, _), (after, value) in zip(numbers, numbers[1:]):
+                if after != before + 1:
+                    break
+                run.append(value)
+            if len(run) > 1:
+                shown.append(tuple(run))
+        return shown
 
 
 @dataclass(frozen=True, kw_only=True)

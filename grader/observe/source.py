@@ -99,6 +99,7 @@ class ClassFact:
 class FunctionFact:
     qualname: str
     line: int
+    end_line: int
     uses_autograd: bool  # its body, or a student function it calls, reads .grad or calls backward/autograd
     autograd_line: int | None = None
 
@@ -137,6 +138,13 @@ class SourceFacts:
     @property
     def functions(self) -> dict[str, FunctionFact]:
         return {fact.qualname: fact for unit in self.units for fact in unit.functions}
+
+    def function_at(self, unit: int, line: int) -> FunctionFact | None:
+        """The innermost function of a unit whose body holds a line."""
+        if not 0 <= unit < len(self.units):
+            return None
+        holding = [f for f in self.units[unit].functions if f.line <= line <= f.end_line]
+        return max(holding, key=lambda f: f.line, default=None)
 
     @property
     def uses(self) -> frozenset[str]:
@@ -278,7 +286,7 @@ class _Flow:
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
             saved = dict(self.env)
             for generator in node.generators:
-                self.bind(generator.target, self.expr(generator.iter))
+                self.bind_iteration(generator.target, generator.iter)
             if isinstance(node, ast.DictComp):
                 result = self.expr(node.key).join(self.expr(node.value))
             else:
@@ -323,6 +331,20 @@ class _Flow:
                            copies=frozenset())
         return _computed(arguments) if not isinstance(func, ast.Attribute) or root in self.aliases \
             else replace(_computed([joined]), constant=False)
+
+    def bind_iteration(self, target: ast.AST, iterated: ast.AST) -> None:
+        """Bind a loop target; `for a, b in zip(xs, ys)` binds a to xs's and b to ys's provenance, not both."""
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(iterated, ast.Call) \
+                and isinstance(iterated.func, ast.Name):
+            if iterated.func.id == "zip" and len(iterated.args) == len(target.elts):
+                for item, source in zip(target.elts, iterated.args):
+                    self.bind(item, self.expr(source))
+                return
+            if iterated.func.id == "enumerate" and iterated.args and len(target.elts) == 2:
+                self.bind(target.elts[0], Provenance(constant=False, copies=frozenset()))
+                self.bind(target.elts[1], self.expr(iterated.args[0]))
+                return
+        self.bind(target, self.expr(iterated))
 
     # -- binding and statements
     def bind(self, target: ast.AST, provenance: Provenance) -> None:
@@ -370,9 +392,8 @@ class _Flow:
             if node.value is not None:
                 self.bind(node.target, self.expr(node.value))
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            iterated = self.expr(node.iter)
             for _ in range(2):  # twice: values carried from one iteration to the next
-                self.bind(node.target, iterated)
+                self.bind_iteration(node.target, node.iter)
                 self._branches(node.body, [])
             self.block(node.orelse)
         elif isinstance(node, ast.While):
@@ -381,8 +402,15 @@ class _Flow:
                 self._branches(node.body, [])
             self.block(node.orelse)
         elif isinstance(node, ast.If):
-            self.expr(node.test)
+            test = self.expr(node.test)
+            before = dict(self.env)
             self._branches(node.body, node.orelse)
+            if test.computed or test.copies:
+                # A value chosen by a test on the inputs (relu's branch) is a computation, not a copy.
+                for name, provenance in self.env.items():
+                    if before.get(name) is not provenance:
+                        self.env[name] = replace(provenance.join(test), computed=True, constant=False,
+                                                 copies=frozenset())
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 value = self.expr(item.context_expr)
@@ -535,6 +563,7 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
                        provenance=found.get(site.index, UNKNOWN))
             for site in sites)
         facts = tuple(FunctionFact(qualname=entry.qualname, line=entry.node.lineno,
+                                   end_line=entry.node.end_lineno or entry.node.lineno,
                                    uses_autograd=functions.get(entry.qualname, (False, None))[0],
                                    autograd_line=functions.get(entry.qualname, (False, None))[1])
                       for entry in function_entries(tree))

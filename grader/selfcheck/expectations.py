@@ -33,7 +33,8 @@ SELF_CHECK_SEED = 20_260_401  # fixed: the kit's sample inputs, and `grade check
 
 def visible_rubric(rubric: Rubric) -> Rubric:
     """The rubric a self-check runs: visible checks only, and only the probes they use."""
-    checks = tuple(check for check in rubric.checks if not check.hidden)
+    # A check without a probe is decided by behaviour (or implied on the contract path): instructor-side only.
+    checks = tuple(check for check in rubric.checks if not check.hidden and check.probe is not None)
     names = dict.fromkeys(check.probe for check in checks)
     return replace(rubric, checks=checks, probes={name: rubric.probes[name] for name in names})
 

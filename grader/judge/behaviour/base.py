@@ -29,6 +29,7 @@ class Verdict:
     inputs: dict = field(default_factory=dict)  # the student's own inputs and settings it was judged at
     metric: float | None = None  # for a verdict against a bound: the measured value (lower is better) …
     bound: float | None = None  # … and the bound; runs that depend on the seed are judged on the typical one
+    sites: tuple[tuple[int, int], ...] = ()  # (unit, report site) whose shown values earned it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +59,23 @@ class Family(Protocol):
 
     def judge(self, match: Match, reference: Reference) -> dict[str, Verdict]: ...
 
-    def absent(self, views: list[PartView], reference: Reference) -> str: ...
+    def absent(self, episodes: list[Episode], reference: Reference) -> str: ...
+
+
+class Perturbable(Protocol):
+    """A family whose shown-value verdicts can be checked by running the code again on moved inputs."""
+
+    def perturbable(self, match: Match, verdicts: dict[str, Verdict]) -> dict[str, float]:
+        """The student's input names and values to move; empty when no verdict rests on a shown value."""
+        ...
+
+    def recheck(self, match: Match, verdicts: dict[str, Verdict], again: Match) -> dict[str, Verdict]:
+        """Verdicts to replace, given the same exercise recognised in the run on moved inputs."""
+        ...
+
+
+def shown_at(view: PartView, unit: int, index: int) -> Shown | None:
+    return next((s for s in view.shown if s.unit == unit and s.fact.index == index), None)
 
 
 def options_from(kind: type, exercise: str, table: dict):

@@ -14,13 +14,15 @@ autograd in float64 at exactly those values. Verdicts:
 """
 from __future__ import annotations
 
+import ast
 import itertools
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import torch
 
 from grader.judge.behaviour.base import (Match, Reference, Verdict, close, contains, fmt, fmt_all, options_from,
-                                         shown_with, where)
+                                         shown_at, shown_with, where)
 from grader.judge.episodes import Episode, Shown
 
 
@@ -66,6 +68,30 @@ def _describe_inputs(binding: dict[str, _Bound]) -> dict:
 
 def _inputs_text(binding: dict[str, _Bound]) -> str:
     return ", ".join(f"{bound.name} = {fmt_all(bound.values, 4)}" for bound in binding.values())
+
+
+_MANUAL_WORDS = ("manual", "analy", "by hand", "hand", "formula", "chain", "expected", "calculated", "theor")
+_DERIVATIVE = re.compile(r"\bd\w*\s*/\s*d\w+|∂")
+
+
+def _by_hand(shown: Shown) -> bool:
+    p = shown.fact.provenance
+    return not p.autograd and p.computed and not p.constant
+
+
+def _looks_manual(shown: Shown) -> bool:
+    """The code presents this value as its by-hand derivative (by its label or its expression)."""
+    text = f"{shown.fact.label} {shown.fact.expression}".lower()
+    return any(word in text for word in _MANUAL_WORDS) or bool(_DERIVATIVE.search(text))
+
+
+def _literal_values(source: str) -> set[float]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    return {float(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float)) and not isinstance(node.value, bool) and abs(node.value) < 100}
 
 
 class GradientFamily:
@@ -136,9 +162,41 @@ class GradientFamily:
         binding: dict[str, _Bound] = match.details["binding"]
         expected = match.details["grads"][self.options.target]
         inputs = _describe_inputs(binding)
-        return {"autograd": self._autograd(match, binding, expected, inputs),
-                "manual": self._manual(match, binding, expected, inputs),
-                "forward": self._forward(match, binding, reference, inputs)}
+        verdicts = {"autograd": self._autograd(match, binding, expected, inputs),
+                    "manual": self._manual(match, binding, expected, inputs),
+                    "forward": self._forward(match, binding, reference, inputs)}
+        if not verdicts["manual"].passed and verdicts["autograd"].passed:
+            wrong = self._wrong_by_hand(match, binding, expected, reference)
+            if wrong is not None:
+                shown = fmt_all(wrong.values()[0])
+                message = (f"your analytic value {shown} ({where(wrong)}) disagrees with your autograd "
+                           f"({fmt_all(expected)}) at the same inputs ({_inputs_text(binding)}): the two must agree, "
+                           f"so the derivative is not established.")
+                verdicts["autograd"] = replace(verdicts["autograd"], passed=False, message=message)
+                verdicts["manual"] = replace(verdicts["manual"], message=message, got=shown)
+        return verdicts
+
+    def _wrong_by_hand(self, match: Match, binding, expected, reference: Reference) -> Shown | None:
+        """A value the code presents as worked out by hand that is neither the derivative at the student's
+        inputs nor at any other point the code mentions: a wrong analytic part, not a missing one."""
+        o = self.options
+        unit = match.episode.unit
+        attempts = [s for s in match.episode.view.shown if s.unit == unit and s.values() and _by_hand(s)
+                    and _looks_manual(s)]
+        if not attempts:
+            return None
+        function = reference.function(o.function)
+        points = sorted(_literal_values(match.episode.view.sources[unit]) |
+                        {b.values[0] for b in binding.values() if len(b.values) == 1})[:12]
+        for attempt in attempts:
+            for combo in itertools.islice(itertools.product(points, repeat=len(o.inputs)), 400):
+                elsewhere = {name: _Bound(name=name, shape=(), values=(value,), leaf=None)
+                             for name, value in zip(o.inputs, combo)}
+                result = _evaluate(function, elsewhere)
+                if result is not None and any(contains(v, result[1][o.target], o.rtol, o.atol)
+                                              for v in attempt.values()):
+                    return None  # the right formula, evaluated at another point: partial, not wrong
+        return attempts[0]
 
     @property
     def _quantity(self) -> str:
@@ -194,14 +252,12 @@ class GradientFamily:
         view = match.episode.view
         unit = match.episode.unit
 
-        def by_hand(shown: Shown) -> bool:
-            p = shown.fact.provenance
-            return not p.autograd and p.computed and not p.constant
-
+        by_hand = _by_hand
         found = shown_with(view.shown, expected, o.rtol, o.atol, by_hand)
         found.sort(key=lambda s: (s.unit != unit, abs(s.unit - unit)))
         if found:
             return Verdict(passed=True, inputs=inputs, got=fmt_all(expected), expected=fmt_all(expected),
+                           sites=tuple((s.unit, s.fact.index) for s in found),
                            message=f"your formula gives {fmt_all(expected)} at {at} ({where(found[0])}), "
                                    f"the same as autograd.")
         typed = shown_with(view.shown, expected, o.rtol, o.atol,
@@ -210,8 +266,7 @@ class GradientFamily:
             return Verdict(passed=False, inputs=inputs,
                            message=f"{where(typed[0])} shows {fmt_all(expected)}, but it is typed in, not computed "
                                    f"from your inputs.")
-        near = [s for s in view.shown if s.unit == unit and by_hand(s) and s.values()
-                and s.fact.label and any(word in s.fact.label.lower() for word in ("analy", "manual", "hand", "formula", "chain", "d"))]
+        near = [s for s in view.shown if s.unit == unit and by_hand(s) and s.values() and _looks_manual(s)]
         if near:
             got = near[0].values()[0]
             return Verdict(passed=False, inputs=inputs, got=fmt_all(got), expected=fmt_all(expected),
@@ -240,6 +295,33 @@ class GradientFamily:
         return Verdict(passed=False, inputs=inputs,
                        message=f"the forward pass's intermediate value(s) {', '.join(missing)} were not computed as "
                                f"separate values (found {len(wanted) - len(missing)} of {len(wanted)}).")
+
+    # ------------------------------------------------------------------ typed-in values
+    def perturbable(self, match: Match, verdicts: dict[str, Verdict]) -> dict[str, float]:
+        """The student's names for the inputs, with their values, when the manual half rests on a shown value."""
+        if not verdicts["manual"].passed:
+            return {}
+        return {b.name: b.values[0] for b in match.details["binding"].values()
+                if len(b.values) == 1 and "." not in b.name}
+
+    def recheck(self, match: Match, verdicts: dict[str, Verdict], again: Match) -> dict[str, Verdict]:
+        """The manual value must follow the inputs: shown again at moved inputs, it must be the new derivative."""
+        manual = verdicts["manual"]
+        o = self.options
+        before, after = match.details["grads"][o.target], again.details["grads"][o.target]
+        if contains(after, before, o.rtol, o.atol):
+            return {}  # the inputs moved, but not so as to change the derivative: nothing to learn
+        for unit, index in manual.sites:
+            shown = shown_at(again.episode.view, unit, index)
+            if shown is not None and any(contains(values, after, o.rtol, o.atol) for values in shown.values()):
+                return {}
+        first = shown_at(again.episode.view, *manual.sites[0]) if manual.sites else None
+        still = fmt_all(first.values()[0]) if first is not None and first.values() else "the same"
+        moved = _inputs_text(again.details["binding"])
+        return {"manual": replace(manual, passed=False, sites=(), got=still, expected=fmt_all(after), message=(
+            f"your by-hand value ({fmt_all(before)}) does not follow the inputs: with them changed to {moved}, "
+            f"autograd gives {fmt_all(after)} but your code still shows {still}. It looks typed in, not computed "
+            f"from the inputs."))}
 
     def absent(self, episodes: list[Episode], reference: Reference) -> str:
         """Why nothing in the exercise's own file was recognised as this exercise."""

@@ -1,0 +1,166 @@
+"""Rewriting a script's input literals, to see whether what it shows follows its inputs.
+
+A free-form script cannot be called on new inputs the way a contract
+function can, so its inputs are changed instead. Every numeric literal that
+gives an input its value is moved: the right-hand side of an assignment
+(``x = 2.0``, ``x = torch.tensor(2.0, requires_grad=True)``, ``a, b = 1.0, 2.0``)
+and the arguments of the student's own functions (``manual(2.0, 2.0)``,
+attributed to the function's parameter names). Each input name moves by its
+own factor, so ``w = x = 1`` become different numbers and a value worked out
+for the wrong variable no longer matches; a literal whose name is not an
+input but whose value is one input's value moves with that input. Literals
+inside formulas (``2 * a + 3 * b``, ``x ** 2``), counts (``range(100)``) and
+shapes stay as they are, so the code computes the same thing at other
+inputs. A value that was typed in does not move.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+_CONSTRUCTORS = {"tensor", "Tensor", "FloatTensor", "DoubleTensor", "array", "asarray", "float", "as_tensor"}
+FACTORS = (1.1, 1.25, 1.4, 1.15, 1.3, 1.45)  # one per input name, in order
+
+
+@dataclass(frozen=True)
+class Literal:
+    line: int  # 1-based
+    col: int  # UTF-8 byte offsets, as ast gives them
+    end_col: int
+    value: float
+    name: str | None  # the input it gives a value to, where the code says
+
+
+def factors_for(names: list[str]) -> dict[str, float]:
+    """A distinct factor per input name."""
+    return {name: FACTORS[index % len(FACTORS)] + 0.5 * (index // len(FACTORS)) for index, name in enumerate(names)}
+
+
+def moved(value: float, factor: float) -> float:
+    """An input value moved by its factor, away from zero; 0 becomes a small number of the factor."""
+    if value == 0:
+        return round(factor - 1, 6)
+    return round(value * factor, 6)
+
+
+def _numbers(node: ast.AST) -> list[ast.Constant]:
+    """The numeric literals of an input expression: a number, -number, or (nested) lists and tuples of them."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return [node]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _numbers(node.operand)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [n for item in node.elts for n in _numbers(item)]
+    return []
+
+
+def _callee(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+def _value_literals(node: ast.AST) -> list[ast.Constant]:
+    """The literals an assigned value is made of: itself, or a tensor constructor's data."""
+    found = _numbers(node)
+    if isinstance(node, ast.Call) and _callee(node) in _CONSTRUCTORS and node.args:
+        found += _numbers(node.args[0])
+    return found
+
+
+def _parameters(tree: ast.Module) -> dict[str, list[str]]:
+    return {node.name: [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+            for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def _passed_on(tree: ast.Module) -> set[str]:
+    """Names handed to a function call as a whole argument (inputs, not factors of a formula)."""
+    return {argument.id for node in ast.walk(tree) if isinstance(node, ast.Call)
+            for argument in [*node.args, *(k.value for k in node.keywords)] if isinstance(argument, ast.Name)}
+
+
+def _aliases(tree: ast.Module, names: set[str]) -> dict[str, str]:
+    """Names that only carry an input's value to it: `input_x = 2.0; x = torch.tensor(input_x)` (input_x -> x)."""
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id in names:
+            value = node.value
+            for _ in range(4):  # torch.tensor(input_x).requires_grad_(True), torch.tensor(input_x).float()
+                if isinstance(value, ast.Call) and _callee(value) in _CONSTRUCTORS and value.args:
+                    value = value.args[0]
+                elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr in ("requires_grad_", "float", "double", "to", "clone"):
+                    value = value.func.value
+                else:
+                    break
+            if isinstance(value, ast.Name) and value.id not in names:
+                aliases[value.id] = node.targets[0].id
+    return aliases
+
+
+def input_literals(source: str, names: set[str], values: dict[float, str]) -> list[Literal]:
+    """The literals in input positions that feed one of `names`.
+
+    An assignment feeds the name it assigns (or, through an alias, the input that name is copied into); an
+    argument of the student's own function feeds its parameter, or, when the parameter is not named like an
+    input, the input whose value it carries (`values`: value -> name).
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    parameters = _parameters(tree)
+    aliases = _aliases(tree, names)
+    passed_on = _passed_on(tree)
+    attributed: list[tuple[ast.Constant, str | None, bool]] = []  # (literal, name, may fall back on its value)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    name = aliases.get(target.id, target.id)
+                    # `inp_x = 2.0` later handed to functions is an input; `dcdb = 1` in a formula is not.
+                    attributed += [(c, name, target.id in passed_on) for c in _value_literals(node.value)]
+                elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
+                    for item, value in zip(target.elts, node.value.elts):
+                        name = aliases.get(item.id, item.id) if isinstance(item, ast.Name) else None
+                        attributed += [(c, name, False) for c in _value_literals(value)]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in parameters:
+            params = parameters[node.func.id]
+            for index, argument in enumerate(node.args):
+                name = params[index] if index < len(params) else None
+                attributed += [(c, name, True) for c in _numbers(argument)]
+            for keyword in node.keywords:
+                attributed += [(c, keyword.arg, True) for c in _numbers(keyword.value)]
+    found, seen = [], set()
+    for constant, name, by_value in attributed:
+        key = (constant.lineno, constant.col_offset)
+        if key in seen or constant.lineno != constant.end_lineno:
+            continue
+        value = float(constant.value)
+        feeds = name if name in names else (values.get(value) if by_value else None)
+        if feeds is None:
+            continue
+        seen.add(key)
+        found.append(Literal(line=constant.lineno, col=constant.col_offset, end_col=constant.end_col_offset,
+                             value=value, name=feeds))
+    return found
+
+
+def rewrite(source: str, literals: list[Literal], factors: dict[str, float]) -> str:
+    """The source with each literal moved by its input's factor (positions are of the original source)."""
+    lines = source.splitlines(keepends=True)
+    by_line: dict[int, list[Literal]] = {}
+    for literal in literals:
+        by_line.setdefault(literal.line, []).append(literal)
+    for number, found in by_line.items():
+        encoded = lines[number - 1].encode("utf-8")
+        for literal in sorted(found, key=lambda item: item.col, reverse=True):
+            new = repr(moved(literal.value, factors.get(literal.name, FACTORS[0])))
+            encoded = encoded[:literal.col] + new.encode() + encoded[literal.end_col:]
+        lines[number - 1] = encoded.decode("utf-8")
+    return "".join(lines)
