@@ -59,11 +59,13 @@ def views_of(lab: Lab, submission: Submission, evidence: dict[str, Evidence]) ->
 
 def recognition_for(lab: Lab, views: dict[str, PartView], reference: Expectations) -> tuple[Recognition | None, str]:
     """Which episode answers which exercise; a self-check without the reference cannot tell (its reason)."""
+    if not hasattr(reference, "function"):
+        return None, ("(self-check) Your code computes this without the contract's functions. This answer is checked "
+                      "by your instructor's grader, not by the self-check: judging work by what it does needs the "
+                      "reference solution, which a kit never contains. For feedback here, write the contract's "
+                      "function for it (see the starter notebook).")
     if not lab.rubric.behaviour:
         return None, ""
-    if not hasattr(reference, "function"):
-        return None, ("(self-check) Only the instructor's grader can judge work written without the contract's "
-                      "functions: it replays the reference under your own settings.")
     return recognise(list(views.values()), lab.rubric.behaviour, reference, lab.rubric.exercise_ids()), ""
 
 

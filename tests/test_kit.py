@@ -171,6 +171,8 @@ class TestNothingSecret:
         reference = ReferenceSolution(rubric, lab_.reference_path, SELF_CHECK_SEED)
         visible_values, hidden_values = set(), set()
         for check in rubric.checks:
+            if check.probe is None:
+                continue  # a behaviour-only check: never in a kit
             probe = rubric.probes[check.probe]
             values = hidden_values if check.hidden else visible_values
             cases = draw_cases(probe, SELF_CHECK_SEED)
@@ -186,7 +188,7 @@ class TestNothingSecret:
         secret = {repr(abs(v)) for v in hidden_values - visible_values if len(repr(abs(v))) >= 5}
         assert len(secret) > 5, "some values are only a hidden check's"
         data = json.loads((everything[f"{lab}/.labgrade/{lab}.json"]))
-        assert {c["id"] for c in data["checks"]} == {c.id for c in rubric.checks if not c.hidden}
+        assert {c["id"] for c in data["checks"]} == {c.id for c in rubric.checks if not c.hidden and c.probe}
         leaks = [(name, sorted(secret & set(NUMBER.findall(text)))) for name, text in everything.items()]
         assert [leak for leak in leaks if leak[1]] == []
 

@@ -16,36 +16,58 @@ pytestmark = pytest.mark.slow
 
 AUTOGRAD = ["P4", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]
 AUTOGRAD_EXPECTED = {
+    # Contract-style submissions.
     "ada_lovelace": [5, 5, 5, 5, 5, 5, 10],
     "ben_okafor": [5, 5, 5, 5, 5, 5, 10],
-    "chen_wei": [5, 0, 2, 2, 2, 2, 0],  # handout-style scripts: autograd points only, no Q1/Q6 file
-    "dmitri_volkov": [5, 5, 2, 5, 2, 5, 6],
+    "chen_wei": [5, 0, 5, 5, 5, 2, 0],  # handout-style scripts judged by behaviour; Q5's manual value is typed in
+    "dmitri_volkov": [5, 5, 2, 5, 2, 5, 6],  # wrong on random inputs: the contract's probes decide
     "emma_schultz": [2, 0, 2, 0, 2, 2, 0],  # hard-coded constants fail the random cases
     "farah_haddad": [0, 0, 0, 0, 0, 0, 0],  # syntax error
     "gus_moreno": [5, 5, 5, 3, 5, 5, 10],  # the Q3 cell raises before its second def
     "hana_sato": [5, 5, 0, 0, 0, 0, 0],  # infinite loop after P4 and Q1
     "ivan_petrov": [0, 0, 0, 0, 0, 0, 0],  # corrupt notebook
     "julia_santos": [5, 2, 5, 5, 2, 5, 6],  # a string, a NaN, a 2-tuple
-    "kofi_mensah": [5, 5, 5, 5, 0, 0, 10],  # wrong names for Q4 and Q5
+    "kofi_mensah": [5, 5, 5, 5, 5, 5, 10],  # Q4/Q5 under other names: judged by what its __main__ computes
     "lena_fischer": [5, 5, 5, 5, 5, 5, 10],  # 10 MB of output
     "maya_patel": [5, 5, 5, 5, 5, 5, 10],  # a folder holding one notebook
+    # Free-form students (EXPECTED.md, "Free-form students").
+    "oliver_nguyen": [5, 5, 5, 5, 5, 5, 10],  # everything right, at points of their own
+    "priya_raman": [0, 5, 5, 5, 5, 5, 10],  # q2.py and q3.py swapped: graded by content
+    "samuel_adeyemi": [2, 2, 2, 2, 2, 2, 6],  # autograd only
+    "tomas_herrera": [0, 2, 5, 5, 5, 2, 0],  # Q1 and Q5 manual values typed in
+    "rachel_kim": [0, 5, 0, 0, 0, 5, 0],  # x.grad for da/dw (w = x = 1); df/dx for df/dy
+    "nadia_karim": [5, 5, 5, 5, 0, 5, 10],  # notebook; Q4's analytic part disagrees with its autograd
+    "lucas_moreau": [0, 5, 0, 0, 5, 5, 0],  # vectorised inputs, printed element by element
+    "zara_ahmed": [0, 5, 0, 0, 0, 2, 6],  # manual at another x; a crash before Q6's manual part
+    "mateo_rossi": [0, 5, 5, 0, 0, 0, 0],  # task1..3.py; Q3's forward pass is sigmoid(-v)
 }
 
 
 LINREG = ["P1", "Q1", "Q2", "AQ1", "Q3", "Q4", "Q5", "Q6", "Q7"]
 LINREG_EXPECTED = {
-    "dana_ivanova": [6, 7, 6, 5, 9, 7, 5, 4, 6],
-    "eli_turner": [6, 7, 6, 5, 9, 7, 5, 4, 6],
-    "fatima_zahra": [6, 7, 0, 0, 9, 0, 0, 0, 0],  # handout-style P1/Q1 judged from its globals
-    "george_mensah": [6, 7, 6, 0, 9, 5, 5, 0, 6],  # no Dataset/DataLoader, Q6 under-trained, no AQ1
-    "hana_kobayashi": [6, 7, 6, 2, 9, 7, 5, 4, 6],  # the (y - yp) sign slip
-    "ivan_petrov": [0, 2, 6, 5, 4, 7, 5, 4, 6],  # never zeroes gradients
-    "julia_santos": [0, 2, 6, 5, 4, 7, 5, 4, 6],  # learning rate 0.05 diverges
-    "kofi_boateng": [0, 2, 0, 0, 9, 0, 5, 0, 0],  # hard-coded handout numbers
+    # Contract-style submissions.
+    "dana_ivanova": [8, 8, 8, 7, 10, 8, 6, 5, 8],
+    "eli_turner": [8, 8, 8, 7, 10, 8, 6, 5, 8],
+    "fatima_zahra": [8, 8, 0, 0, 10, 0, 0, 0, 0],  # handout-style P1/Q1 scripts, judged by behaviour
+    "george_mensah": [8, 8, 8, 0, 10, 6, 6, 0, 8],  # no Dataset/DataLoader, Q6 under-trained, no AQ1
+    "hana_kobayashi": [8, 8, 8, 4, 10, 8, 6, 5, 8],  # the (y - yp) sign slip
+    "ivan_petrov": [0, 2, 8, 7, 5, 8, 6, 5, 8],  # never zeroes gradients
+    "julia_santos": [0, 2, 8, 7, 5, 8, 6, 5, 8],  # learning rate 0.05 diverges
+    "kofi_boateng": [0, 2, 0, 0, 10, 0, 6, 0, 0],  # hard-coded handout numbers
     "lena_novak": [0, 0, 0, 0, 0, 0, 0, 0, 0],  # syntax error
-    "marco_rossi": [6, 7, 6, 5, 9, 0, 5, 4, 6],  # the Q4 cell raises
-    "nadia_rahman": [6, 7, 6, 5, 9, 7, 5, 4, 6],  # an endless cell, stopped; the rest still runs
+    "marco_rossi": [8, 8, 8, 7, 10, 0, 6, 5, 8],  # the Q4 cell raises
+    "nadia_rahman": [8, 8, 8, 7, 10, 8, 6, 5, 8],  # an endless cell, stopped; the rest still runs
     "omar_haddad": [0, 0, 0, 0, 0, 0, 0, 0, 0],  # corrupt notebook
+    # Free-form students (EXPECTED.md, "Free-form students").
+    "priya_raman": [8, 8, 8, 7, 10, 8, 6, 5, 8],  # everything right; Q6/Q7 scale their inputs
+    "lucas_meyer": [0, 7, 5, 0, 9, 8, 6, 5, 8],  # torch.rand starts in Q1/Q3; Q2 autograd only
+    "sofia_gallo": [8, 8, 8, 0, 10, 8, 0, 5, 0],  # broadcasting bugs in Q5 and Q7
+    "tomasz_kowalski": [8, 8, 8, 0, 10, 8, 6, 3, 8],  # notebook reusing names; Q6 under-trained
+    "amara_okafor": [7, 8, 7, 6, 10, 8, 6, 5, 0],  # 99 epochs; half-MSE; sum of squares
+    "mateo_silva": [8, 8, 8, 0, 10, 8, 6, 5, 8],  # q4.py/q5.py swapped; renamed methods
+    "rahul_verma": [8, 2, 3, 0, 10, 8, 6, 5, 8],  # gradients never zeroed in Q1/Q2
+    "ines_moreau": [1, 8, 8, 7, 10, 8, 6, 4, 7],  # b updated with w.grad; a data typo; sigmoid + MSE
+    "yusuf_demir": [0, 8, 5, 0, 0, 0, 0, 0, 0],  # a crash half-way; a SyntaxError
 }
 
 
@@ -105,6 +127,33 @@ class TestLinregMessages:
         output = check_named(read_result(graded[0], "linreg", "george_mensah"), "Q4.loader")["output"]
         assert "No DataLoader was iterated" in output
 
+    def test_random_start_costs_only_the_settings_check(self, graded):
+        document = read_result(graded[0], "linreg", "lucas_meyer")
+        assert check_named(document, "Q1.params")["status"] == "passed"
+        settings = check_named(document, "Q1.settings")
+        assert settings["status"] == "failed" and "the exercise fixes w = b = 1" in settings["output"]
+
+    def test_broadcasting_bug_is_named(self, graded):
+        output = check_named(read_result(graded[0], "linreg", "sofia_gallo"), "Q5.fit")["output"]
+        assert "23 × 23" in output and "wrong objective" in output
+
+    def test_convention_deviation_is_partial(self, graded):
+        document = read_result(graded[0], "linreg", "amara_okafor")
+        assert check_named(document, "Q2.manual")["status"] == "passed"
+        assert "half the mean squared error" in check_named(document, "Q2.settings")["output"]
+
+    def test_swapped_file_names_are_graded_by_content(self, graded):
+        document = read_result(graded[0], "linreg", "mateo_silva")
+        assert "q5.py is named for Q5, but what it computes answers Q4" in document["output"]
+
+    def test_never_zeroed_gradients_are_diagnosed(self, graded):
+        output = check_named(read_result(graded[0], "linreg", "rahul_verma"), "Q1.params")["output"]
+        assert "never zeroed" in output
+
+    def test_sigmoid_trained_with_mse_loses_the_model_check(self, graded):
+        output = check_named(read_result(graded[0], "linreg", "ines_moreau"), "Q7.model")["output"]
+        assert "mean squared error" in output and "binary cross-entropy" in output
+
     def test_hard_coded_fit_fails_on_fresh_data(self, graded):
         output = check_named(read_result(graded[0], "linreg", "kofi_boateng"), "Q6.predict")["output"]
         assert "1 of 2 cases wrong" in output
@@ -112,7 +161,7 @@ class TestLinregMessages:
     def test_endless_cell_is_stopped_and_later_cells_count(self, graded):
         document = read_result(graded[0], "linreg", "nadia_rahman")
         assert "timeout" in document["extra_data"]["labgrade"]["flags"]
-        assert check_named(document, "Q7.classified")["status"] == "passed"
+        assert check_named(document, "Q7.learns")["status"] == "passed"
 
 
 class TestAutogradMessages:
@@ -149,13 +198,31 @@ class TestAutogradMessages:
         assert words in check_named(read_result(graded[0], "autograd", "julia_santos"), check)["output"]
 
     def test_missing_name_says_what_was_looked_for(self, graded):
-        output = check_named(read_result(graded[0], "autograd", "kofi_mensah"), "Q4.manual")["output"]
-        assert "Looked for `exp_df_dx_manual`" in output
+        output = check_named(read_result(graded[0], "linreg", "yusuf_demir"), "Q4.fit")["output"]
+        assert "No file for Q4" in output
 
     def test_handout_style_script_is_judged_from_its_own_tensors(self, graded):
         document = read_result(graded[0], "autograd", "chen_wei")
         assert check_named(document, "Q2.autograd")["status"] == "passed"
-        assert "Looked for `relu_da_dw_manual` in q2.py" in check_named(document, "Q2.manual")["output"]
+        manual = check_named(document, "Q2.manual")
+        assert manual["status"] == "passed" and "at x = 3, w = -0.5, b = 2" in manual["output"]
+
+    def test_typed_in_value_earns_no_manual_points(self, graded):
+        output = check_named(read_result(graded[0], "autograd", "tomas_herrera"), "Q5.manual")["output"]
+        assert "typed in" in output
+
+    def test_wrong_variable_is_caught_by_moving_the_inputs(self, graded):
+        output = check_named(read_result(graded[0], "autograd", "rachel_kim"), "Q2.manual")["output"]
+        assert "the derivative with respect to w, not da/dw" not in output
+        assert "that is the derivative with respect to" in output and "equal only at your first inputs" in output
+
+    def test_swapped_file_is_graded_as_the_exercise_it_computes(self, graded):
+        document = read_result(graded[0], "autograd", "priya_raman")
+        assert "q2.py is named for Q2, but what it computes answers Q3" in document["output"]
+
+    def test_disagreeing_analytic_part_makes_the_exercise_wrong(self, graded):
+        output = check_named(read_result(graded[0], "autograd", "nadia_karim"), "Q4.manual")["output"]
+        assert "disagrees with your autograd" in output
 
     def test_huge_output_is_capped_in_the_saved_result(self, graded):
         path = graded[0] / "autograd" / "results" / "lena_fischer.json"

@@ -83,10 +83,11 @@ def decide_checks(*, rubric: Rubric, submission, evidence: dict[str, Evidence], 
         part = next((p for p in candidates if any(contract_found(rubric, c, evidence.get(p.name)) for c in checks)),
                     candidates[0] if candidates else None)
         contract = _contract(checks, rubric, part, evidence, views, reference, timeout)
-        behaviour = _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission)
+        behaviour = _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission, views)
         chosen = contract
+        match = recognition.matches.get(exercise) if recognition is not None else None
         if behaviour is not None and (contract is None or (
-                not _contract_decides(checks, rubric, contract, recognition.matches[exercise])
+                match is not None and not _contract_decides(checks, rubric, contract, match)
                 and _total(behaviour) > _total(contract))):
             chosen = behaviour
         if chosen is None:
@@ -103,10 +104,11 @@ def _contract_names(checks, rubric: Rubric) -> set[str]:
 def _contract_decides(checks, rubric: Rubric, contract: dict[str, CheckResult], match) -> bool:
     """Whether the contract's results stand even where the behaviour earns more.
 
-    They do when a contract check failed on its values (its random inputs are the stronger test) and the
-    recognised computation ran through the contract's own functions or class. A contract that could not be
-    called as the handout's (another signature, a renamed method), or that the recognised computation never
-    used (a notebook's later class of the same name), yields to what the code did.
+    They do when a contract check failed on its values and the recognised computation ran inside one of the
+    contract's functions: the function's random inputs are then the stronger test of the same code. A
+    contract that could not be called as the handout's (another signature, a renamed method), a class (the
+    replay of its own training tests the same methods), or a contract the recognised computation never ran
+    through (a notebook's final namespace may hold another cell's `criterion`) yields to what the code did.
     """
     probed = [contract[c.id] for c in checks if c.probe is not None and contract[c.id].status != PASSED]
     if all(_calling_convention(result) for result in probed):
@@ -114,9 +116,7 @@ def _contract_decides(checks, rubric: Rubric, contract: dict[str, CheckResult], 
     names = _contract_names(checks, rubric)
     episode = match.episode
     inside = episode.view.facts.function_at(episode.unit, episode.first.line)
-    if inside is not None and inside.qualname.split(".")[0] in names:
-        return True
-    return any(leaf.owners and leaf.owners[0] in names for leaf in episode.first.leaves)
+    return inside is not None and inside.qualname.split(".")[0] in names and "." not in inside.qualname
 
 
 def _calling_convention(result: CheckResult) -> bool:
@@ -145,13 +145,22 @@ def _contract(checks, rubric, part, evidence, views, reference, timeout) -> dict
     return results
 
 
-def _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission) -> dict[str, CheckResult] | None:
+def _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission,
+               views) -> dict[str, CheckResult] | None:
     family = rubric.behaviour.get(checks[0].exercise) if checks else None
+    if behaviour_error:
+        if behaviour_error.startswith("(self-check)"):
+            # No reference here to replay or differentiate: work that computes without the contract's
+            # functions is left to the instructor's grader, 0 of 0 points, saying so.
+            view = views.get(part.name) if part is not None else None
+            if view is None or not any(activity.gradients for activity in view.activities):
+                return None
+            message = behaviour_error.removeprefix("(self-check) ")
+            return {check.id: replace(unscored(check, source=part.name, status=INSTRUCTOR_ONLY, message=message),
+                                      max_score=0.0) for check in checks}
     if family is None:
         return None
     if behaviour_error:
-        if behaviour_error.startswith("(self-check)"):
-            return None
         return {check.id: unscored(check, source=part.name if part else submission.path.name, status=GRADER_ERROR,
                                    message=behaviour_error) for check in checks}
     match = recognition.matches.get(checks[0].exercise) if recognition else None

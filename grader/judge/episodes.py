@@ -103,43 +103,29 @@ class Episode:
         return {pair for call in self.calls if call.graph for pair in call.graph.broadcasts}
 
 
-def _key(call: GradientCall) -> frozenset[int]:
-    return frozenset(leaf.ident for leaf in call.leaves)
-
-
-def _names(call: GradientCall) -> frozenset[str]:
-    return frozenset(name for leaf in call.leaves for name in leaf.names[:1])
-
-
-def _series_for(activity: Activity, calls: list[GradientCall]) -> list[LossSeries]:
-    sites = {(call.unit, call.line) for call in calls}
-    return [series for series in activity.series if (series.unit, series.line) in sites]
-
-
 def episodes_of(view: PartView) -> list[Episode]:
-    """The episodes of one part, in the order they started."""
+    """The episodes of one part, in the order they started: the recorder's runs, and runs of different lines
+    on the same tensors (a loop unrolled by hand) joined into one."""
     episodes: list[Episode] = []
     for activity in view.activities:
         groups: list[list[GradientCall]] = []
         for call in activity.gradients:
-            key, names = _key(call), _names(call)
+            key = frozenset(leaf.ident for leaf in call.leaves)
             for group in groups:
-                last = group[-1]
-                if _key(last) == key or (names and _names(last) == names and (last.unit, last.line) == (call.unit, call.line)):
+                if group[-1].segment == call.segment or frozenset(l.ident for l in group[-1].leaves) == key:
                     group.append(call)
                     break
             else:
                 groups.append([call])
         for group in groups:
-            episodes.append(_episode(view, activity, group, lone=len(groups) == 1))
+            episodes.append(_episode(view, activity, group))
     return episodes
 
 
-def _episode(view: PartView, activity: Activity, calls: list[GradientCall], lone: bool) -> Episode:
-    series = _series_for(activity, calls)
-    shared_site = any(sum(1 for c in activity.gradients if (c.unit, c.line) == (s.unit, s.line)) > len(
-        [c for c in calls if (c.unit, c.line) == (s.unit, s.line)]) for s in series)
-    if series and not shared_site:
+def _episode(view: PartView, activity: Activity, calls: list[GradientCall]) -> Episode:
+    segments = {call.segment for call in calls}
+    series = [s for s in activity.series if s.segment in segments]
+    if series:
         count = sum(s.count for s in series)
         losses = tuple(v for s in series for v in s.first) + tuple(v for s in series for v in s.last)
         complete = all(len(s.first) + len(s.last) == s.count for s in series)
@@ -156,8 +142,7 @@ def _episode(view: PartView, activity: Activity, calls: list[GradientCall], lone
     modules = tuple(m for m in activity.modules if set(m.params) & idents or
                     (not m.params and first_seq <= m.first_seq <= last_seq))
     optimizers = tuple(o for o in activity.optimizers if set(o.params) & idents)
-    loaders = tuple(lo for lo in activity.loaders if lo.last_seq >= first_seq and lo.first_seq <= last_seq
-                    or (lone and lo.iterations))
+    loaders = tuple(lo for lo in activity.loaders if lo.last_seq >= first_seq and lo.first_seq <= last_seq)
     evaluations = {(e.module, e.data): e.output.values for e in activity.evaluations
                    if e.output.values is not None and any(m.ident == e.module for m in modules)}
     return Episode(view=view, unit=calls[0].unit, calls=tuple(calls), count=count, losses=losses,

@@ -25,6 +25,7 @@ MAX_SERIES = 5000  # losses kept for one site
 MAX_TEXT = 200
 
 _SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+TRAINING_INPUT = "(training input)"  # Evaluation.data of a module called on the largest input it was trained on
 
 
 def number_to_json(value: float) -> float | str:
@@ -171,11 +172,12 @@ class GradientCall:
     root: TensorInfo
     leaves: tuple[Leaf, ...]
     failed: bool = False  # the call raised
-    graph: Graph | None = None  # walked at a site's first call and when the graph changes
-    scope: tuple[Named, ...] | None = None  # small values in scope, at a site's first call
+    graph: Graph | None = None  # walked at a run's first call and when the graph changes
+    scope: tuple[Named, ...] | None = None  # small values in scope, at a run's first call
+    segment: int = 0  # the run it belongs to: computations of one line on the same (or rebound) tensors
 
     def to_json(self) -> dict:
-        return {"seq": self.seq, "unit": self.unit, "line": self.line, "api": self.api,
+        return {"seq": self.seq, "unit": self.unit, "line": self.line, "api": self.api, "segment": self.segment,
                 "root": self.root.to_json(), "leaves": [leaf.to_json() for leaf in self.leaves],
                 "failed": self.failed, "graph": None if self.graph is None else self.graph.to_json(),
                 "scope": None if self.scope is None else [named.to_json() for named in self.scope]}
@@ -192,12 +194,13 @@ class GradientCall:
                    leaves=tuple(Leaf.from_json(leaf) for leaf in _bounded(data["leaves"], 64)),
                    failed=bool(data.get("failed", False)),
                    graph=None if graph is None else Graph.from_json(graph),
-                   scope=None if scope is None else tuple(Named.from_json(n) for n in _bounded(scope, 200)))
+                   scope=None if scope is None else tuple(Named.from_json(n) for n in _bounded(scope, 200)),
+                   segment=_integer(data.get("segment", 0)))
 
 
 @dataclass(frozen=True, kw_only=True)
 class LossSeries:
-    """Every gradient computation of one site, summarised: how many, and their scalar roots."""
+    """Every gradient computation of one run (one line, the same tensors), summarised: how many, their roots."""
 
     unit: int
     line: int
@@ -206,9 +209,10 @@ class LossSeries:
     last: tuple[float, ...]  # the roots of the last calls (after `first`, no overlap)
     first_seq: int = 0
     last_seq: int = 0
+    segment: int = 0
 
     def to_json(self) -> dict:
-        return {"unit": self.unit, "line": self.line, "count": self.count,
+        return {"unit": self.unit, "line": self.line, "count": self.count, "segment": self.segment,
                 "first": [number_to_json(v) for v in self.first], "last": [number_to_json(v) for v in self.last],
                 "first_seq": self.first_seq, "last_seq": self.last_seq}
 
@@ -217,7 +221,8 @@ class LossSeries:
         return cls(unit=_integer(data["unit"]), line=_integer(data["line"]), count=_integer(data["count"]),
                    first=tuple(_number(v) for v in _bounded(data["first"], MAX_SERIES)),
                    last=tuple(_number(v) for v in _bounded(data["last"], MAX_SERIES)),
-                   first_seq=_integer(data.get("first_seq", 0)), last_seq=_integer(data.get("last_seq", 0)))
+                   first_seq=_integer(data.get("first_seq", 0)), last_seq=_integer(data.get("last_seq", 0)),
+                   segment=_integer(data.get("segment", 0)))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,9 +271,11 @@ class ModuleUse:
     values: tuple[float, ...] = ()  # scalar outputs (losses) of the first calls
     last_value: float | None = None
     first_seq: int = 0
+    training_input: TensorInfo | None = None  # the largest input it was called with (the data, in one batch)
 
     def to_json(self) -> dict:
         return {"ident": self.ident, "cls": self.cls, "bases": list(self.bases), "own": self.own,
+                "training_input": None if self.training_input is None else self.training_input.to_json(),
                 "calls": self.calls, "outer_calls": self.outer_calls, "params": list(self.params),
                 "features": list(self.features), "inputs": [list(s) for s in self.inputs],
                 "output": None if self.output is None else list(self.output),
@@ -286,7 +293,8 @@ class ModuleUse:
                    inputs=tuple(_shape(s) for s in _bounded(data.get("inputs", []), 8)),
                    output=None if output is None else _shape(output),
                    values=tuple(_number(v) for v in _bounded(data.get("values", []), 64)),
-                   last_value=None if last is None else _number(last), first_seq=_integer(data.get("first_seq", 0)))
+                   last_value=None if last is None else _number(last), first_seq=_integer(data.get("first_seq", 0)),
+                   training_input=_optional_tensor(data.get("training_input")))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,8 +20,8 @@ import collections
 import sys
 import weakref
 
-from grader.observe.events import (Activity, Evaluation, FinalValue, GradientCall, Graph, Leaf, LoaderUse,
-                                   LossSeries, ModuleUse, Named, OptimizerUse, Reported, TensorInfo)
+from grader.observe.events import (TRAINING_INPUT, Activity, Evaluation, FinalValue, GradientCall, Graph, Leaf,
+                                   LoaderUse, LossSeries, ModuleUse, Named, OptimizerUse, Reported, TensorInfo)
 from grader.observe.sites import DISPLAY, ENTER, REPORT
 
 # The budget of one span (unit or probe case): what a 10,000-epoch loop costs to report.
@@ -45,17 +45,31 @@ def _unit_of(key: int) -> tuple[int, int]:
     return divmod(key, KEY)
 
 
-class _Site:
-    """What one line that calls backward() has done so far."""
+class _Segment:
+    """The gradient computations of one line on one set of tensors: one training run, usually."""
 
-    def __init__(self):
+    def __init__(self, number: int, unit: int, line: int):
+        self.number = number
+        self.unit, self.line = unit, line
         self.count = 0
         self.detailed = 0
-        self.graph_kind: str | None = None
         self.first: list[float] = []
         self.last: collections.deque = collections.deque(maxlen=SERIES_LAST)
         self.first_seq = 0
         self.last_seq = 0
+        self.idents: frozenset = frozenset()
+        self.names: tuple = ()
+        self.start: tuple = ()  # the leaves' values at its first computation
+
+
+class _Site:
+    """What one line that calls backward() has done so far."""
+
+    def __init__(self):
+        self.segment: _Segment | None = None
+        self.graph_kind: str | None = None
+        self.cached: list = []  # the leaves of the last walk: gradients should reach them
+        self.walk = True  # the next computation is walked (the leaves may have changed)
 
 
 class _ReportSite:
@@ -135,6 +149,7 @@ class Recorder:
     def _reset_span(self) -> None:
         self.gradients: list[GradientCall] = []
         self.sites: dict[tuple[int, int], _Site] = {}
+        self.segments: list[_Segment] = []
         self.report_sites: dict[int, _ReportSite] = {}
         self.calls: collections.Counter = collections.Counter()
         self.optimizers: dict[int, dict] = {}
@@ -354,7 +369,12 @@ class Recorder:
         return unique, Graph(ops=tuple(ops), shapes=tuple(shapes), broadcasts=tuple(broadcasts))
 
     def before_gradient(self, roots, api: str, inputs=None):
-        """Called just before a gradient computation; returns what `after_gradient` needs."""
+        """Called just before a gradient computation; returns what `after_gradient` needs.
+
+        The graph is walked (to find its leaves) for the first computations of each training run and
+        whenever the gradients stop reaching the leaves found last: a loop of 10,000 epochs costs a walk
+        only for its first DETAILED_PER_SITE steps, and a line that starts training new tensors is noticed.
+        """
         if self.quiet:
             return None
         torch = self.torch
@@ -363,18 +383,18 @@ class Recorder:
             return None
         frame, unit = self.student_frame()
         line = frame.f_lineno if frame is not None else 0
-        site = self.sites.setdefault((unit, line), _Site())
+        site = self.sites.get((unit, line))
+        if site is None:
+            site = self.sites[(unit, line)] = _Site()
         seq = self.next_seq()
-        site.count += 1
-        site.first_seq = site.first_seq or seq
-        site.last_seq = seq
         root = roots[0]
-        if root.numel() == 1:
-            value = float(root.detach().reshape(-1)[0])
-            (site.first if len(site.first) < SERIES_FIRST else site.last).append(value)
-        if site.detailed >= DETAILED_PER_SITE or len(self.gradients) >= DETAILED_PER_SPAN:
-            self.dropped += 1
-            return None
+        value = float(root.detach().reshape(-1)[0]) if root.numel() == 1 else None
+        segment = site.segment
+        detailed = segment is None or site.walk or (segment.detailed < DETAILED_PER_SITE
+                                                     and len(self.gradients) < DETAILED_PER_SPAN)
+        if not detailed:
+            self._count(segment, seq, value)
+            return {"light": site, "marks": [self._mark(leaf) for leaf in site.cached]}
         kind = type(root.grad_fn).__name__ if root.grad_fn is not None else "leaf"
         walk_shapes = site.graph_kind != kind
         site.graph_kind = kind
@@ -384,16 +404,58 @@ class Recorder:
             _, graph = self._walk(roots, walk_shapes)
         else:
             leaves, graph = self._walk(roots, walk_shapes)
-        site.detailed += 1
         idents = [self.ident(leaf) for leaf in leaves]
         names = self._names_for(dict(zip(idents, leaves)), frame)
         before = [self.describe(leaf) for leaf in leaves]
+        segment = self._segment_for(site, unit, line, idents, names, before)
+        site.cached, site.walk = list(leaves), False
+        self._count(segment, seq, value)
+        if segment.detailed >= DETAILED_PER_SITE or len(self.gradients) >= DETAILED_PER_SPAN:
+            self.dropped += 1
+            return {"light": site, "marks": [self._mark(leaf) for leaf in site.cached]}
+        segment.detailed += 1
         return dict(seq=seq, unit=unit, line=line, api=api, root=self.describe(root), leaves=leaves,
-                    idents=idents, names=names, before=before, graph=graph if walk_shapes else None,
-                    scope=self._scope(frame) if site.detailed == 1 else None)
+                    idents=idents, names=names, before=before, graph=graph if walk_shapes or segment.detailed == 1
+                    else None, scope=self._scope(frame) if segment.detailed == 1 else None, segment=segment.number,
+                    site=site)
+
+    @staticmethod
+    def _mark(leaf):
+        grad = leaf.grad
+        return None if grad is None else (id(grad), grad._version)
+
+    def _count(self, segment: _Segment, seq: int, value: float | None) -> None:
+        segment.count += 1
+        segment.first_seq = segment.first_seq or seq
+        segment.last_seq = seq
+        if value is not None:
+            (segment.first if len(segment.first) < SERIES_FIRST else segment.last).append(value)
+
+    def _segment_for(self, site: _Site, unit: int, line: int, idents, names, before) -> _Segment:
+        """The run this computation belongs to: the site's current one, unless these are other tensors that
+        are not the same parameters rebound (`w = w - lr * w.grad`): other names, or a fresh start."""
+        current = site.segment
+        key = frozenset(idents)
+        labels = tuple(tuple(n for n, _ in names.get(i, [])[:1]) for i in idents)
+        start = tuple(b.values if b is not None else None for b in before)
+        if current is not None and (key == current.idents or (labels == current.names and start != current.start)):
+            current.idents = key
+            return current
+        segment = _Segment(len(self.segments), unit, line)
+        segment.idents, segment.names, segment.start = key, labels, start
+        if len(self.segments) < 200:
+            self.segments.append(segment)
+        site.segment = segment
+        return segment
 
     def after_gradient(self, token, *, failed: bool = False, results=None) -> None:
         if token is None:
+            return
+        if "light" in token:
+            # Had the gradients reached the tensors found last? If not, the next computation is walked.
+            site = token["light"]
+            if site.cached and all(self._mark(leaf) == mark for leaf, mark in zip(site.cached, token["marks"])):
+                site.walk = True
             return
         torch = self.torch
         records = []
@@ -412,7 +474,7 @@ class Recorder:
         self.gradients.append(GradientCall(
             seq=token["seq"], unit=token["unit"], line=token["line"], api=token["api"],
             root=token["root"] or TensorInfo(shape=(), values=None), leaves=tuple(records), failed=failed,
-            graph=token["graph"], scope=token["scope"]))
+            graph=token["graph"], scope=token["scope"], segment=token["segment"]))
 
     # ------------------------------------------------------------------ hooks called by torch
     def on_optimizer_step(self, optimizer, args, kwargs) -> None:
@@ -465,6 +527,12 @@ class Recorder:
             self.modules[ident] = record
             self.module_objects[ident] = module
         record["calls"] += 1
+        first = args[0] if args and isinstance(args[0], self.torch.Tensor) else None
+        # Training passes build a graph; a no_grad() call afterwards (plotting a fitted line) is not the data.
+        if first is not None and first.numel() <= 4096 and not _is_loss(record) and self.torch.is_grad_enabled():
+            widest = record.get("widest")
+            if widest is None or first.numel() > widest.numel():
+                record["widest"] = first  # the whole data set, when the model is trained on it in one batch
         if _is_loss(record) and isinstance(output, self.torch.Tensor) and output.numel() == 1 \
                 and output.is_floating_point():
             value = float(output.detach().reshape(-1)[0])
@@ -538,6 +606,15 @@ class Recorder:
                 output = self._call_module(module, values, time_limit)
                 if output is not None:
                     found.append(Evaluation(module=ident, data=name, output=output))
+            widest = record.get("widest")
+            if widest is not None:
+                try:
+                    with torch.no_grad():
+                        output = time_limit(lambda: module(widest))
+                    if isinstance(output, torch.Tensor):
+                        found.append(Evaluation(module=ident, data=TRAINING_INPUT, output=self.describe(output)))
+                except Exception:
+                    pass
         return found[:64]
 
     def _call_module(self, module, values, time_limit) -> TensorInfo | None:
@@ -620,9 +697,9 @@ class Recorder:
             finals = self._finals()
         finally:
             self.quiet = False
-        series = tuple(LossSeries(unit=unit, line=line, count=site.count, first=tuple(site.first),
-                                  last=tuple(site.last), first_seq=site.first_seq, last_seq=site.last_seq)
-                       for (unit, line), site in list(self.sites.items())[:200])
+        series = tuple(LossSeries(unit=seg.unit, line=seg.line, count=seg.count, first=tuple(seg.first),
+                                  last=tuple(seg.last), first_seq=seg.first_seq, last_seq=seg.last_seq,
+                                  segment=seg.number) for seg in self.segments)
         reports = tuple(Reported(unit=_unit_of(key)[0], site=_unit_of(key)[1], count=site.count,
                                  samples=tuple(site.first) + tuple(site.last))
                         for key, site in list(self.report_sites.items()))
@@ -633,6 +710,8 @@ class Recorder:
                 calls[name] += count
         outer = self._outer_modules()
         modules = tuple(ModuleUse(ident=r["ident"], cls=r["cls"], bases=r["bases"], own=r["own"], calls=r["calls"],
+                                  training_input=self.describe(r["widest"], 4096) if r.get("widest") is not None
+                                  else None,
                                   outer_calls=r["calls"] if r["ident"] in outer else 0, params=r["params"],
                                   features=r["features"], inputs=r["inputs"], output=r["output"],
                                   values=tuple(r["values"]), last_value=r["last_value"], first_seq=r["first_seq"])

@@ -51,11 +51,12 @@ class Provenance:
     computed: bool = False  # arithmetic or a function call, beyond copying a value
     constant: bool = True  # made from typed-in numbers only
     copies: frozenset[str] = frozenset()  # when not computed: the names it copies
+    stepped: bool = False  # it is a parameter as a gradient step left it (`w -= lr * w.grad`), not a new formula
 
     def join(self, other: "Provenance") -> "Provenance":
         return Provenance(autograd=self.autograd or other.autograd, grads_of=self.grads_of | other.grads_of,
                           computed=self.computed or other.computed, constant=self.constant and other.constant,
-                          copies=self.copies | other.copies)
+                          copies=self.copies | other.copies, stepped=self.stepped or other.stepped)
 
 
 UNKNOWN = Provenance(constant=False)
@@ -332,6 +333,15 @@ class _Flow:
         return _computed(arguments) if not isinstance(func, ast.Attribute) or root in self.aliases \
             else replace(_computed([joined]), constant=False)
 
+    def _step(self, target: ast.AST, value: Provenance) -> Provenance:
+        """A gradient step (`w -= lr * w.grad`, `w = w - lr * w.grad`) updates a parameter; it does not make
+        the parameter a gradient. Formulas computed from the parameter later are still worked out by hand."""
+        name = _dotted(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
+        if name is None or name not in value.grads_of:
+            return value
+        others = value.grads_of - {name}
+        return replace(value, autograd=bool(others), grads_of=others, stepped=True)
+
     def bind_iteration(self, target: ast.AST, iterated: ast.AST) -> None:
         """Bind a loop target; `for a, b in zip(xs, ys)` binds a to xs's and b to ys's provenance, not both."""
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(iterated, ast.Call) \
@@ -382,11 +392,11 @@ class _Flow:
         if isinstance(node, ast.Assign):
             value = self.expr(node.value)
             for target in node.targets:
-                self.bind(target, value)
+                self.bind(target, self._step(target, value))
         elif isinstance(node, ast.AugAssign):
             name = _dotted(node.target) if isinstance(node.target, (ast.Name, ast.Attribute)) else None
             before = self.lookup(name) if name else UNKNOWN
-            value = before.join(self.expr(node.value))
+            value = self._step(node.target, before.join(self.expr(node.value)))
             self.bind(node.target, replace(value, computed=True, copies=frozenset()))
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:

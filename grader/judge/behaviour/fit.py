@@ -33,6 +33,7 @@ import torch
 from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, close, columns_of, fmt, fmt_all,
                                          options_from, shown_with, where)
 from grader.judge.episodes import Episode
+from grader.observe.events import TRAINING_INPUT
 
 _SIGMOID_OPS = {"SigmoidBackward0", "BinaryCrossEntropyWithLogitsBackward0"}
 _BCE_OPS = {"BinaryCrossEntropyBackward0", "BinaryCrossEntropyWithLogitsBackward0"}
@@ -45,7 +46,7 @@ class FitOptions:
     y: str
     model: str  # reference function model(params, x) for hand-made parameters
     task: str = "regression"  # or "classification"
-    baseline: str = ""  # reference function giving the reference procedure's predictions on x
+    baseline: str = ""  # reference function baseline(x, y) giving the reference procedure's predictions
     factor: float = 0.0  # fit: mean squared error at most factor × the baseline's
     mse_max: float | None = None  # fit: or at most this, …
     r2_min: float | None = None  # … explaining at least this share of the targets' variance
@@ -64,45 +65,82 @@ def _columns(value) -> list[list[float]]:
     return [[float(v) for v in value]]
 
 
-def _affine_agreement(column, wanted) -> float:
-    """How well a column is the wanted data scaled and shifted (x / 100, standardised…)."""
+def _affine(column, wanted) -> tuple[float, float, float]:
+    """How well a column is the wanted data scaled and shifted (x / 100, standardised…): (share, scale, shift)."""
     if len(column) != len(wanted) or len(set(wanted)) < 2:
-        return 0.0
+        return 0.0, 1.0, 0.0
     n = len(wanted)
     mean_w, mean_c = sum(wanted) / n, sum(column) / n
     var = sum((w - mean_w) ** 2 for w in wanted)
     scale = sum((w - mean_w) * (c - mean_c) for w, c in zip(wanted, column)) / var
     if abs(scale) < 1e-12:
-        return 0.0
+        return 0.0, 1.0, 0.0
     shift = mean_c - scale * mean_w
-    return agreement(column, [scale * w + shift for w in wanted], 1e-3, 1e-6)
+    return agreement(column, [scale * w + shift for w in wanted], 1e-3, 1e-5), scale, shift
+
+
+@dataclass(frozen=True)
+class _Column:
+    """Where one of the exercise's data columns was found in the student's scope."""
+
+    name: str
+    values: tuple[float, ...]
+    share: float  # how many values agree (a typo lowers it)
+    scale: float = 1.0  # the student's column is scale · data + shift (inputs only; 1, 0 when used as given)
+    shift: float = 0.0
+    shuffled: bool = False  # the same values in another order (a shuffled batch holding the whole data)
+
+    @property
+    def transformed(self) -> bool:
+        return self.scale != 1.0 or self.shift != 0.0
 
 
 class FitFamily:
     """See the module docstring; one instance per exercise."""
 
-    verdicts = ("fit", "predict", "losses", "module", "dataset", "loader", "sgd", "linear", "model", "probabilities")
+    verdicts = ("fit", "predict", "losses", "module", "dataset", "loader", "sgd", "linear", "model", "probabilities",
+                "data")
 
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise
         self.options: FitOptions = options_from(FitOptions, exercise, table)
 
     # ------------------------------------------------------------------ recognising
-    def _data(self, episode: Episode, reference: Reference):
-        """Each wanted column (inputs, then targets) -> (scope name, column, agreement), or None if one is absent."""
+    def _data(self, episode: Episode, reference: Reference) -> list[_Column] | None:
+        """Each wanted column (inputs, then targets), as found in scope; None if one is absent."""
         scope = episode.scope()
-        wanted = _columns(reference.data(self.options.x)) + _columns(reference.data(self.options.y))
+        inputs = _columns(reference.data(self.options.x))
+        wanted = inputs + _columns(reference.data(self.options.y))
+        rows = len(wanted[-1])
+        trained_on = next((m.training_input for m in episode.modules if m.outer_calls and m.training_input
+                           and m.training_input.values and m.training_input.shape and m.training_input.shape[0] == rows
+                           and not m.cls.endswith("Loss")), None)  # a mini-batch shows nothing of the whole data
         found = []
         for index, column in enumerate(wanted):
-            best = None
-            for name, (shape, values) in scope.items():
+            best: _Column | None = None
+            sources = list(scope.items())
+            if trained_on is not None and index < len(inputs):
+                # What the model was actually fed decides whether the student scaled the data, when it shows.
+                sources = [(TRAINING_INPUT, (trained_on.shape, trained_on.values))]
+            for name, (shape, values) in sources:
                 for candidate in columns_of(shape, values):
                     share = agreement(candidate, column)
-                    if share < 1.0 and index < len(wanted) - 1 and self.options.task == "classification":
-                        share = max(share, _affine_agreement(candidate, column) * 0.99)
-                    if share > 0 and (best is None or share > best[2]):
-                        best = (name, tuple(candidate), share)
-            if best is None or best[2] < 0.6:
+                    option = _Column(name=name, values=tuple(candidate), share=share)
+                    if share < 1.0 and name == TRAINING_INPUT:
+                        resorted = agreement(sorted(candidate), sorted(column))
+                        if resorted > share:
+                            option = _Column(name=name, values=tuple(candidate), share=resorted, shuffled=True)
+                            share = resorted
+                    if share < 1.0 and index < len(inputs):
+                        scaled, scale, shift = _affine(candidate, column)
+                        if scaled * 0.99 > share:
+                            option = _Column(name=name, values=tuple(candidate), share=scaled * 0.99,
+                                             scale=scale, shift=shift)
+                    if option.share > 0 and (best is None or option.share > best.share):
+                        best = option
+            if best is None and trained_on is not None and index < len(inputs):
+                return None  # the model was trained on something else
+            if best is None or best.share < 0.6:
                 return None
             found.append(best)
         return found
@@ -111,9 +149,9 @@ class FitFamily:
         if episode.first.root.scalar() is None or episode.count < 2:
             return None
         found = self._data(episode, reference)
-        if found is None:
+        if found is None or not self._fed(episode, len(found[-1].values)):
             return None
-        score = 2.0 if all(share == 1.0 for _, _, share in found) else 1.0
+        score = 2.0 if all(column.share >= 0.99 for column in found) else 1.0
         modules = episode.modules
         owners = {leaf.owners[0] for leaf in episode.first.leaves if leaf.owners and leaf.owners[0]}
         own = any(m.own for m in modules) or bool(owners & episode.view.facts.subclasses("torch.nn.Module", upto=episode.unit))
@@ -126,25 +164,56 @@ class FitFamily:
             score += 3
         return Match(exercise=self.exercise, episode=episode, score=score, details={"data": found})
 
+    @staticmethod
+    def _fed(episode: Episode, rows: int) -> bool:
+        """Nothing shows the model was trained on other data: a loader over another data set, or a module
+        fed whole batches of another size, means the exercise's data in scope are left over from elsewhere."""
+        if episode.loaders and all(lo.dataset_len not in (None, rows) for lo in episode.loaders):
+            return False
+        widths = [m.training_input.shape[0] for m in episode.modules
+                  if m.outer_calls and m.training_input and m.training_input.shape and not m.cls.endswith("Loss")]
+        if widths and not episode.loaders and all(1 < width != rows for width in widths):
+            return False
+        return True
+
     # ------------------------------------------------------------------ what the trained model does
-    def _predictions(self, match: Match, reference: Reference, data_name: str, columns=None) -> list[float] | None:
+    def _predictions(self, match: Match, reference: Reference, data_name: str) -> list[float] | None:
+        """What the student's trained model predicts for a [data] input of the rubric.
+
+        The student's own module, called by the child on that input, when the student feeds the data as
+        given; when they scale it first (x / 100, standardised), the module on its own training input, or
+        the reference's model function on their trained parameters and the input scaled the same way.
+        """
         episode = match.episode
-        outer = [m for m in episode.modules if m.outer_calls and not m.cls.endswith("Loss")]
-        for module in outer + list(episode.modules):
-            values = episode.evaluations.get((module.ident, data_name))
-            if values is not None:
-                return list(values)
-        leaves = [leaf for leaf in episode.first.leaves]
+        found: list[_Column] = match.details["data"]
+        inputs = found[:-1]
+        scaled = any(column.transformed for column in inputs)
+        modules = [m for m in episode.modules if m.outer_calls and not m.cls.endswith("Loss")] + list(episode.modules)
+        if not scaled:
+            for module in modules:
+                values = episode.evaluations.get((module.ident, data_name))
+                if values is not None:
+                    return list(values)
+        elif data_name == self.options.x and all(column.name == TRAINING_INPUT and not column.shuffled
+                                                 for column in inputs):
+            rows = len(found[-1].values)
+            for module in modules:
+                values = episode.evaluations.get((module.ident, TRAINING_INPUT))
+                if values is not None and len(values) == rows:
+                    return list(values)
         params = []
-        for leaf in leaves:
+        for leaf in self._ordered(episode.first.leaves):
             final = episode.finals.get(leaf.ident) or next(
                 (episode.final_by_name[n] for n in leaf.names if n in episode.final_by_name), None)
             if final is None or final.value.values is None:
                 return None
             params.append(torch.tensor(final.value.values, dtype=torch.float64).reshape(final.value.shape))
-        inputs = columns if columns is not None else _columns(reference.data(data_name))
+        columns = _columns(reference.data(data_name))
+        if len(columns) != len(inputs):
+            return None
+        columns = [[column.scale * v + column.shift for v in values] for column, values in zip(inputs, columns)]
         try:
-            x = torch.tensor(inputs, dtype=torch.float64)
+            x = torch.tensor(columns, dtype=torch.float64)
             x = x.T if x.shape[0] > 1 else x.reshape(-1)
             with torch.no_grad():
                 out = reference.function(self.options.model)(params, x)
@@ -152,9 +221,18 @@ class FitFamily:
             return None
         return None if out is None else [float(v) for v in out.reshape(-1)]
 
+    @staticmethod
+    def _ordered(leaves):
+        """Parameters in the order a model function takes them: weights first (by name), the bias last."""
+        def is_bias(leaf) -> bool:
+            last = (leaf.names[0] if leaf.names else "").split(".")[-1].lower()
+            return last in ("b", "bias", "b0", "intercept") or last.startswith("bias")
+
+        return sorted(leaves, key=lambda leaf: (is_bias(leaf), (leaf.names[0] if leaf.names else "")))
+
     def _broadcast(self, match: Match) -> str:
         episode = match.episode
-        rows = len(match.details["data"][-1][1])
+        rows = len(match.details["data"][-1].values)
         for shape in episode.graph_shapes():
             if rows >= 3 and len(shape) == 2 and shape[0] == rows and shape[1] == rows:
                 return (f"the loss is computed on a {rows} × {rows} table: a prediction of shape ({rows},) and a "
@@ -181,6 +259,7 @@ class FitFamily:
             **self._structure(match, inputs),
             "model": self._model(match, inputs),
             "probabilities": self._probabilities(match, reference, inputs),
+            "data": self._given_data(match, inputs),
         }
         broadcast = self._broadcast(match)
         if broadcast:
@@ -204,7 +283,7 @@ class FitFamily:
         explained = 1 - mse / variance if variance else 0.0
         got = f"mean squared error {fmt(mse)}"
         if o.factor and o.baseline:
-            base = [float(v) for v in reference.function(o.baseline)()]
+            base = [float(v) for v in reference.function(o.baseline)(reference.data(o.x), reference.data(o.y))]
             bound = o.factor * sum((p - t) ** 2 for p, t in zip(base, targets)) / len(targets) + 1e-6
             passed = mse <= bound
             return Verdict(passed=passed, inputs=inputs, got=got, expected=f"at most {fmt(bound)}",
@@ -244,12 +323,23 @@ class FitFamily:
                        message=f"the model has not learned: {got} on the data, against {fmt(constant)} for a constant "
                                f"answer. Train longer, with a larger learning rate, or scale x (divide by 100).")
 
+    def _given_data(self, match: Match, inputs: dict) -> Verdict:
+        """The data the model was trained on are the exercise's (scaled as a whole, or not; no typos)."""
+        off = [column for column in match.details["data"] if column.share < 0.99]
+        if not off:
+            return Verdict(passed=True, inputs=inputs, message="the model is trained on the exercise's data.")
+        worst = min(off, key=lambda column: column.share)
+        wrong = round((1 - worst.share) * len(worst.values))
+        return Verdict(passed=False, inputs=inputs,
+                       message=f"the data differ from the exercise's: {wrong} value(s) of `{worst.name}` are not the "
+                               f"handout's (a typo?), so the fit answers a slightly different question.")
+
     def _predict(self, match: Match, reference: Reference, inputs: dict) -> Verdict:
         o = self.options
         if not o.point:
             return Verdict(passed=False, inputs=inputs, message="this exercise asks for no prediction")
         point = reference.data(o.point)
-        predicted = self._predictions(match, reference, o.point, columns=_columns(point))
+        predicted = self._predictions(match, reference, o.point)
         if not predicted:
             return Verdict(passed=False, inputs=inputs, message="the trained model's prediction could not be computed.")
         found = shown_with(match.episode.view.shown, predicted, 1e-3, 1e-3)

@@ -316,12 +316,21 @@ class GradientFamily:
             if shown is not None and any(contains(values, after, o.rtol, o.atol) for values in shown.values()):
                 return {}
         first = shown_at(again.episode.view, *manual.sites[0]) if manual.sites else None
-        still = fmt_all(first.values()[0]) if first is not None and first.values() else "the same"
+        shown = first.values() if first is not None else []
+        now = fmt_all(shown[0]) if shown else "nothing"
         moved = _inputs_text(again.details["binding"])
-        return {"manual": replace(manual, passed=False, sites=(), got=still, expected=fmt_all(after), message=(
-            f"your by-hand value ({fmt_all(before)}) does not follow the inputs: with them changed to {moved}, "
-            f"autograd gives {fmt_all(after)} but your code still shows {still}. It looks typed in, not computed "
-            f"from the inputs."))}
+        other = next((name for name, grads in again.details["grads"].items() if name != o.target
+                      and any(contains(values, grads, o.rtol, o.atol) for values in shown)), None)
+        if other is not None:
+            why = (f"that is the derivative with respect to {again.details['binding'][other].name}, not "
+                   f"{self._quantity}: the two were equal only at your first inputs.")
+        elif shown and any(contains(values, before, o.rtol, o.atol) for values in shown):
+            why = "it stayed the same, so it looks typed in, not computed from the inputs."
+        else:
+            why = "it does not follow the inputs as the derivative does."
+        return {"manual": replace(manual, passed=False, sites=(), got=now, expected=fmt_all(after), message=(
+            f"your by-hand value ({fmt_all(before)}) was checked at other inputs: with them changed to {moved}, "
+            f"autograd gives {fmt_all(after)} and your code shows {now}; {why}"))}
 
     def absent(self, episodes: list[Episode], reference: Reference) -> str:
         """Why nothing in the exercise's own file was recognised as this exercise."""

@@ -1,0 +1,43 @@
+import torch
+import matplotlib.pyplot as plt
+
+x = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
+y = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
+learning_rate = torch.tensor(0.001)
+
+
+class RegressionModel:
+    def __init__(self):
+        self.w = torch.tensor([1.0], requires_grad=True)
+        self.b = torch.tensor([1.0], requires_grad=True)
+
+    def forward(self, x):
+        return self.w * x + self.b
+
+    def update(self):
+        with torch.no_grad():
+            self.w -= learning_rate * self.w.grad
+            self.b -= learning_rate * self.b.grad
+
+    def reset_grad(self):
+        self.w.grad.zero_()
+        self.b.grad.zero_()
+
+    def criterion(self, y, yp):
+        return ((y - yp) ** 2).mean()
+
+
+model = RegressionModel()
+losses = []
+for epoch in range(100):
+    loss = model.criterion(y, model.forward(x))
+    losses.append(loss.item())
+    loss.backward()
+    model.update()
+    model.reset_grad()
+
+print(f"w = {model.w.item():.4f}, b = {model.b.item():.4f}, last loss = {losses[-1]:.3f}")
+plt.plot(losses, marker=".")
+plt.xlabel("epoch")
+plt.ylabel("MSE")
+plt.show()

@@ -1,0 +1,28 @@
+import torch
+from matplotlib import pyplot as plt
+
+x = torch.tensor([12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3, 22.4, 19.4, 15.5, 16.7, 17.3, 18.4, 19.2, 17.4, 19.5, 19.7, 21.2])
+y = torch.tensor([11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7, 19.6, 16.9, 14.0, 14.6, 15.1, 16.1, 16.8, 15.2, 17.0, 17.2, 18.6])
+w = torch.tensor([1.0], requires_grad=True)
+b = torch.tensor([1.0], requires_grad=True)
+lr = torch.tensor(0.001)
+
+L = []
+for ep in range(300):
+    loss = 0.0
+    for j in range(len(x)):
+        loss += (w * x[j] + b - y[j]) ** 2
+    loss = loss / len(x)
+    L.append(loss.item())
+    loss.backward()
+    with torch.no_grad():
+        w -= lr * w.grad
+        b -= lr * b.grad
+    w.grad.zero_()
+    b.grad.zero_()
+
+print("w = %.4f  b = %.4f  loss = %.5f" % (w.item(), b.item(), L[-1]))
+plt.plot(range(len(L)), L)
+plt.xlabel("epoch")
+plt.ylabel("loss")
+plt.show()
