@@ -55,8 +55,12 @@ def sample_mix(n: int) -> list[tuple[object, Submission]]:
     return [pool[i % len(pool)] for i in range(n)]
 
 
-def floor_seconds(lab, submission: Submission, settings: RunSettings) -> float:
-    """The student's own code, cells and probes, in this warm interpreter: no process, no imports."""
+def floor_seconds(lab, submission: Submission, settings: RunSettings, recorder=None) -> float:
+    """The student's own code, cells and probes, in this warm interpreter: no process, no imports.
+
+    With a `recorder` (grader.observe.instruments, installed in this process) the same code runs instrumented,
+    as it does in a child: what the instruments cost is the difference.
+    """
     total = 0.0
     for part in submission.parts:
         try:
@@ -64,17 +68,40 @@ def floor_seconds(lab, submission: Submission, settings: RunSettings) -> float:
         except UnreadableSource:
             continue
         namespace = {"__name__": "__main__"}
+        if recorder is not None:
+            recorder.unit_files = {unit.filename: index for index, unit in enumerate(job.units)}
+            recorder.evaluations = dict(job.evaluations)
+            namespace.update(recorder.names_for_namespace())
         with tempfile.TemporaryDirectory() as scratch:
             cwd = os.getcwd()
             os.chdir(scratch)
             try:
                 for index, unit in enumerate(job.units):
-                    total += child.run_unit(unit, index, namespace, job, scratch)["elapsed"]
+                    total += child.run_unit(unit, index, namespace, job, scratch, recorder)["elapsed"]
+                    if recorder is not None:
+                        started = time.monotonic()
+                        child.flush_activity(recorder, job)
+                        total += time.monotonic() - started
                 for probe in job.probes:
-                    total += sum(m.get("elapsed", 0.0) for m in child.observe(probe, namespace, job, {"__figures__": []}))
+                    messages = child.observe(probe, namespace, job, {"__figures__": []}, recorder)
+                    total += sum(m.get("elapsed", 0.0) for m in messages)
             finally:
                 os.chdir(cwd)
     return total
+
+
+class CountingLauncher:
+    """A launcher that counts its runs: extra runs (other seeds, moved inputs) are part of grading's cost."""
+
+    def __init__(self, inner):
+        self.inner, self.runs = inner, 0
+
+    def run(self, job, **kwargs):
+        self.runs += 1
+        return self.inner.run(job, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 @contextmanager
@@ -186,9 +213,19 @@ def main() -> None:
           f"{platform.machine()}")
     floors = [floor_seconds(lab, s, settings_for(lab)[1]) for lab, s in mix]
     print(f"floor    median {statistics.median(floors):6.3f} s  total {sum(floors):7.1f} s  (student code alone)")
-    warm, results = time_launcher(mix, WarmLauncher(), settings_for)
+    counted = CountingLauncher(WarmLauncher())
+    warm, results = time_launcher(mix, counted, settings_for)
     print(describe("warm", warm, floors))
-    lines = []
+    parts = sum(len(s.parts) for _, s in mix)
+    lines = [f"runs: {counted.runs} for {parts} parts ({counted.runs - parts} extra: other seeds and moved inputs); "
+             f"overhead per run: median submission overhead / runs per part = "
+             f"{statistics.median(t - f for t, f in zip(warm, floors)) * parts / counted.runs:.3f} s"]
+    recorder = child.Recorder(unit_files={}, evaluations={}, scratch="")
+    child.install(recorder)  # from here on, this process's torch is instrumented
+    instrumented = [floor_seconds(lab, s, settings_for(lab)[1], recorder) for lab, s in mix]
+    lines.append(f"instruments: student code {sum(floors):.1f} s plain, {sum(instrumented):.1f} s instrumented "
+                 f"(+{100 * (sum(instrumented) / sum(floors) - 1):.1f}%); per submission median "
+                 f"+{100 * statistics.median(i / f - 1 for i, f in zip(instrumented, floors) if f > 0.01):.1f}%")
     if not args.skip_fresh:
         fresh, _ = time_launcher(mix, SubprocessLauncher(), settings_for)
         print(describe("fresh", fresh, floors))

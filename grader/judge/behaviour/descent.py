@@ -73,7 +73,7 @@ def replay(model, x, y, init: list[float], lr: float, steps: int, convention: st
         squared = (model(params, xs) - ys) ** 2
         loss = squared.sum() if convention == "sum" else squared.mean() / (2 if convention == "half" else 1)
         loss.backward()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         with torch.no_grad():
             if step < keep:
                 grads.append([float(p.grad) for p in params])
@@ -82,7 +82,7 @@ def replay(model, x, y, init: list[float], lr: float, steps: int, convention: st
                 p.grad.zero_()
             if step < keep:
                 history.append([float(p) for p in params])
-    return Replay(losses=losses, grads=grads, params=history, final=[float(p) for p in params])
+    return Replay(losses=losses, grads=grads, params=history, final=[float(p.detach()) for p in params])
 
 
 def _find_data(scope: dict, wanted: list[float]) -> tuple[str, tuple[float, ...], float] | None:
@@ -269,7 +269,7 @@ class DescentFamily:
                     "gradients": self._first_gradients(match, s, run, inputs),
                     "settings": self._fixed(match, s, reference, inputs), "plot": self._plot(match, s, inputs)}
         verdicts.update(self._shown_epochs(match, s, run, inputs))
-        verdicts.update(self._methods(match, s, inputs))
+        verdicts.update(self._methods(match, s, run, inputs))
         return verdicts
 
     def _diagnosis(self, match: Match, s: dict, run: Replay | None) -> str:
@@ -279,18 +279,25 @@ class DescentFamily:
             return " Your first loss is not a squared error of w·x + b on the data at your start."
         if s["update_problem"]:
             return f" It looks like {s['update_problem']}."
-        calls = match.episode.calls
-        if run is not None and len(calls) >= 2 and len(run.grads) >= 2:
-            leaves = match.details["leaves"]
-            by_ident = {leaf.ident: leaf for leaf in calls[1].leaves}
-            second = [by_ident.get(leaf.ident) for leaf in leaves]
-            if all(l is not None and l.grad is not None and l.grad.values for l in second):
-                observed = [l.grad.values[0] for l in second]
-                summed = [a + b for a, b in zip(run.grads[0], run.grads[1])]
-                if all(close(g, e, 1e-3, 1e-6) for g, e in zip(observed, summed)):
-                    return (" The second epoch's gradients are the first's plus the second's: they are never "
-                            "zeroed, so they pile up (w.grad.zero_() after each update).")
+        if self._accumulates(match, run):
+            return (" The second epoch's gradients are the first's plus the second's: they are never "
+                    "zeroed, so they pile up (w.grad.zero_() after each update).")
         return ""
+
+    @staticmethod
+    def _accumulates(match: Match, run: Replay | None) -> bool:
+        """The second computation's gradients are the first two epochs' summed: nothing zeroes them."""
+        calls = match.episode.calls
+        if run is None or len(calls) < 2 or len(run.grads) < 2:
+            return False
+        leaves = match.details["leaves"]
+        by_ident = {leaf.ident: leaf for leaf in calls[1].leaves}
+        second = [by_ident.get(leaf.ident) for leaf in leaves]
+        if not all(l is not None and l.grad is not None and l.grad.values for l in second):
+            return False
+        observed = [l.grad.values[0] for l in second]
+        summed = [a + b for a, b in zip(run.grads[0], run.grads[1])]
+        return all(close(g, e, 1e-3, 1e-6) for g, e in zip(observed, summed))
 
     def _first_gradients(self, match: Match, s: dict, run: Replay | None, inputs: dict) -> Verdict:
         """The first epoch's gradients, the derivatives of the squared error at the start (whatever the update)."""
@@ -432,7 +439,7 @@ class DescentFamily:
                                   f"epochs ({fmt_all(grads, 4)}){detail}.")
         return {"autograd": auto, "updated": upd, "manual": man}
 
-    def _methods(self, match: Match, s: dict, inputs: dict) -> dict[str, Verdict]:
+    def _methods(self, match: Match, s: dict, run: Replay | None, inputs: dict) -> dict[str, Verdict]:
         o = self.options
         verdicts = {}
         init_ok = o.init is not None and all(close(v, e, 1e-6, 1e-6) for v, e in zip(s["init"], o.init))
@@ -447,7 +454,15 @@ class DescentFamily:
             candidates = [name for name, count in calls.items() if count > 0 and (
                 (owner and name.startswith(owner + ".") and any(w in name.split(".")[-1].lower() for w in words))
                 or (role == "criterion" and "." not in name and any(w in name.lower() for w in words)))]
-            if candidates:
+            wrong_rate = (o.lr is not None and s["lr"] is not None and not close(s["lr"], o.lr, 1e-3, 1e-9))
+            broken = {"reset": "nothing zeroes the gradients: they pile up from one epoch to the next"
+                      if self._accumulates(match, run) else "",
+                      "update": s["update_problem"] or (f"it steps with learning rate {fmt(s['lr'])}, not {fmt(o.lr)}"
+                                                        if wrong_rate else "")}.get(role, "")
+            if candidates and broken:
+                verdicts[role] = Verdict(passed=False, inputs=inputs,
+                                         message=f"{candidates[0]}() is called, but {broken}.")
+            elif candidates:
                 verdicts[role] = Verdict(passed=True, inputs=inputs,
                                          message=f"{candidates[0]}() is called {calls[candidates[0]]} time(s) in training.")
             else:
