@@ -57,7 +57,19 @@ def build_job(lab: Lab, part: Part, settings: RunSettings, units: tuple | None =
         hide=settings.hide,
         threads=rubric.limits.threads,
         evaluations={name: rubric.data[name] for name in rubric.evaluations},
+        answers=_answers(rubric, part),
     )
+
+
+def _answers(rubric, part: Part) -> dict[str, str]:
+    """The example values a script that asks with input() is given: its own exercise's, else every one's."""
+    answers: dict[str, str] = {}
+    exercises = sorted(part.exercises) if part.exercises is not None else list(rubric.behaviour)
+    for exercise in exercises:
+        family = rubric.behaviour.get(exercise)
+        for name, value in (getattr(family, "options", None) and family.options.example or {}).items():
+            answers.setdefault(name, str(value))
+    return answers
 
 
 def _limits(lab: Lab, settings: RunSettings) -> Limits:
@@ -157,6 +169,11 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
             notes.extend(describe_unit_failure(unit) for unit in record.units if unit.status != "ok")
         evidence[part.name] = Evidence(part=part.name, record=record, unavailable=unavailable)
     views = views_of(lab, submission, evidence)
+    for part in submission.parts:
+        if part.name in views and views[part.name].facts.asks_input:
+            given = ", ".join(f"{k} = {v}" for k, v in _answers(rubric, part).items()) or "nothing"
+            notes.append(f"{part.name} asks for its inputs with input(); the grader typed the exercise's example "
+                         f"values ({given}), as a TA would")
     recognition, behaviour_error = recognition_for(lab, views, reference)
     if recognition is not None:
         notes.extend(recognition.notes)

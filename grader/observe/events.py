@@ -37,6 +37,13 @@ def number_to_json(value: float) -> float | str:
     return value
 
 
+def _numbers_to_json(values) -> list:
+    """Many numbers at once; only a list holding NaN or infinity takes the slow path."""
+    if math.isfinite(math.fsum(values)) if values else True:
+        return list(values)
+    return [number_to_json(v) for v in values]
+
+
 def _number(raw) -> float:
     if isinstance(raw, str):
         return _SPECIAL[raw]
@@ -92,7 +99,7 @@ class TensorInfo:
         return self.values[0] if self.values is not None and len(self.values) == 1 else None
 
     def to_json(self) -> dict:
-        values = None if self.values is None else [number_to_json(v) for v in self.values]
+        values = None if self.values is None else _numbers_to_json(self.values)
         return {"shape": list(self.shape), "values": values, "grad": self.requires_grad}
 
     @classmethod
@@ -213,7 +220,7 @@ class LossSeries:
 
     def to_json(self) -> dict:
         return {"unit": self.unit, "line": self.line, "count": self.count, "segment": self.segment,
-                "first": [number_to_json(v) for v in self.first], "last": [number_to_json(v) for v in self.last],
+                "first": _numbers_to_json(self.first), "last": _numbers_to_json(self.last),
                 "first_seq": self.first_seq, "last_seq": self.last_seq}
 
     @classmethod

@@ -25,9 +25,10 @@ from grader.observe.events import (TRAINING_INPUT, Activity, Evaluation, FinalVa
 from grader.observe.sites import DISPLAY, ENTER, REPORT
 
 # The budget of one span (unit or probe case): what a 10,000-epoch loop costs to report.
-DETAILED_PER_SITE = 150  # gradient computations of one site kept in full
-DETAILED_PER_SPAN = 1200
-SERIES_FIRST = 2000  # scalar roots (losses) kept from the start of a site …
+DETAILED_PER_SITE = 8  # gradient computations of one run kept in full (the judge reads the first few: the start,
+                       # the first update, whether gradients pile up); the rest are counted and their losses kept
+DETAILED_PER_SPAN = 600
+SERIES_FIRST = 2000  # scalar roots (losses) kept from the start of a run …
 SERIES_LAST = 200  # … and from its end
 REPORT_FIRST, REPORT_LAST = 24, 8  # values kept per report site (a loop printing each element of a vector)
 MAX_TENSOR_VALUES = 1024
@@ -60,6 +61,7 @@ class _Segment:
         self.idents: frozenset = frozenset()
         self.names: tuple = ()
         self.start: tuple = ()  # the leaves' values at its first computation
+        self.named: dict = {}  # leaf ident -> [(name, owner)], found once per set of tensors
 
 
 class _Site:
@@ -69,6 +71,8 @@ class _Site:
         self.segment: _Segment | None = None
         self.graph_kind: str | None = None
         self.cached: list = []  # the leaves of the last walk: gradients should reach them
+        self.marks: list = []  # their gradients' identity and version just before the current computation
+        self.watch: tuple | None = None  # (a name, the leaf it held at the last walk)
         self.walk = True  # the next computation is walked (the leaves may have changed)
 
 
@@ -155,10 +159,26 @@ class Recorder:
         self.optimizers: dict[int, dict] = {}
         self.modules: dict[int, dict] = {}
         self.module_objects: dict[int, object] = {}
+        self.module_records: dict[int, dict] = {}  # id(module) -> its record, for repeat calls
         self.loaders: dict[int, _LoaderState] = {}
         self.leaves: dict[int, object] = {}  # ident -> tensor (strong: read again at the span's end)
         self.leaf_names: dict[int, tuple[str, ...]] = {}
         self.dropped = 0
+
+    def pause(self) -> None:
+        """Stop recording (the harness calls student code itself). A global module hook sends every module
+        call down torch's slow path, so it is taken off as well, not just silenced."""
+        self.quiet = True
+        hook = getattr(self, "module_hook", None)
+        if hook is not None:
+            hook.remove()
+            self.module_hook = None
+
+    def resume(self) -> None:
+        self.quiet = False
+        register = getattr(self, "register_module_hook", None)
+        if register is not None and getattr(self, "module_hook", None) is None:
+            self.module_hook = register()
 
     def begin(self, *, unit: int | None = None, probe: str | None = None, case: int | None = None,
               namespace: dict | None = None) -> None:
@@ -378,23 +398,41 @@ class Recorder:
         if self.quiet:
             return None
         torch = self.torch
-        roots = [r for r in (roots if isinstance(roots, (list, tuple)) else [roots]) if isinstance(r, torch.Tensor)]
-        if not roots:
-            return None
+        if isinstance(roots, torch.Tensor):
+            roots = (roots,)
+        else:
+            roots = [r for r in (roots if isinstance(roots, (list, tuple)) else [roots]) if isinstance(r, torch.Tensor)]
+            if not roots:
+                return None
         frame, unit = self.student_frame()
         line = frame.f_lineno if frame is not None else 0
-        site = self.sites.get((unit, line))
+        key = (unit, line)
+        site = self.sites.get(key)
         if site is None:
-            site = self.sites[(unit, line)] = _Site()
-        seq = self.next_seq()
+            site = self.sites[key] = _Site()
+        self._seq += 1
+        seq = self._seq
         root = roots[0]
-        value = float(root.detach().reshape(-1)[0]) if root.numel() == 1 else None
+        value = root.item() if root.numel() == 1 else None
+        if value is not None and not isinstance(value, (int, float)):
+            value = None  # a complex loss has no place in a loss curve
         segment = site.segment
-        detailed = segment is None or site.walk or (segment.detailed < DETAILED_PER_SITE
-                                                     and len(self.gradients) < DETAILED_PER_SPAN)
-        if not detailed:
+        budget = DETAILED_PER_SITE
+        if site.watch is not None and segment is not None and not site.walk:
+            # Does the name the last walk found still hold the same tensor? If not (a new call of the training
+            # function, a rebinding loop), these are other leaves: walk this computation.
+            name, leaf = site.watch
+            if _resolve(frame, name) is not leaf:
+                site.walk = True
+        if segment is not None and not site.walk and (segment.detailed >= budget
+                                                      or len(self.gradients) >= DETAILED_PER_SPAN):
+            # The cheap path, for every computation after a run's first few: count, keep the loss, and mark
+            # the tensors found last so that `after_gradient` can tell whether the gradients still reach them.
             self._count(segment, seq, value)
-            return {"light": site, "marks": [self._mark(leaf) for leaf in site.cached]}
+            if site.watch is None:
+                site.marks = [None if leaf.grad is None else (id(leaf.grad), leaf.grad._version)
+                              for leaf in site.cached]
+            return site
         kind = type(root.grad_fn).__name__ if root.grad_fn is not None else "leaf"
         walk_shapes = site.graph_kind != kind
         site.graph_kind = kind
@@ -405,14 +443,21 @@ class Recorder:
         else:
             leaves, graph = self._walk(roots, walk_shapes)
         idents = [self.ident(leaf) for leaf in leaves]
-        names = self._names_for(dict(zip(idents, leaves)), frame)
+        current = site.segment
+        if current is not None and all(ident in current.named for ident in idents):
+            names = {ident: current.named[ident] for ident in idents}  # the same tensors: the same names
+        else:
+            names = self._names_for(dict(zip(idents, leaves)), frame)
         before = [self.describe(leaf) for leaf in leaves]
         segment = self._segment_for(site, unit, line, idents, names, before)
+        segment.named.update(names)
         site.cached, site.walk = list(leaves), False
+        site.watch = next(((names[i][0][0], leaf) for i, leaf in zip(idents, leaves) if names.get(i)), None)
         self._count(segment, seq, value)
-        if segment.detailed >= DETAILED_PER_SITE or len(self.gradients) >= DETAILED_PER_SPAN:
+        if segment.detailed >= budget or len(self.gradients) >= DETAILED_PER_SPAN:
             self.dropped += 1
-            return {"light": site, "marks": [self._mark(leaf) for leaf in site.cached]}
+            site.marks = [self._mark(leaf) for leaf in site.cached]
+            return site
         segment.detailed += 1
         return dict(seq=seq, unit=unit, line=line, api=api, root=self.describe(root), leaves=leaves,
                     idents=idents, names=names, before=before, graph=graph if walk_shapes or segment.detailed == 1
@@ -451,10 +496,11 @@ class Recorder:
     def after_gradient(self, token, *, failed: bool = False, results=None) -> None:
         if token is None:
             return
-        if "light" in token:
+        if token.__class__ is _Site:
             # Had the gradients reached the tensors found last? If not, the next computation is walked.
-            site = token["light"]
-            if site.cached and all(self._mark(leaf) == mark for leaf, mark in zip(site.cached, token["marks"])):
+            site = token
+            if site.watch is None and site.cached and all(
+                    self._mark(leaf) == mark for leaf, mark in zip(site.cached, site.marks)):
                 site.walk = True
             return
         torch = self.torch
@@ -501,7 +547,31 @@ class Recorder:
         record["last_seq"] = seq
 
     def on_module_forward(self, module, args, output) -> None:
+        """torch's global forward hook. Called for every module call, so a repeat call does little."""
         if self.quiet:
+            return
+        try:
+            self._module_forward(module, args, output)
+        except Exception:
+            self.dropped += 1
+
+    def _module_forward(self, module, args, output) -> None:
+        record = self.module_records.get(id(module))
+        if record is not None and record["object"] is module:
+            record["calls"] += 1
+            if record["loss"]:
+                if output.__class__ is self.torch.Tensor and output.numel() == 1:
+                    value = float(output.detach())
+                    if len(record["values"]) < 32:
+                        record["values"].append(value)
+                    record["last_value"] = value
+            elif record["calls"] <= 64 and args and self.torch.is_grad_enabled():
+                # The whole data set, if it is ever passed at once, shows in the first epochs.
+                first = args[0]
+                widest = record.get("widest")
+                if isinstance(first, self.torch.Tensor) and (widest is None or first.numel() > widest.numel()) \
+                        and first.numel() <= 4096:
+                    record["widest"] = first
             return
         ident = self.ident(module)
         record = self.modules.get(ident)
@@ -520,12 +590,15 @@ class Recorder:
             except Exception:
                 params = ()
             record = dict(ident=ident, cls=kind.__qualname__, bases=bases, own=self.is_own_class(kind), calls=0,
+                          object=module,
                           params=params, features=features,
                           inputs=tuple(tuple(int(n) for n in a.shape) for a in args[:8] if isinstance(a, torch.Tensor)),
                           output=tuple(int(n) for n in output.shape) if isinstance(output, torch.Tensor) else None,
                           values=[], last_value=None, first_seq=self.next_seq())
+            record["loss"] = _is_loss(record)
             self.modules[ident] = record
             self.module_objects[ident] = module
+            self.module_records[id(module)] = record
         record["calls"] += 1
         first = args[0] if args and isinstance(args[0], self.torch.Tensor) else None
         # Training passes build a graph; a no_grad() call afterwards (plotting a fitted line) is not the data.
@@ -567,10 +640,18 @@ class Recorder:
                     return value
                 site = self.report_sites[key] = _ReportSite()
             site.count += 1
-            described = self.describe(value, 256)
-            if described is not None:
-                entry = (site.count, described)
-                (site.first if len(site.first) < REPORT_FIRST else site.last).append(entry)
+            if len(site.first) < REPORT_FIRST:
+                described = self.describe(value, 256)
+                if described is not None:
+                    site.first.append((site.count, described))
+            elif value.__class__ in (float, int):
+                site.last.append((site.count, value))  # described at the end: a number cannot change meanwhile
+            elif isinstance(value, self.torch.Tensor) and value.numel() <= 256:
+                site.last.append((site.count, value.detach().clone()))
+            else:
+                described = self.describe(value, 256)
+                if described is not None:
+                    site.last.append((site.count, described))
         except Exception:
             self.dropped += 1
         return value
@@ -701,7 +782,9 @@ class Recorder:
                                   last=tuple(seg.last), first_seq=seg.first_seq, last_seq=seg.last_seq,
                                   segment=seg.number) for seg in self.segments)
         reports = tuple(Reported(unit=_unit_of(key)[0], site=_unit_of(key)[1], count=site.count,
-                                 samples=tuple(site.first) + tuple(site.last))
+                                 samples=tuple(site.first) + tuple(
+                                     (n, v if isinstance(v, TensorInfo) else self.describe(v, 256))
+                                     for n, v in site.last if not isinstance(v, bool)))
                         for key, site in list(self.report_sites.items()))
         calls = collections.Counter()
         for key, count in self.calls.items():
@@ -751,13 +834,19 @@ def install(recorder: Recorder) -> None:
     original_backward, original_grad = torch.autograd.backward, torch.autograd.grad
 
     def backward(tensors, *args, **kwargs):
-        token = _guarded(recorder, lambda: recorder.before_gradient(tensors, "backward"))
+        try:
+            token = recorder.before_gradient(tensors, "backward")
+        except Exception:
+            recorder.dropped, token = recorder.dropped + 1, None
         try:
             result = original_backward(tensors, *args, **kwargs)
         except BaseException:
             _guarded(recorder, lambda: recorder.after_gradient(token, failed=True))
             raise
-        _guarded(recorder, lambda: recorder.after_gradient(token))
+        try:
+            recorder.after_gradient(token)
+        except Exception:
+            recorder.dropped += 1
         return result
 
     def grad(outputs, inputs, *args, **kwargs):
@@ -776,13 +865,27 @@ def install(recorder: Recorder) -> None:
     torch.autograd.backward = backward
     torch.autograd.grad = grad
     register_optimizer_step_post_hook(lambda o, a, k: _guarded(recorder, lambda: recorder.on_optimizer_step(o, a, k)))
-    register_module_forward_hook(lambda m, a, out: _guarded(recorder, lambda: recorder.on_module_forward(m, a, out)))
+    recorder.module_hook = register_module_forward_hook(recorder.on_module_forward)  # guards itself
+    recorder.register_module_hook = lambda: register_module_forward_hook(recorder.on_module_forward)
     original_iter = DataLoader.__iter__
 
     def counted_iter(loader):
         return recorder.loader_iter(loader, original_iter)
 
     DataLoader.__iter__ = counted_iter
+
+
+def _resolve(frame, dotted: str):
+    """What a (dotted) name refers to in a frame now; None when it does not resolve."""
+    if frame is None:
+        return None
+    head, _, rest = dotted.partition(".")
+    value = frame.f_locals.get(head, frame.f_globals.get(head))
+    for part in rest.split(".") if rest else ():
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
 
 
 def _broadcast_pair(torch, shapes: list) -> tuple | None:

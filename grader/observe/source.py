@@ -117,6 +117,7 @@ class UnitFacts:
     uses: frozenset[str] = frozenset()  # canonical dotted names the code refers to
     keywords: frozenset[str] = frozenset()  # "shuffle=True"-style keyword arguments it passes
     random: bool = False
+    asks_input: bool = False  # it calls input(): a TA would type the values in
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,10 @@ class SourceFacts:
     @property
     def random(self) -> bool:
         return any(unit.random for unit in self.units)
+
+    @property
+    def asks_input(self) -> bool:
+        return any(unit.asks_input for unit in self.units)
 
     def subclasses(self, base: str, upto: int | None = None) -> set[str]:
         """Student classes that derive from `base` (a canonical name), directly or through their own classes.
@@ -578,6 +583,8 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
                                    autograd_line=functions.get(entry.qualname, (False, None))[1])
                       for entry in function_entries(tree))
         classes, uses, keywords, random = _unit_structure(tree, aliases)
+        asks = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "input"
+                   for node in ast.walk(tree))
         units.append(UnitFacts(index=index, parsed=True, reports=reports, classes=classes, functions=facts,
-                               uses=uses, keywords=keywords, random=random))
+                               uses=uses, keywords=keywords, random=random, asks_input=asks))
     return SourceFacts(units=tuple(units))

@@ -52,6 +52,7 @@ class Job:
     uid: int | None = None  # the uid to run as, when the grader may switch (root)
     threads: int = 1  # torch intra-op threads; more only where the rubric allows
     evaluations: dict = field(default_factory=dict)  # inputs a trained module is called on at a unit's end
+    answers: dict = field(default_factory=dict)  # input() prompts answered with these (name -> text), in order
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -81,4 +82,5 @@ class Job:
             uid=data.get("uid"),
             threads=data.get("threads", 1),
             evaluations=dict(data.get("evaluations", {})),
+            answers={str(k): str(v) for k, v in dict(data.get("answers", {})).items()},
         )

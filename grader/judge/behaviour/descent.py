@@ -52,6 +52,7 @@ class DescentOptions:
     structure: str = "plain"  # "plain" tensors, or "class": held by an instance of the student's class
     report_epochs: int = 0  # the gradients and updated values of this many epochs must be shown
     settings: list[str] = field(default_factory=lambda: ["init", "lr", "epochs", "loss", "data"])
+    example: dict = field(default_factory=dict)  # what a TA types when the script asks with input()
     rtol: float = 1e-3
     atol: float = 1e-3
 

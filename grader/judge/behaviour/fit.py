@@ -26,7 +26,7 @@ exercise then fails, saying so.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -54,6 +54,7 @@ class FitOptions:
     point: str = ""  # [data] name of the input whose prediction must be shown
     requires_module: bool = False  # recognised more readily when it is the student's own nn.Module
     requires_linear: bool = False  # … or an nn.Linear
+    example: dict = field(default_factory=dict)  # what a TA types when the script asks with input()
     rtol: float = 1e-3
     atol: float = 1e-3
 

@@ -33,6 +33,7 @@ class GradientOptions:
     target: str  # the input the derivative is taken with respect to
     quantity: str = ""  # the exercise's name for it, "dz/da"
     intermediates: str = ""  # reference function giving the forward pass's named intermediates
+    example: dict = field(default_factory=dict)  # what a TA types when the script asks with input()
     rtol: float = 1e-3
     atol: float = 1e-6
 
