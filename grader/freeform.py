@@ -121,12 +121,11 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
             by_part.setdefault(match.episode.view.part, []).append((exercise, match))
     for name, matches in by_part.items():
         part = next(p for p in submission.parts if p.name == name)
-        view = matches[0][1].episode.view
         inputs: dict[str, float] = {}
         for exercise, match in matches:
             family = lab.rubric.behaviour[exercise]
-            for name, value in family.perturbable(match, verdicts_for(family, match, reference)).items():
-                inputs.setdefault(name, value)
+            for input_name, value in family.perturbable(match, verdicts_for(family, match, reference)).items():
+                inputs.setdefault(input_name, value)
         factors = factors_for(sorted(inputs))
         by_value: dict[float, str] = {}
         for name in sorted(inputs):

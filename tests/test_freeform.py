@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from textwrap import dedent
 
 import pytest
@@ -100,8 +99,10 @@ class TestContractTraps:
         assert check_named(document, "Q1.autograd")["status"] == "passed"
 
     def test_a_hard_threshold_is_not_a_probability(self, graded):
-        output = check_named(read_result(graded, "linreg", "hard_threshold"), "Q7.probabilities")["output"]
-        assert "hard threshold" in output
+        document = read_result(graded, "linreg", "hard_threshold")
+        assert check_named(document, "Q7.probabilities")["status"] == "failed"
+        assert "hard threshold" in check_named(document, "Q7.learns")["output"]
+        assert scores_by_exercise(document)["Q7"] <= 1.0
 
 
 class TestFreeForm:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from grader.errors import ExpectationUnavailable, ReferenceSolutionError
 from grader.judge.behaviour.base import Verdict
 from grader.judge.episodes import PartView
 from grader.judge.recognise import Recognition

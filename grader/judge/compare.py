@@ -178,16 +178,27 @@ def compare_fit(got, expected, context: Context) -> Comparison:
                       message=f"the fit is {_fmt(mine / theirs if theirs else math.inf)}× worse than the reference procedure's")
 
 
-def compare_classified(got, expected, context: Context) -> Comparison:
-    """Probabilities in [0, 1] that put every point on the right side of 0.5."""
+def _probabilities_and_targets(got, context: Context) -> tuple[tuple[float, ...], list[float]] | Comparison:
+    """One probability per target, or the Comparison that says why not."""
     try:
         predictions, targets = _predictions_and_targets(got, context)
     except NotNumeric as problem:
         return Comparison(passed=False, got=describe(got), message=f"expected one probability per data point, got {problem}")
-    values = predictions.values
-    if any(not (0.0 <= p <= 1.0) for p in values):
+    if any(not (0.0 <= p <= 1.0) for p in predictions.values):
         return Comparison(passed=False, got=describe(got), expected="probabilities between 0 and 1",
                           message="some outputs are not probabilities (outside [0, 1], or NaN)")
+    if context.params.get("strict") and all(p in (0.0, 1.0) for p in predictions.values):
+        return Comparison(passed=False, got=describe(got), expected="probabilities strictly between 0 and 1",
+                          message="every output is exactly 0 or 1: a hard threshold, not a probability")
+    return predictions.values, targets
+
+
+def compare_classified(got, expected, context: Context) -> Comparison:
+    """Probabilities in [0, 1] that put every point on the right side of 0.5."""
+    found = _probabilities_and_targets(got, context)
+    if isinstance(found, Comparison):
+        return found
+    values, targets = found
     wrong = [i for i, (p, t) in enumerate(zip(values, targets)) if (p >= 0.5) != (t >= 0.5)]
     got_text = f"{len(values) - len(wrong)} of {len(values)} classified correctly"
     if wrong:
@@ -215,14 +226,10 @@ def compare_probabilities(got, expected, context: Context) -> Comparison:
 
 def compare_log_loss(got, expected, context: Context) -> Comparison:
     """Probabilities whose binary cross-entropy against the targets is below a bound: the model learned."""
-    try:
-        predictions, targets = _predictions_and_targets(got, context)
-    except NotNumeric as problem:
-        return Comparison(passed=False, got=describe(got), message=f"expected one probability per data point, got {problem}")
-    values = predictions.values
-    if any(not (0.0 <= p <= 1.0) for p in values):
-        return Comparison(passed=False, got=describe(got), expected="probabilities between 0 and 1",
-                          message="some outputs are not probabilities (outside [0, 1], or NaN)")
+    found = _probabilities_and_targets(got, context)
+    if isinstance(found, Comparison):
+        return found
+    values, targets = found
     loss = binary_cross_entropy(values, targets)
     bound = float(context.params.get("below", 0.6))
     text = f"binary cross-entropy {_fmt(loss)}"
@@ -270,7 +277,7 @@ OPTIONS: dict[str, frozenset[str]] = {
     "true": frozenset({"failure", "success"}),
     "fit": frozenset({"targets", "factor", "atol"}),
     "classified": frozenset({"targets"}),
-    "log_loss": frozenset({"targets", "below"}),
+    "log_loss": frozenset({"targets", "below", "strict"}),
 }
 
 

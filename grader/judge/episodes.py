@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, LossSeries, ModuleUse,
-                                   OptimizerUse, Reported)
+from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, ModuleUse, OptimizerUse,
+                                   Reported)
 from grader.observe.source import ReportFact, SourceFacts
 from grader.sandbox.record import FigureInfo, RunRecord
 

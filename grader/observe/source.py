@@ -23,7 +23,7 @@ inputs, never as autograd-free evidence it did not see.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from grader.observe.sites import Site, function_entries, report_sites
 

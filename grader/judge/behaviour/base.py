@@ -149,3 +149,13 @@ def agreement(got, expected, rtol: float = 1e-4, atol: float = 1e-6) -> float:
 
 def where(shown: Shown) -> str:
     return f"line {shown.fact.line}" + (f" (“{shown.fact.label}”)" if shown.fact.label else "")
+
+
+def trained_elsewhere(episodes: list[Episode], exercise: str, what: str) -> str:
+    """Why a training run in the exercise's own file was not recognised as the exercise."""
+    trained = [e for e in episodes if e.count > 1]
+    if not trained:
+        return ""
+    episode = trained[0]
+    return (f"{episode.view.part} trains {what} (line {episode.first.line}, {episode.count} steps), but not on this "
+            f"exercise's data, so it cannot be judged as {exercise}.")

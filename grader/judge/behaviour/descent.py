@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import torch
 
 from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, close, columns_of, contains, fmt,
-                                         fmt_all, options_from, shown_with, where)
-from grader.judge.episodes import Episode, Shown
+                                         fmt_all, options_from, shown_with, trained_elsewhere, where)
+from grader.judge.episodes import Episode
 
 MAX_REPLAY = 20_000
 CONVENTIONS = {"mean": "the mean squared error", "sum": "the sum of squared errors",
@@ -491,11 +491,4 @@ class DescentFamily:
         return Verdict(passed=False, inputs=inputs, message="no plot of the loss per epoch was drawn.")
 
     def absent(self, episodes: list[Episode], reference: Reference) -> str:
-        if not episodes:
-            return ""
-        trained = [e for e in episodes if e.count > 1]
-        if not trained:
-            return ""
-        episode = trained[0]
-        return (f"{episode.view.part} trains (line {episode.first.line}, {episode.count} steps), but not on this "
-                f"exercise's data with its two parameters, so it cannot be judged as {self.exercise}.")
+        return trained_elsewhere(episodes, self.exercise, "w and b")

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, close, columns_of, fmt, fmt_all,
-                                         options_from, shown_with, where)
+from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, columns_of, fmt, fmt_all,
+                                         options_from, shown_with, trained_elsewhere, where)
 from grader.judge.episodes import Episode
 from grader.observe.events import TRAINING_INPUT
 
@@ -249,7 +249,6 @@ class FitFamily:
 
     # ------------------------------------------------------------------ judging
     def judge(self, match: Match, reference: Reference) -> dict[str, Verdict]:
-        o = self.options
         episode = match.episode
         inputs = {"steps": episode.count, **({"learning rate": episode.optimizers[0].hyper.get("lr")}
                                               if episode.optimizers else {})}
@@ -449,9 +448,4 @@ class FitFamily:
         return Verdict(passed=True, inputs=inputs, got=fmt_all(predictions, 4), message="the outputs are probabilities.")
 
     def absent(self, episodes: list[Episode], reference: Reference) -> str:
-        trained = [e for e in episodes if e.count > 1]
-        if not trained:
-            return ""
-        episode = trained[0]
-        return (f"{episode.view.part} trains a model (line {episode.first.line}, {episode.count} steps), but not on "
-                f"this exercise's data, so it cannot be judged as {self.exercise}.")
+        return trained_elsewhere(episodes, self.exercise, "a model")

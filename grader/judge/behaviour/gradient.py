@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from grader.judge.behaviour.base import (Match, Reference, Verdict, close, contains, fmt, fmt_all, options_from,
+from grader.judge.behaviour.base import (Match, Reference, Verdict, close, contains, fmt_all, options_from,
                                          shown_at, shown_with, where)
 from grader.judge.episodes import Episode, Shown
 
