@@ -70,52 +70,73 @@ def recognition_for(lab: Lab, views: dict[str, PartView], reference: Expectation
 
 
 def _needs_typical(verdict: Verdict | None, view: PartView) -> bool:
+    """A verdict against a bound, from code that draws random numbers, that fails or passes narrowly."""
     if verdict is None or verdict.metric is None or verdict.bound is None or not view.facts.random:
         return False
-    return not verdict.passed or verdict.metric > verdict.bound / 2
+    return not verdict.passed or verdict.metric > 0.8 * verdict.bound
 
 
 def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
-                      rerun: Callable[[Part, int], RunRecord | None], seed: int) -> list[str]:
-    """Judge seed-dependent verdicts near their bound on the median of several runs; returns notes."""
-    notes = []
+                      rerun: Callable[..., RunRecord | None], seed: int, skip: set[str] = frozenset()) -> list[str]:
+    """Judge seed-dependent verdicts near their bound on the median of several runs; returns notes.
+
+    A part is run again once per extra seed, whatever number of its exercises need it. Exercises in `skip`
+    (their contract's functions exist and decide them) are left alone.
+    """
+    wanted: dict[str, list[tuple[str, str]]] = {}  # part -> [(exercise, verdict key)]
     for exercise, match in recognition.matches.items():
-        family = lab.rubric.behaviour[exercise]
-        verdicts = verdicts_for(family, match, reference)
-        for key, verdict in list(verdicts.items()):
-            if not _needs_typical(verdict, match.episode.view):
+        if exercise in skip:
+            continue
+        verdicts = verdicts_for(lab.rubric.behaviour[exercise], match, reference)
+        for key, verdict in verdicts.items():
+            if _needs_typical(verdict, match.episode.view):
+                wanted.setdefault(match.episode.view.part, []).append((exercise, key))
+    notes = []
+    for name, needed in wanted.items():
+        part = next(p for p in submission.parts if p.name == name)
+        exercises = {exercise for exercise, _ in needed}
+        families = {exercise: lab.rubric.behaviour[exercise] for exercise in exercises}
+        runs: dict[tuple[str, str], list] = {
+            (exercise, key): [(seed, verdicts_for(families[exercise], recognition.matches[exercise], reference)[key])]
+            for exercise, key in needed}
+        facts = recognition.matches[needed[0][0]].episode.view.facts
+        for extra in range(seed + 1, seed + 1 + EXTRA_SEEDS):
+            record = rerun(part, seed=extra)
+            view = _view(lab, part, record, facts) if record is not None else None
+            if view is None:
                 continue
-            part = next(p for p in submission.parts if p.name == match.episode.view.part)
-            runs = [(seed, verdict)]
-            for extra in range(seed + 1, seed + 1 + EXTRA_SEEDS):
-                record = rerun(part, seed=extra)
-                view = _view(lab, part, record, match.episode.view.facts) if record is not None else None
-                again = recognise([view], {exercise: family}, reference, (exercise,)).matches.get(exercise) \
-                    if view is not None else None
-                if again is not None:
-                    other = family.judge(again, reference).get(key)
-                    if other is not None and other.metric is not None:
-                        runs.append((extra, other))
-            runs.sort(key=lambda run: run[1].metric)
-            typical_seed, typical = runs[len(runs) // 2]
-            measured = ", ".join(f"{run[1].metric:.3g}" for run in runs)
-            seeds = ", ".join(str(run[0]) for run in sorted(runs))
+            again = recognise([view], families, reference, tuple(sorted(exercises))).matches
+            judged = {exercise: families[exercise].judge(match, reference) for exercise, match in again.items()}
+            for exercise, key in needed:
+                other = judged.get(exercise, {}).get(key)
+                if other is not None and other.metric is not None:
+                    runs[(exercise, key)].append((extra, other))
+        for (exercise, key), found in runs.items():
+            found.sort(key=lambda run: run[1].metric)
+            _, typical = found[len(found) // 2]
+            measured = ", ".join(f"{run[1].metric:.3g}" for run in found)
+            seeds = ", ".join(str(run[0]) for run in sorted(found))
+            verdicts = verdicts_for(families[exercise], recognition.matches[exercise], reference)
             verdicts[key] = replace(typical, message=(
-                f"{typical.message} Your code draws random numbers, so it was run {len(runs)} times (seeds {seeds}); "
-                f"the typical run (median {median(run[1].metric for run in runs):.3g}; all: {measured}) decides."))
-            notes.append(f"{exercise}: judged on the typical of {len(runs)} runs (seeds {seeds})")
+                f"{typical.message} Your code draws random numbers, so it was run {len(found)} times (seeds "
+                f"{seeds}); the typical run (median {median(run[1].metric for run in found):.3g}; all: "
+                f"{measured}) decides."))
+            notes.append(f"{exercise}: judged on the typical of {len(found)} runs (seeds {seeds})")
     return notes
 
 
 def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
-                       rerun: Callable[..., RunRecord | None]) -> list[str]:
+                       rerun: Callable[..., RunRecord | None], skip: set[str] = frozenset()) -> list[str]:
     """Run each part again with its input literals moved; a shown value that does not follow them was typed in.
 
-    One run per part covers every exercise answered in it: the same value always moves the same way.
+    One run per part covers every exercise answered in it: each input always moves by the same factor.
+    Exercises in `skip` (decided by their contract's functions) need no such run.
     """
     notes = []
     by_part: dict[str, list[tuple[str, object]]] = {}
     for exercise, match in recognition.matches.items():
+        if exercise in skip:
+            continue
         family = lab.rubric.behaviour[exercise]
         if hasattr(family, "perturbable") and family.perturbable(match, verdicts_for(family, match, reference)):
             by_part.setdefault(match.episode.view.part, []).append((exercise, match))

@@ -14,7 +14,7 @@ from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
 from grader.freeform import recognition_for, settle_hard_coding, settle_stochastic, views_of
-from grader.judge.checks import decide_checks
+from grader.judge.checks import contract_exercises, decide_checks
 from grader.judge.score import Evidence, describe_unit_failure, unscored
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
@@ -184,8 +184,9 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
             again = quiet if seed is None else replace(quiet, seed=seed)
             return run_part(lab, submission, part, launcher, again, units=units, probes=False)[0]
 
-        notes.extend(settle_stochastic(lab, submission, recognition, reference, rerun, settings.seed))
-        notes.extend(settle_hard_coding(lab, submission, recognition, reference, rerun))
+        contracted = contract_exercises(rubric, submission, evidence)
+        notes.extend(settle_stochastic(lab, submission, recognition, reference, rerun, settings.seed, contracted))
+        notes.extend(settle_hard_coding(lab, submission, recognition, reference, rerun, contracted))
     checks = decide_checks(rubric=rubric, submission=submission, evidence=evidence, views=views,
                            recognition=recognition, reference=reference, timeout=settings.wall_seconds(lab),
                            behaviour_error=behaviour_error, no_file=_no_file)

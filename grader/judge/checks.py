@@ -38,6 +38,13 @@ def contract_found(rubric: Rubric, check: Check, evidence: Evidence | None) -> b
     return False
 
 
+def contract_exercises(rubric: Rubric, submission, evidence: dict[str, Evidence]) -> set[str]:
+    """The exercises whose contract functions were found (their probes decide them, as a rule)."""
+    return {exercise for exercise in rubric.exercise_ids()
+            if any(contract_found(rubric, check, evidence.get(part.name))
+                   for part in submission.parts_for(exercise) for check in rubric.checks_for({exercise}))}
+
+
 def _from_verdict(check: Check, verdict: Verdict, source: str, note: str) -> CheckResult:
     message = verdict.message[:1].upper() + verdict.message[1:]
     if note:
@@ -82,12 +89,14 @@ def decide_checks(*, rubric: Rubric, submission, evidence: dict[str, Evidence], 
         part = next((p for p in candidates if any(contract_found(rubric, c, evidence.get(p.name)) for c in checks)),
                     candidates[0] if candidates else None)
         contract = _contract(checks, rubric, part, evidence, views, reference, timeout)
-        behaviour = _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission, views)
-        chosen = contract
         match = recognition.matches.get(exercise) if recognition is not None else None
-        if behaviour is not None and (contract is None or (
-                match is not None and not _contract_decides(checks, rubric, contract, match)
-                and _total(behaviour) > _total(contract))):
+        settled = contract is not None and (
+            all(result.status == PASSED for result in contract.values())
+            or match is None or _contract_decides(checks, rubric, contract, match))
+        behaviour = None if settled else _behaviour(checks, rubric, recognition, reference, behaviour_error, part,
+                                                    submission, views)
+        chosen = contract
+        if behaviour is not None and (contract is None or _total(behaviour) > _total(contract)):
             chosen = behaviour
         if chosen is None:
             chosen = _fallback(checks, rubric, part, evidence, recognition, reference, timeout, submission, no_file)
