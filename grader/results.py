@@ -7,13 +7,27 @@ be re-read by another without re-running student code.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
-# A check's status, from the student's point of view.
-PASSED, FAILED, MISSING, ERROR, TIMEOUT, NOT_RUN, GRADER_ERROR = (
-    "passed", "failed", "missing", "error", "timeout", "not_run", "grader_error")
-# Only in a self-check: the answer was found, but only the instructor's grader can judge it
-# (scored 0 of 0, neither a pass nor a fail).
-INSTRUCTOR_ONLY = "instructor_only"
+
+class Status(StrEnum):
+    """A check's status, from the student's point of view (saved as its plain string value)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    MISSING = "missing"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    NOT_RUN = "not_run"
+    GRADER_ERROR = "grader_error"
+    # Only in a self-check: the answer was found, but only the instructor's grader can judge it
+    # (scored 0 of 0, neither a pass nor a fail).
+    INSTRUCTOR_ONLY = "instructor_only"
+
+
+PASSED, FAILED, MISSING, ERROR, TIMEOUT, NOT_RUN, GRADER_ERROR, INSTRUCTOR_ONLY = (
+    Status.PASSED, Status.FAILED, Status.MISSING, Status.ERROR, Status.TIMEOUT, Status.NOT_RUN,
+    Status.GRADER_ERROR, Status.INSTRUCTOR_ONLY)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,10 +9,29 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from grader.observe.events import Activity
 
 MAX_LINE = 2_000_000
+
+
+class UnitStatus(StrEnum):
+    """How a cell or script ended."""
+
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    EXIT = "exit"
+
+
+class ObservationStatus(StrEnum):
+    """What came of one observation."""
+
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    MISSING = "missing"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,7 +64,7 @@ class UnitReport:
 
     index: int
     label: str
-    status: str  # ok | error | timeout | exit
+    status: UnitStatus
     elapsed: float
     stdout: str
     stderr: str
@@ -59,7 +78,7 @@ class Observation:
 
     probe: str
     case: int | None  # None: a script strategy, or nothing found at all
-    status: str  # ok | error | timeout | missing
+    status: ObservationStatus
     strategy: int | None = None
     value: dict | None = None
     error: ErrorInfo | None = None
@@ -129,9 +148,7 @@ def _unit(data: dict) -> UnitReport:
         lines = tuple(line for axis in figure["axes"][:8] for line in _lines(axis))
         figures.append(FigureInfo(image=str(image) if image else None, line_lengths=lengths, labels=labels,
                                   lines=lines))
-    status = str(data["status"])
-    if status not in {"ok", "error", "timeout", "exit"}:
-        raise ValueError(status)
+    status = UnitStatus(str(data["status"]))  # ValueError for anything else
     return UnitReport(index=int(data["index"]), label=clean_text(data["label"], 200), status=status,
                       elapsed=float(data["elapsed"]), stdout=clean_text(data["stdout"], 100_000),
                       stderr=clean_text(data["stderr"], 100_000),
@@ -139,9 +156,7 @@ def _unit(data: dict) -> UnitReport:
 
 
 def _observation(data: dict) -> Observation:
-    status = str(data["status"])
-    if status not in {"ok", "error", "timeout", "missing"}:
-        raise ValueError(status)
+    status = ObservationStatus(str(data["status"]))  # ValueError for anything else
     value = data.get("value")
     if status == "ok" and not isinstance(value, dict):
         raise ValueError("ok without value")
