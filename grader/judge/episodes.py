@@ -54,7 +54,6 @@ class PartView:
     figures: tuple[tuple[int, FigureInfo], ...]  # (unit, figure)
     shown: tuple[Shown, ...]
     calls: dict[str, int]  # function qualname -> calls over the whole run
-    probe_activities: tuple[Activity, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,7 +65,6 @@ class Episode:
     calls: tuple[GradientCall, ...]  # in full (the first ones of each site)
     count: int  # every gradient computation it made, kept in full or not
     losses: tuple[float, ...]  # scalar roots, first ones then last ones
-    losses_complete: bool  # every root is in `losses`
     finals: dict[int, FinalValue] = field(default_factory=dict)  # leaf ident -> value at the end of its unit
     final_by_name: dict[str, FinalValue] = field(default_factory=dict)
     modules: tuple[ModuleUse, ...] = ()
@@ -128,11 +126,9 @@ def _episode(view: PartView, activity: Activity, calls: list[GradientCall]) -> E
     if series:
         count = sum(s.count for s in series)
         losses = tuple(v for s in series for v in s.first) + tuple(v for s in series for v in s.last)
-        complete = all(len(s.first) + len(s.last) == s.count for s in series)
     else:
         count = len(calls)
         losses = tuple(c.root.scalar() for c in calls if c.root.scalar() is not None)
-        complete = len(losses) == count
     idents = {leaf.ident for call in calls for leaf in call.leaves}
     names = {name for call in calls for leaf in call.leaves for name in leaf.names}
     finals = {f.ident: f for f in activity.finals if f.ident in idents}
@@ -146,7 +142,7 @@ def _episode(view: PartView, activity: Activity, calls: list[GradientCall]) -> E
     evaluations = {(e.module, e.data): e.output.values for e in activity.evaluations
                    if e.output.values is not None and any(m.ident == e.module for m in modules)}
     return Episode(view=view, unit=calls[0].unit, calls=tuple(calls), count=count, losses=losses,
-                   losses_complete=complete, finals=finals, final_by_name=by_name, modules=modules,
+                   finals=finals, final_by_name=by_name, modules=modules,
                    loaders=loaders, optimizers=optimizers, evaluations=evaluations,
                    first_seq=first_seq, last_seq=last_seq)
 
@@ -154,7 +150,7 @@ def _episode(view: PartView, activity: Activity, calls: list[GradientCall]) -> E
 def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, sources: tuple[str, ...],
               facts: SourceFacts) -> PartView:
     """Pair what the run reported with what the source says, unit by unit."""
-    units = [a for a in record.activities if a.unit is not None and a.probe is None]
+    units = list(record.activities)
     shown = []
     calls: dict[str, int] = {}
     for activity in units:
@@ -166,5 +162,4 @@ def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, s
             calls[name] = calls.get(name, 0) + count
     figures = tuple((unit.index, figure) for unit in record.units for figure in unit.figures)
     return PartView(part=part, prior=prior, whole=whole, facts=facts, sources=sources, activities=tuple(units),
-                    figures=figures, shown=tuple(shown), calls=calls,
-                    probe_activities=tuple(a for a in record.activities if a.probe is not None))
+                    figures=figures, shown=tuple(shown), calls=calls)

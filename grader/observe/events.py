@@ -7,8 +7,7 @@ as JSON of builtins (``to_json``); the grader reads them back with
 the reader (grader.sandbox.record) instead of reaching a verdict. They are
 observations only: nothing here says whether an answer is right.
 
-One ``Activity`` covers one span of the run: a unit (cell or script) or one
-case of a probe. Long loops are summarised inside it (the first gradient
+One ``Activity`` covers one unit (cell or script) of the run. Long loops are summarised inside it (the first gradient
 computations of a site in full, then counts and the loss series), so its size
 does not grow with the number of epochs.
 """
@@ -395,11 +394,9 @@ class FinalValue:
 
 @dataclass(frozen=True, kw_only=True)
 class Activity:
-    """Everything the instruments saw during one unit, or during one case of a probe."""
+    """Everything the instruments saw during one unit."""
 
-    unit: int | None = None
-    probe: str | None = None
-    case: int | None = None
+    unit: int
     gradients: tuple[GradientCall, ...] = ()
     series: tuple[LossSeries, ...] = ()
     optimizers: tuple[OptimizerUse, ...] = ()
@@ -412,7 +409,7 @@ class Activity:
     dropped: int = 0  # records left out to stay within the budget
 
     def to_json(self) -> dict:
-        return {"type": "activity", "unit": self.unit, "probe": self.probe, "case": self.case,
+        return {"type": "activity", "unit": self.unit,
                 "gradients": [g.to_json() for g in self.gradients], "series": [s.to_json() for s in self.series],
                 "optimizers": [o.to_json() for o in self.optimizers], "modules": [m.to_json() for m in self.modules],
                 "loaders": [lo.to_json() for lo in self.loaders], "reports": [r.to_json() for r in self.reports],
@@ -421,7 +418,6 @@ class Activity:
 
     @classmethod
     def from_json(cls, data: dict) -> "Activity":
-        unit, probe, case = data.get("unit"), data.get("probe"), data.get("case")
         calls = data.get("calls", {})
         if not isinstance(calls, dict) or len(calls) > MAX_RECORDS:
             raise ValueError("calls")
@@ -429,9 +425,7 @@ class Activity:
         def many(key, kind):
             return tuple(kind.from_json(item) for item in _bounded(data.get(key, []), MAX_RECORDS))
 
-        return cls(unit=None if unit is None else _integer(unit), probe=None if probe is None else _text(probe),
-                   case=None if case is None else _integer(case),
-                   gradients=many("gradients", GradientCall), series=many("series", LossSeries),
+        return cls(unit=_integer(data["unit"]), gradients=many("gradients", GradientCall), series=many("series", LossSeries),
                    optimizers=many("optimizers", OptimizerUse), modules=many("modules", ModuleUse),
                    loaders=many("loaders", LoaderUse), reports=many("reports", Reported),
                    calls={_text(k): _integer(v) for k, v in calls.items()},

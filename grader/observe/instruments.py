@@ -6,8 +6,9 @@ global optimizer-step and module-forward hooks, wraps ``DataLoader.__iter__``,
 and receives the calls that grader.observe.sites inserted into the student's
 tree (report sites and function entries). Everything it keeps is a bounded
 description of numbers and shapes (grader.observe.events), attributed to the
-unit and line that caused it; at the end of each unit or probe case the
-harness asks for an `Activity` and sends it. It decides nothing.
+unit and line that caused it; at the end of each unit the harness asks for
+an `Activity` and sends it. It decides nothing. While the harness calls the
+contract's functions itself (probes) the recorder is paused.
 
 Recording never changes what student code computes: values pass through
 unchanged, the wrapped calls are the originals, and a failure inside the
@@ -24,7 +25,7 @@ from grader.observe.events import (TRAINING_INPUT, Activity, Evaluation, FinalVa
                                    LoaderUse, LossSeries, ModuleUse, Named, OptimizerUse, Reported, TensorInfo)
 from grader.observe.sites import DISPLAY, ENTER, REPORT
 
-# The budget of one span (unit or probe case): what a 10,000-epoch loop costs to report.
+# The budget of one unit: what a 10,000-epoch loop costs to report.
 DETAILED_PER_SITE = 8  # gradient computations of one run kept in full (the judge reads the first few: the start,
                        # the first update, whether gradients pile up); the rest are counted and their losses kept
 DETAILED_PER_SPAN = 600
@@ -139,9 +140,9 @@ class Recorder:
         self.scratch = scratch
         self.quiet = False  # True while the harness itself calls student code
         self.unit = 0
-        self.probe: str | None = None
-        self.case: int | None = None
         self.namespace: dict = {}
+        self.module_hook = None  # torch's handle for the global forward hook (see install)
+        self.register_module_hook = None
         self.entries: dict[int, str] = {}  # function key -> qualname
         self._seq = 0
         self._idents: dict[int, tuple] = {}  # id(obj) -> (weakref, ident)
@@ -169,26 +170,19 @@ class Recorder:
         """Stop recording (the harness calls student code itself). A global module hook sends every module
         call down torch's slow path, so it is taken off as well, not just silenced."""
         self.quiet = True
-        hook = getattr(self, "module_hook", None)
-        if hook is not None:
-            hook.remove()
+        if self.module_hook is not None:
+            self.module_hook.remove()
             self.module_hook = None
 
     def resume(self) -> None:
         self.quiet = False
-        register = getattr(self, "register_module_hook", None)
-        if register is not None and getattr(self, "module_hook", None) is None:
-            self.module_hook = register()
+        if self.register_module_hook is not None and self.module_hook is None:
+            self.module_hook = self.register_module_hook()
 
-    def begin(self, *, unit: int | None = None, probe: str | None = None, case: int | None = None,
-              namespace: dict | None = None) -> None:
-        """Start a span: a unit, or one case of a probe."""
+    def begin(self, *, unit: int, namespace: dict) -> None:
+        """Start recording one unit (cell or script), which runs in `namespace`."""
         self._reset_span()
-        if unit is not None:
-            self.unit = unit
-        self.probe, self.case = probe, case
-        if namespace is not None:
-            self.namespace = namespace
+        self.unit, self.namespace = unit, namespace
 
     def next_seq(self) -> int:
         self._seq += 1
@@ -557,61 +551,50 @@ class Recorder:
 
     def _module_forward(self, module, args, output) -> None:
         record = self.module_records.get(id(module))
-        if record is not None and record["object"] is module:
-            record["calls"] += 1
-            if record["loss"]:
-                if output.__class__ is self.torch.Tensor and output.numel() == 1:
-                    value = float(output.detach())
-                    if len(record["values"]) < 32:
-                        record["values"].append(value)
-                    record["last_value"] = value
-            elif record["calls"] <= 64 and args and self.torch.is_grad_enabled():
-                # The whole data set, if it is ever passed at once, shows in the first epochs.
-                first = args[0]
-                widest = record.get("widest")
-                if isinstance(first, self.torch.Tensor) and (widest is None or first.numel() > widest.numel()) \
-                        and first.numel() <= 4096:
-                    record["widest"] = first
-            return
-        ident = self.ident(module)
-        record = self.modules.get(ident)
-        if record is None:
-            if len(self.modules) >= 64:
-                self.dropped += 1
+        if record is None or record["object"] is not module:
+            record = self._new_module(module, args, output)
+            if record is None:
                 return
-            torch = self.torch
-            kind = type(module)
-            bases = tuple(c.__qualname__ for c in kind.__mro__[1:10])
-            features = ()
-            if isinstance(module, torch.nn.Linear):
-                features = (int(module.in_features), int(module.out_features))
-            try:
-                params = tuple(self.ident(p) for p in list(module.parameters())[:256])
-            except Exception:
-                params = ()
-            record = dict(ident=ident, cls=kind.__qualname__, bases=bases, own=self.is_own_class(kind), calls=0,
-                          object=module,
-                          params=params, features=features,
-                          inputs=tuple(tuple(int(n) for n in a.shape) for a in args[:8] if isinstance(a, torch.Tensor)),
-                          output=tuple(int(n) for n in output.shape) if isinstance(output, torch.Tensor) else None,
-                          values=[], last_value=None, first_seq=self.next_seq())
-            record["loss"] = _is_loss(record)
-            self.modules[ident] = record
-            self.module_objects[ident] = module
-            self.module_records[id(module)] = record
         record["calls"] += 1
-        first = args[0] if args and isinstance(args[0], self.torch.Tensor) else None
-        # Training passes build a graph; a no_grad() call afterwards (plotting a fitted line) is not the data.
-        if first is not None and first.numel() <= 4096 and not _is_loss(record) and self.torch.is_grad_enabled():
+        torch = self.torch
+        if record["loss"]:
+            if isinstance(output, torch.Tensor) and output.numel() == 1 and output.is_floating_point():
+                value = float(output.detach())
+                if len(record["values"]) < 32:
+                    record["values"].append(value)
+                record["last_value"] = value
+        elif record["calls"] <= 64 and args and torch.is_grad_enabled():
+            # The whole data set, if it is ever passed at once, shows in the first epochs; a no_grad() call
+            # (plotting a fitted line) is not training data.
+            first = args[0]
             widest = record.get("widest")
-            if widest is None or first.numel() > widest.numel():
-                record["widest"] = first  # the whole data set, when the model is trained on it in one batch
-        if _is_loss(record) and isinstance(output, self.torch.Tensor) and output.numel() == 1 \
-                and output.is_floating_point():
-            value = float(output.detach().reshape(-1)[0])
-            if len(record["values"]) < 32:
-                record["values"].append(value)
-            record["last_value"] = value
+            if isinstance(first, torch.Tensor) and first.numel() <= 4096 and (
+                    widest is None or first.numel() > widest.numel()):
+                record["widest"] = first
+
+    def _new_module(self, module, args, output) -> dict | None:
+        """The record of a module's first call: its class, parameters and shapes."""
+        if len(self.modules) >= 64:
+            self.dropped += 1
+            return None
+        torch = self.torch
+        kind = type(module)
+        features = (int(module.in_features), int(module.out_features)) if isinstance(module, torch.nn.Linear) else ()
+        try:
+            params = tuple(self.ident(p) for p in list(module.parameters())[:256])
+        except Exception:
+            params = ()
+        ident = self.ident(module)
+        record = dict(ident=ident, cls=kind.__qualname__, bases=tuple(c.__qualname__ for c in kind.__mro__[1:10]),
+                      own=self.is_own_class(kind), calls=0, object=module, params=params, features=features,
+                      inputs=tuple(tuple(int(n) for n in a.shape) for a in args[:8] if isinstance(a, torch.Tensor)),
+                      output=tuple(int(n) for n in output.shape) if isinstance(output, torch.Tensor) else None,
+                      values=[], last_value=None, first_seq=self.next_seq())
+        record["loss"] = _is_loss(record)
+        self.modules[ident] = record
+        self.module_objects[ident] = module
+        self.module_records[id(module)] = record
+        return record
 
     def loader_iter(self, loader, original):
         """DataLoader.__iter__, counted."""
@@ -802,8 +785,7 @@ class Recorder:
         loaders = tuple(LoaderUse(**state.use, iterations=state.iterations, batches=state.batches,
                                   first_seq=state.first_seq, last_seq=state.last_seq, batch_shapes=state.batch_shapes)
                         for state in self.loaders.values())
-        activity = Activity(unit=None if self.probe is not None else self.unit, probe=self.probe, case=self.case,
-                            gradients=tuple(self.gradients), series=series,
+        activity = Activity(unit=self.unit, gradients=tuple(self.gradients), series=series,
                             optimizers=tuple(OptimizerUse(**o) for o in self.optimizers.values()),
                             modules=modules, loaders=loaders, reports=reports, calls=dict(calls),
                             finals=tuple(finals), evaluations=tuple(evaluations), dropped=self.dropped)

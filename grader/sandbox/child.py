@@ -303,7 +303,7 @@ def flush_activity(recorder: Recorder, job: Job) -> dict:
     try:
         return recorder.flush(lambda action: _with_time_limit(job.probe_timeout, action)).to_json()
     except TimeLimitReached:
-        return {"type": "activity", "unit": None, "probe": None, "case": None, "dropped": 1}
+        return {"type": "activity", "unit": recorder.unit, "dropped": 1}
 
 
 class Answers:

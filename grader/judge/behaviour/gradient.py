@@ -253,8 +253,7 @@ class GradientFamily:
         view = match.episode.view
         unit = match.episode.unit
 
-        by_hand = _by_hand
-        found = shown_with(view.shown, expected, o.rtol, o.atol, by_hand)
+        found = shown_with(view.shown, expected, o.rtol, o.atol, _by_hand)
         found.sort(key=lambda s: (s.unit != unit, abs(s.unit - unit)))
         if found:
             return Verdict(passed=True, inputs=inputs, got=fmt_all(expected), expected=fmt_all(expected),
@@ -267,7 +266,7 @@ class GradientFamily:
             return Verdict(passed=False, inputs=inputs,
                            message=f"{where(typed[0])} shows {fmt_all(expected)}, but it is typed in, not computed "
                                    f"from your inputs.")
-        near = [s for s in view.shown if s.unit == unit and by_hand(s) and s.values() and _looks_manual(s)]
+        near = [s for s in view.shown if s.unit == unit and _by_hand(s) and s.values() and _looks_manual(s)]
         if near:
             got = near[0].values()[0]
             return Verdict(passed=False, inputs=inputs, got=fmt_all(got), expected=fmt_all(expected),
