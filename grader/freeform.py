@@ -140,8 +140,8 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
         family = lab.rubric.behaviour[exercise]
         if hasattr(family, "perturbable") and family.perturbable(match, verdicts_for(family, match, reference)):
             by_part.setdefault(match.episode.view.part, []).append((exercise, match))
-    for name, matches in by_part.items():
-        part = next(p for p in submission.parts if p.name == name)
+    for part_name, matches in by_part.items():
+        part = next(p for p in submission.parts if p.name == part_name)
         inputs: dict[str, float] = {}
         for exercise, match in matches:
             family = lab.rubric.behaviour[exercise]
@@ -174,5 +174,6 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
             changed = family.recheck(match, verdicts, again)
             verdicts.update(changed)
             if changed:
-                notes.append(f"{exercise}: a shown value did not change when {name}'s inputs were changed")
+                notes.append(f"{exercise}: a value {part_name} shows did not follow its inputs when the grader "
+                             f"changed them")
     return notes

@@ -49,7 +49,7 @@ def _from_verdict(check: Check, verdict: Verdict, source: str, note: str) -> Che
     message = verdict.message[:1].upper() + verdict.message[1:]
     if note:
         message = f"{message} ({note})"
-    case = CaseResult(inputs=verdict.inputs, passed=verdict.passed, message=verdict.message, got=verdict.got,
+    case = CaseResult(inputs=_readable(verdict.inputs), passed=verdict.passed, message=verdict.message, got=verdict.got,
                       expected=verdict.expected)
     return CheckResult(id=check.id, exercise=check.exercise, title=check.title,
                        status=PASSED if verdict.passed else FAILED, score=check.points if verdict.passed else 0.0,
@@ -211,6 +211,17 @@ def verdicts_for(family, match, reference) -> dict[str, Verdict]:
     if cached is None:
         cached = match.details[_CACHE_KEY] = family.judge(match, reference)
     return cached
+
+
+def _readable(value):
+    """Numbers as a report shows them (a learning rate read off float32 updates is 0.001, not 0.00100000007)."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {key: _readable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_readable(item) for item in value]
+    return value
 
 
 def _nothing_recognised(check: Check, family, part: str, recognition: Recognition, reference,
