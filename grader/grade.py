@@ -46,10 +46,11 @@ def build_job(lab: Lab, part: Part, settings: RunSettings, units: tuple | None =
     rubric = lab.rubric
     wall = settings.wall_seconds(lab)
     probes = rubric.probes_for(None if part.exercises is None else set(part.exercises)) if probes else ()
+    recorded = rubric.recorded_probes()
     return Job(
         part=part.name,
         units=units if units is not None else load_units(part.path),
-        probes=tuple(probe_spec(probe, settings.seed) for probe in probes),
+        probes=tuple(probe_spec(probe, settings.seed, record=probe.name in recorded) for probe in probes),
         data=rubric.data,
         seed=settings.seed,
         unit_timeout=min(rubric.limits.unit_timeout, wall),

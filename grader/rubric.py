@@ -96,6 +96,11 @@ class Rubric:
     def checks_for(self, exercises: set[str] | None = None) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if exercises is None or c.exercise in exercises)
 
+    def recorded_probes(self) -> set[str]:
+        """Probes whose contract function's own run is judged by its exercise's behaviour family as well."""
+        return {check.probe for check in self.checks if check.probe is not None
+                and getattr(self.behaviour.get(check.exercise), "judges_probe_runs", False)}
+
     def probes_for(self, exercises: set[str] | None = None) -> tuple[Probe, ...]:
         names = dict.fromkeys(c.probe for c in self.checks_for(exercises) if c.probe is not None)
         return tuple(self.probes[name] for name in names)
@@ -267,10 +272,11 @@ def draw_cases(probe: Probe, seed: int) -> tuple[dict, ...]:
     return tuple(cases)
 
 
-def probe_spec(probe: Probe, seed: int) -> ProbeSpec:
+def probe_spec(probe: Probe, seed: int, record: bool = False) -> ProbeSpec:
     """The part of a probe the child needs: code and inputs, never expectations."""
     return ProbeSpec(
         name=probe.name,
         strategies=tuple(StrategySpec(needs=s.needs, code=s.code, script=s.script) for s in probe.strategies),
         cases=draw_cases(probe, seed),
+        record=record,
     )

@@ -59,7 +59,61 @@ LINREG = {
         def train_logistic_regression(x, y):
             return Step(), [0.7, 0.5, 0.3]
     ''',
+    "sigmoid_with_mse.py": '''
+        import torch
+        from torch import nn
+        def train_logistic_regression(x, y):
+            torch.manual_seed(0)
+            model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+            optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+            losses = []
+            for epoch in range(3000):
+                optimizer.zero_grad()
+                loss = nn.MSELoss()(model(x / 100), y)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            return nn.Sequential(Scale(), model), losses
+        class Scale(nn.Module):
+            def forward(self, x):
+                return x / 100
+    ''',
 }
+
+
+def descent_contract(loss: str = "((w * x + b - y) ** 2).mean()", steps: str = "epochs",
+                     update_b: str = "b.grad", data: str = "x, y") -> str:
+    """A contract P1 function with one deviation: another loss, step count, update or data."""
+    return f'''
+        import torch
+        X_GIVEN = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
+        Y_GIVEN = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
+        def train_linear_regression(x, y, epochs=100, learning_rate=0.001):
+            x, y = {data}
+            w = torch.tensor(1.0, requires_grad=True)
+            b = torch.tensor(1.0, requires_grad=True)
+            losses = []
+            for epoch in range({steps}):
+                loss = {loss}
+                loss.backward()
+                losses.append(loss.item())
+                with torch.no_grad():
+                    w -= learning_rate * w.grad
+                    b -= learning_rate * {update_b}
+                    w.grad.zero_()
+                    b.grad.zero_()
+            return w.item(), b.item(), losses
+    '''
+
+
+LINREG.update({
+    "p1_half_mse.py": descent_contract(loss="((w * x + b - y) ** 2).mean() / 2"),
+    "p1_sum_of_squares.py": descent_contract(loss="((w * x + b - y) ** 2).sum()"),
+    "p1_99_epochs.py": descent_contract(steps="epochs - 1"),
+    "p1_b_with_w_grad.py": descent_contract(update_b="w.grad"),
+    "p1_ignores_its_arguments.py": descent_contract(data="X_GIVEN, Y_GIVEN"),
+    "p1_correct.py": descent_contract(),
+})
 
 
 def notebook(cells: list[str]) -> str:
@@ -103,6 +157,31 @@ class TestContractTraps:
         assert check_named(document, "Q7.probabilities")["status"] == "failed"
         assert "hard threshold" in check_named(document, "Q7.learns")["output"]
         assert scores_by_exercise(document)["Q7"] <= 1.0
+
+
+    def test_a_sigmoid_trained_with_the_mean_squared_error_is_not_logistic_regression(self, graded):
+        document = read_result(graded, "linreg", "sigmoid_with_mse")
+        assert check_named(document, "Q7.learns")["status"] == "passed"
+        model = check_named(document, "Q7.model")
+        assert model["status"] == "failed" and "handout's inputs" in model["output"]
+        assert 0 < scores_by_exercise(document)["Q7"] < 8
+
+    @pytest.mark.parametrize("student, deviation", [
+        ("p1_half_mse", "half the mean squared error"), ("p1_sum_of_squares", "sum of squared errors"),
+        ("p1_99_epochs", "99"), ("p1_b_with_w_grad", "b with w.grad")])
+    def test_a_self_consistent_deviation_in_p1_is_partial(self, graded, student, deviation):
+        document = read_result(graded, "linreg", student)
+        assert 0 < scores_by_exercise(document)["P1"] < 8
+        assert check_named(document, "P1.settings")["status"] == "failed"
+        assert deviation in " ".join(t["output"] for t in document["tests"] if t["name"].startswith("P1."))
+
+    def test_a_function_right_on_the_handouts_data_only_keeps_the_contracts_verdict(self, graded):
+        document = read_result(graded, "linreg", "p1_ignores_its_arguments")
+        assert check_named(document, "P1.params")["status"] == "failed"
+        assert check_named(document, "P1.losses")["status"] == "failed"
+
+    def test_a_correct_contract_keeps_full_marks(self, graded):
+        assert scores_by_exercise(read_result(graded, "linreg", "p1_correct"))["P1"] == 8
 
 
 class TestFreeForm:

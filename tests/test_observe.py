@@ -19,7 +19,7 @@ from grader.observe.events import Activity
 from grader.observe.perturb import factors_for, input_literals, moved, rewrite
 from grader.observe.sites import instrumented, report_sites
 from grader.observe.source import analyse
-from grader.sandbox.job import Job
+from grader.sandbox.job import Job, ProbeSpec, StrategySpec
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmLauncher
 
@@ -158,6 +158,35 @@ class TestInstruments:
         assert [s.count for s in activity.series] == [20, 20]
 
 
+    @pytest.mark.parametrize("record", [True, False])
+    def test_a_contract_functions_first_case_is_recorded_when_asked(self, launcher, tmp_path, record):
+        path = tmp_path / "lab.py"
+        path.write_text(dedent("""
+            import torch
+            def train(start):
+                w = torch.tensor(start, requires_grad=True)
+                for step in range(5):
+                    loss = (w * 3.0 - 6.0) ** 2
+                    loss.backward()
+                    with torch.no_grad():
+                        w -= 0.01 * w.grad
+                    w.grad.zero_()
+                return w.item()
+        """))
+        probe = ProbeSpec(name="p1_train", strategies=(StrategySpec(needs=("train",), code="train(start)"),),
+                          cases=({"start": 1.0}, {"start": 4.0}), record=record)
+        job = Job(part="lab.py", units=load_units(path), probes=(probe,))
+        record_ = launcher.run(job, files=[path], limits=LIMITS, keep_dir=None)
+        runs = [a for a in record_.activities if a.probe]
+        assert [o.status for o in record_.observations] == ["ok", "ok"]  # both cases still answered
+        if not record:
+            assert runs == []
+            return
+        (run,) = runs
+        assert run.probe == "p1_train" and run.series[0].count == 5  # the first case's five steps only
+        assert run.gradients[0].leaves[0].names == ("w",) and run.gradients[0].root.scalar() == 9.0
+
+
 class TestWireFormat:
     """The reader refuses what the child could not have written."""
 
@@ -167,6 +196,11 @@ class TestWireFormat:
     def test_round_trip(self):
         activity = Activity.from_json(self.GOOD)
         assert Activity.from_json(activity.to_json()) == activity
+        probe_run = Activity.from_json({**self.GOOD, "probe": "p1_train"})
+        assert Activity.from_json(probe_run.to_json()).probe == "p1_train"
+        spec = ProbeSpec(name="p", strategies=(), cases=(), record=True)
+        job = Job(part="x.py", units=(), probes=(spec,))
+        assert Job.from_json(json.loads(json.dumps(job.to_json()))).probes[0].record is True
 
     @pytest.mark.parametrize("change", [
         lambda d: d["reports"][0].update(count="1"),  # a string where a count belongs

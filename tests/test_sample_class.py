@@ -49,10 +49,10 @@ LINREG_EXPECTED = {
     "dana_ivanova": [8, 8, 8, 7, 10, 8, 6, 5, 8],
     "eli_turner": [8, 8, 8, 7, 10, 8, 6, 5, 8],
     "fatima_zahra": [8, 8, 0, 0, 10, 0, 0, 0, 0],  # handout-style P1/Q1 scripts, judged by behaviour
-    "george_mensah": [8, 8, 8, 0, 10, 6, 6, 0, 8],  # no Dataset/DataLoader, Q6 under-trained, no AQ1
+    "george_mensah": [8, 8, 8, 0, 10, 6, 6, 1, 8],  # no Dataset/DataLoader, Q6 under-trained (its data right), no AQ1
     "hana_kobayashi": [8, 8, 8, 4, 10, 8, 6, 5, 8],  # the (y - yp) sign slip
-    "ivan_petrov": [0, 2, 8, 7, 4, 8, 6, 5, 8],  # never zeroes gradients
-    "julia_santos": [0, 2, 8, 7, 4, 8, 6, 5, 8],  # learning rate 0.05 diverges
+    "ivan_petrov": [1, 2, 8, 7, 4, 8, 6, 5, 8],  # never zeroes gradients (P1's first gradients right)
+    "julia_santos": [1, 2, 8, 7, 4, 8, 6, 5, 8],  # learning rate 0.05 diverges (P1's first gradients right)
     "kofi_boateng": [0, 2, 0, 0, 10, 0, 6, 0, 0],  # hard-coded handout numbers
     "lena_novak": [0, 0, 0, 0, 0, 0, 0, 0, 0],  # syntax error
     "marco_rossi": [8, 8, 8, 7, 10, 0, 6, 5, 8],  # the Q4 cell raises

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from grader.judge.behaviour.base import Verdict
-from grader.judge.episodes import PartView
+from grader.judge.behaviour.base import Match, Verdict
+from grader.judge.episodes import PartView, episodes_of
 from grader.judge.recognise import Recognition
 from grader.judge.score import Evidence, judge_check, unscored
 from grader.reference import Expectations
@@ -89,6 +89,8 @@ def decide_checks(*, rubric: Rubric, submission, evidence: dict[str, Evidence], 
         part = next((p for p in candidates if any(contract_found(rubric, c, evidence.get(p.name)) for c in checks)),
                     candidates[0] if candidates else None)
         contract = _contract(checks, rubric, part, evidence, views, reference, timeout)
+        if contract is not None and recognition is not None:
+            contract = _with_probe_run(checks, rubric, contract, views.get(part.name), reference)
         match = recognition.matches.get(exercise) if recognition is not None else None
         settled = contract is not None and (
             all(result.status == PASSED for result in contract.values())
@@ -151,6 +153,60 @@ def _contract(checks, rubric, part, evidence, views, reference, timeout) -> dict
         if check.probe is None:
             results[check.id] = _implied(check, results.get(check.contract))
     return results
+
+
+def probe_run_match(checks, rubric: Rubric, view: PartView | None, reference) -> Match | None:
+    """The exercise recognised in what its contract function did on the first case of its probes, if recorded."""
+    family = rubric.behaviour.get(checks[0].exercise) if checks else None
+    if view is None or family is None or not getattr(family, "judges_probe_runs", False):
+        return None
+    found = None
+    for name in dict.fromkeys(check.probe for check in checks if check.probe is not None):
+        activity = view.probe_runs.get(name)
+        if activity is None:
+            continue
+        for episode in episodes_of(view, (activity,)):
+            found = family.recognise(episode, reference) or found
+    return found
+
+
+def _with_probe_run(checks, rubric: Rubric, contract: dict[str, CheckResult], view: PartView | None,
+                    reference) -> dict[str, CheckResult]:
+    """The contract's results, corrected by what its function did on the handout's inputs.
+
+    The checks the contract only implies (the fixed settings, the loss, the data) are decided by that run
+    instead: a function can return plausible values from a run that breaks them (a sigmoid trained with the
+    mean squared error). A measured quality (how well the model fits) stays implied where the contract's
+    checks pass: they measured it on fresh inputs. A probed check that failed on the handout's inputs — the run
+    that was watched — earns what the replay under the function's own settings gives, as free-form work would
+    (half the mean squared error, 99 epochs: partial), and its message says what went wrong in that run; one
+    that passes there and fails on other inputs (a hard-coded answer, arguments ignored) keeps the contract's
+    verdict.
+    """
+    match = probe_run_match(checks, rubric, view, reference)
+    if match is None:
+        return contract
+    family = rubric.behaviour[checks[0].exercise]
+    verdicts = verdicts_for(family, match, reference)
+    note = "what your function did on the handout's inputs"
+    corrected = dict(contract)
+    for check in checks:
+        verdict = verdicts.get(check.behaviour) if check.behaviour else None
+        if verdict is None:
+            continue
+        result = contract[check.id]
+        if check.probe is None:
+            implying = contract.get(check.contract) if check.contract else None
+            # How well a model fits is measured better by the contract's own checks on fresh inputs.
+            if not (verdict.metric is not None and implying is not None and implying.status == PASSED):
+                corrected[check.id] = _from_verdict(check, verdict, result.source or view.part, note)
+        elif result.status == FAILED and result.cases and not result.cases[0].passed:
+            if verdict.passed:
+                corrected[check.id] = _from_verdict(check, verdict, result.source or view.part, note)
+            else:
+                corrected[check.id] = replace(result, message=f"{result.message} On the handout's inputs, "
+                                                              f"{verdict.message}")
+    return corrected
 
 
 def _behaviour(checks, rubric, recognition, reference, behaviour_error, part, submission,

@@ -54,6 +54,7 @@ class PartView:
     figures: tuple[tuple[int, FigureInfo], ...]  # (unit, figure)
     shown: tuple[Shown, ...]
     calls: dict[str, int]  # function qualname -> calls over the whole run
+    probe_runs: dict[str, Activity] = field(default_factory=dict)  # probe -> its contract function's first case
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,11 +102,11 @@ class Episode:
         return {pair for call in self.calls if call.graph for pair in call.graph.broadcasts}
 
 
-def episodes_of(view: PartView) -> list[Episode]:
-    """The episodes of one part, in the order they started: the recorder's runs, and runs of different lines
-    on the same tensors (a loop unrolled by hand) joined into one."""
+def episodes_of(view: PartView, activities: tuple[Activity, ...] | None = None) -> list[Episode]:
+    """The episodes of one part (or of some of its `activities`), in the order they started: the recorder's
+    runs, and runs of different lines on the same tensors (a loop unrolled by hand) joined into one."""
     episodes: list[Episode] = []
-    for activity in view.activities:
+    for activity in view.activities if activities is None else activities:
         groups: list[list[GradientCall]] = []
         for call in activity.gradients:
             key = frozenset(leaf.ident for leaf in call.leaves)
@@ -150,7 +151,8 @@ def _episode(view: PartView, activity: Activity, calls: list[GradientCall]) -> E
 def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, sources: tuple[str, ...],
               facts: SourceFacts) -> PartView:
     """Pair what the run reported with what the source says, unit by unit."""
-    units = list(record.activities)
+    units = [activity for activity in record.activities if not activity.probe]
+    probe_runs = {activity.probe: activity for activity in record.activities if activity.probe}
     shown = []
     calls: dict[str, int] = {}
     for activity in units:
@@ -162,4 +164,4 @@ def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, s
             calls[name] = calls.get(name, 0) + count
     figures = tuple((unit.index, figure) for unit in record.units for figure in unit.figures)
     return PartView(part=part, prior=prior, whole=whole, facts=facts, sources=sources, activities=tuple(units),
-                    figures=figures, shown=tuple(shown), calls=calls)
+                    figures=figures, shown=tuple(shown), calls=calls, probe_runs=probe_runs)

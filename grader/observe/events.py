@@ -394,9 +394,10 @@ class FinalValue:
 
 @dataclass(frozen=True, kw_only=True)
 class Activity:
-    """Everything the instruments saw during one unit."""
+    """Everything the instruments saw during one unit, or during a probe's first case (``probe`` names it)."""
 
     unit: int
+    probe: str = ""
     gradients: tuple[GradientCall, ...] = ()
     series: tuple[LossSeries, ...] = ()
     optimizers: tuple[OptimizerUse, ...] = ()
@@ -409,7 +410,7 @@ class Activity:
     dropped: int = 0  # records left out to stay within the budget
 
     def to_json(self) -> dict:
-        return {"type": "activity", "unit": self.unit,
+        return {"type": "activity", "unit": self.unit, "probe": self.probe,
                 "gradients": [g.to_json() for g in self.gradients], "series": [s.to_json() for s in self.series],
                 "optimizers": [o.to_json() for o in self.optimizers], "modules": [m.to_json() for m in self.modules],
                 "loaders": [lo.to_json() for lo in self.loaders], "reports": [r.to_json() for r in self.reports],
@@ -425,7 +426,7 @@ class Activity:
         def many(key, kind):
             return tuple(kind.from_json(item) for item in _bounded(data.get(key, []), MAX_RECORDS))
 
-        return cls(unit=_integer(data["unit"]), gradients=many("gradients", GradientCall), series=many("series", LossSeries),
+        return cls(unit=_integer(data["unit"]), probe=_text(data.get("probe", "")), gradients=many("gradients", GradientCall), series=many("series", LossSeries),
                    optimizers=many("optimizers", OptimizerUse), modules=many("modules", ModuleUse),
                    loaders=many("loaders", LoaderUse), reports=many("reports", Reported),
                    calls={_text(k): _integer(v) for k, v in calls.items()},

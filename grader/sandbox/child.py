@@ -276,9 +276,12 @@ def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict, recorder:
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = sink, sink
         started = time.monotonic()
-        if recorder is not None:
-            # A contract function is judged by what it returns, on the probe's inputs: recording its run
-            # would cost time and tell the judge nothing it uses.
+        # A contract function is judged by what it returns; where the rubric's family judges training, what it
+        # does on the first (the handout's) inputs is recorded as well. Other calls run unwatched, for speed.
+        recording = recorder is not None and probe.record and case is not None and case[0] == 0
+        if recording:
+            recorder.begin(unit=len(job.units), namespace=scope)
+        elif recorder is not None:
             recorder.pause()
         try:
             seed_everything(job.seed)
@@ -291,10 +294,12 @@ def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict, recorder:
         finally:
             sys.stdout, sys.stderr = saved
             close_figures()
-            if recorder is not None:
+            if recorder is not None and not recording:
                 recorder.resume()
         message["elapsed"] = round(time.monotonic() - started, 4)
         messages.append(message)
+        if recording:
+            messages.append({**flush_activity(recorder, job), "probe": probe.name})
     return messages
 
 

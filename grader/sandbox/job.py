@@ -34,6 +34,7 @@ class ProbeSpec:
     name: str
     strategies: tuple[StrategySpec, ...]
     cases: tuple[dict, ...]
+    record: bool = False  # record what the contract function does on the first case (grader.observe)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +71,7 @@ class Job:
                         for s in probe["strategies"]
                     ),
                     cases=tuple(probe["cases"]),
+                    record=bool(probe.get("record", False)),
                 )
                 for probe in data["probes"]
             ),

@@ -54,6 +54,7 @@ class Reference(Protocol):
 class Family(Protocol):
     exercise: str
     verdicts: tuple[str, ...]
+    judges_probe_runs: bool  # whether what a contract function did on a probe's first case is judged too
 
     def recognise(self, episode: Episode, reference: Reference) -> Match | None: ...
 
