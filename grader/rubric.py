@@ -99,7 +99,7 @@ class Rubric:
     def recorded_probes(self) -> set[str]:
         """Probes whose contract function's own run is judged by its exercise's behaviour family as well."""
         return {check.probe for check in self.checks if check.probe is not None
-                and getattr(self.behaviour.get(check.exercise), "judges_probe_runs", False)}
+                and getattr(self.behaviour.get(check.exercise), "probe_verdicts", ())}
 
     def probes_for(self, exercises: set[str] | None = None) -> tuple[Probe, ...]:
         names = dict.fromkeys(c.probe for c in self.checks_for(exercises) if c.probe is not None)

@@ -307,5 +307,5 @@ class TestReplay:
     def test_two_epochs_of_q2(self):
         line = lambda params, x: params[0] * x + params[1]
         run = replay(line, [2.0, 4.0], [20.0, 40.0], [1.0, 1.0], 0.001, 2, "mean")
-        assert run.grads == [pytest.approx([-174.0, -52.0]), pytest.approx([-170.208, -50.852])]
+        assert list(run.grads) == [pytest.approx([-174.0, -52.0]), pytest.approx([-170.208, -50.852])]
         assert run.params[1] == pytest.approx([1.344208, 1.102852])

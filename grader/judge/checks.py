@@ -158,7 +158,7 @@ def _contract(checks, rubric, part, evidence, views, reference, timeout) -> dict
 def probe_run_match(checks, rubric: Rubric, view: PartView | None, reference) -> Match | None:
     """The exercise recognised in what its contract function did on the first case of its probes, if recorded."""
     family = rubric.behaviour.get(checks[0].exercise) if checks else None
-    if view is None or family is None or not getattr(family, "judges_probe_runs", False):
+    if view is None or family is None or not getattr(family, "probe_verdicts", ()):
         return None
     found = None
     for name in dict.fromkeys(check.probe for check in checks if check.probe is not None):
@@ -191,7 +191,7 @@ def _with_probe_run(checks, rubric: Rubric, contract: dict[str, CheckResult], vi
     note = "what your function did on the handout's inputs"
     corrected = dict(contract)
     for check in checks:
-        verdict = verdicts.get(check.behaviour) if check.behaviour else None
+        verdict = verdicts.get(check.behaviour) if check.behaviour in family.probe_verdicts else None
         if verdict is None:
             continue
         result = contract[check.id]

@@ -23,6 +23,7 @@ inputs, never as autograd-free evidence it did not see.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, replace
 
 from grader.observe.sites import Site, function_entries, report_sites
@@ -466,19 +467,25 @@ def _uses_autograd_directly(function: ast.AST, aliases: dict[str, str]) -> int |
 
 
 def _called_names(function: ast.AST) -> set[str]:
-    return {node.func.id for node in ast.walk(function)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)} | \
-           {node.func.attr for node in ast.walk(function)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"}
+    """Functions called by name, and methods called on self."""
+    names = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name):
+                names.add(node.func.id)
+            elif (isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+                  and node.func.value.id == "self"):
+                names.add(node.func.attr)
+    return names
 
 
-def _autograd_functions(trees: list[ast.Module], aliases: dict[str, str]) -> dict[str, tuple[bool, int | None]]:
+def _autograd_functions(trees: list[ast.Module], aliases: dict[str, str],
+                        entries_of: dict[int, tuple]) -> dict[str, tuple[bool, int | None]]:
     """Every student function's name -> (uses autograd, where), through the functions it calls."""
     direct: dict[str, int | None] = {}
     calls: dict[str, set[str]] = {}
     for tree in trees:
-        for entry in function_entries(tree):
+        for entry in entries_of[id(tree)]:
             short = entry.node.name
             line = _uses_autograd_directly(entry.node, aliases)
             direct[short] = direct.get(short) or line
@@ -517,15 +524,18 @@ def _label(site: Site) -> str:
 
 
 def _unit_structure(tree: ast.Module, aliases: dict[str, str]) -> tuple[tuple[ClassFact, ...], frozenset[str],
-                                                                         frozenset[str], bool]:
+                                                                         frozenset[str], bool, bool]:
+    """Classes, dotted names used, constant keyword arguments, whether it draws random numbers or asks input()."""
     classes = []
+    uses, keywords = set(), set()
+    asks = False
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             bases = tuple(_canonical(_dotted(base), aliases) or "?" for base in node.bases)
             methods = tuple(item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
             classes.append(ClassFact(name=node.name, bases=bases, methods=methods, line=node.lineno))
-    uses, keywords = set(), set()
-    for node in ast.walk(tree):
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "input":
+            asks = True
         if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
             name = _canonical(_dotted(node), aliases)
             if name and "." in name:
@@ -535,24 +545,48 @@ def _unit_structure(tree: ast.Module, aliases: dict[str, str]) -> tuple[tuple[Cl
                 if keyword.arg and isinstance(keyword.value, ast.Constant):
                     keywords.add(f"{keyword.arg}={keyword.value.value!r}")
     random = any(use.startswith(_RANDOM) for use in uses) or "shuffle=True" in keywords
-    return tuple(classes), frozenset(uses), frozenset(keywords), random
+    return tuple(classes), frozenset(uses), frozenset(keywords), random, asks
+
+
+@functools.lru_cache(maxsize=1024)
+def parsed(source: str) -> ast.Module | None:
+    """A unit's syntax tree, parsed once for every analysis that reads it (never to be changed), or None."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _entries(source: str) -> tuple:
+    tree = parsed(source)
+    return tuple(function_entries(tree)) if tree is not None else ()
+
+
+def _segment(lines: list[str], node: ast.AST) -> str:
+    """ast.get_source_segment without splitting the whole source again for every node."""
+    try:
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if first == last:
+            return lines[first].encode()[node.col_offset:node.end_col_offset].decode(errors="replace")
+        pieces = [lines[first].encode()[node.col_offset:].decode(errors="replace"), *lines[first + 1:last],
+                  lines[last].encode()[:node.end_col_offset].decode(errors="replace")]
+        return "\n".join(pieces)
+    except (AttributeError, TypeError, IndexError):
+        return ""
 
 
 def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
     """The facts of one part's units (a notebook's cells, or one script), in order."""
-    trees: list[ast.Module | None] = []
-    for source in sources:
-        try:
-            trees.append(ast.parse(source))
-        except (SyntaxError, ValueError):
-            trees.append(None)
-    parsed = [tree for tree in trees if tree is not None]
-    aliases = _aliases(parsed)
-    functions = _autograd_functions(parsed, aliases)
+    trees: list[ast.Module | None] = [parsed(source) for source in sources]
+    parsed_trees = [tree for tree in trees if tree is not None]
+    entries_of = {id(tree): _entries(source) for source, tree in zip(sources, trees) if tree is not None}
+    aliases = _aliases(parsed_trees)
+    functions = _autograd_functions(parsed_trees, aliases, entries_of)
     student_functions = {name: uses for name, (uses, _) in functions.items()}
     # The module-level names, as they end up after every unit: what a function body sees.
     outer = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={})
-    for tree in parsed:
+    for tree in parsed_trees:
         outer.block(tree.body)
     everywhere = dict(outer.env)
     flow = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={})
@@ -566,25 +600,24 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
         by_node = {id(site.node): site for site in sites}
         flow.sites, flow.found = by_node, found
         flow.block(tree.body)
-        for entry in function_entries(tree):
+        for entry in entries_of[id(tree)]:
             inner = _Flow(aliases=aliases, student_functions=student_functions, sites=by_node, found=found,
                           outer=everywhere)
             for argument in [*entry.node.args.posonlyargs, *entry.node.args.args, *entry.node.args.kwonlyargs]:
                 inner.env[argument.arg] = Provenance(constant=False, copies=frozenset({argument.arg}))
             inner.block(entry.node.body)
+        lines = source.splitlines()
         reports = tuple(
             ReportFact(index=site.index, kind=site.kind, line=site.node.lineno,
-                       expression=(ast.get_source_segment(source, site.node) or "")[:120], label=_label(site),
+                       expression=_segment(lines, site.node)[:120], label=_label(site),
                        provenance=found.get(site.index, UNKNOWN))
             for site in sites)
         facts = tuple(FunctionFact(qualname=entry.qualname, line=entry.node.lineno,
                                    end_line=entry.node.end_lineno or entry.node.lineno,
                                    uses_autograd=functions.get(entry.qualname, (False, None))[0],
                                    autograd_line=functions.get(entry.qualname, (False, None))[1])
-                      for entry in function_entries(tree))
-        classes, uses, keywords, random = _unit_structure(tree, aliases)
-        asks = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "input"
-                   for node in ast.walk(tree))
+                      for entry in entries_of[id(tree)])
+        classes, uses, keywords, random, asks = _unit_structure(tree, aliases)
         units.append(UnitFacts(index=index, parsed=True, reports=reports, classes=classes, functions=facts,
                                uses=uses, keywords=keywords, random=random, asks_input=asks))
     return SourceFacts(units=tuple(units))

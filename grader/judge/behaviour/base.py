@@ -54,7 +54,7 @@ class Reference(Protocol):
 class Family(Protocol):
     exercise: str
     verdicts: tuple[str, ...]
-    judges_probe_runs: bool  # whether what a contract function did on a probe's first case is judged too
+    probe_verdicts: tuple[str, ...]  # verdicts that what a contract function did on a probe's first case decides
 
     def recognise(self, episode: Episode, reference: Reference) -> Match | None: ...
 

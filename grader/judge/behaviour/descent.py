@@ -23,6 +23,7 @@ them in float64. Verdicts:
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 
 import torch
@@ -30,6 +31,7 @@ import torch
 from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, close, columns_of, contains, fmt,
                                          fmt_all, options_from, shown_with, trained_elsewhere, where)
 from grader.judge.episodes import Episode
+from grader.observe.source import parsed
 
 MAX_REPLAY = 20_000
 CONVENTIONS = {"mean": "the mean squared error", "sum": "the sum of squared errors",
@@ -59,14 +61,29 @@ class DescentOptions:
 
 @dataclass(frozen=True)
 class Replay:
-    losses: list[float]
-    grads: list[list[float]]  # per epoch (the first few)
-    params: list[list[float]]  # after each epoch's update (the first few)
-    final: list[float]
+    losses: tuple[float, ...]
+    grads: tuple[tuple[float, ...], ...]  # per epoch (the first few)
+    params: tuple[tuple[float, ...], ...]  # after each epoch's update (the first few)
+    final: tuple[float, ...]
 
 
 def replay(model, x, y, init: list[float], lr: float, steps: int, convention: str, keep: int = 5) -> Replay:
-    """Full-batch gradient descent in float64, exactly as the handout's loop does it."""
+    """Full-batch gradient descent in float64, exactly as the handout's loop does it.
+
+    Most students run the exercise's own settings, so a class replays the same few runs: they are kept.
+    """
+    return _replay(model, _frozen(x), _frozen(y), _frozen(init), float(lr), int(steps), convention, keep)
+
+
+def _frozen(values):
+    """Nested lists of numbers as nested tuples of floats: a key the replay cache can hold."""
+    if isinstance(values, (list, tuple)):
+        return tuple(_frozen(v) for v in values)
+    return float(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _replay(model, x, y, init, lr, steps, convention, keep) -> Replay:
     params = [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in init]
     xs, ys = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
     losses, grads, history = [], [], []
@@ -83,7 +100,8 @@ def replay(model, x, y, init: list[float], lr: float, steps: int, convention: st
                 p.grad.zero_()
             if step < keep:
                 history.append([float(p) for p in params])
-    return Replay(losses=losses, grads=grads, params=history, final=[float(p.detach()) for p in params])
+    return Replay(losses=tuple(losses), grads=tuple(map(tuple, grads)), params=tuple(map(tuple, history)),
+                  final=tuple(float(p.detach()) for p in params))
 
 
 def _find_data(scope: dict, wanted: list[float]) -> tuple[str, tuple[float, ...], float] | None:
@@ -111,9 +129,14 @@ def _structure(episode: Episode) -> str:
 
 def _error_sign(episode: Episode, y_names: set[str]) -> str:
     """How the code writes the error: "y - yp" when a target is on the left of a subtraction, else "yp - y"."""
-    try:
-        tree = ast.parse(episode.view.sources[episode.unit])
-    except (SyntaxError, IndexError, ValueError):
+    sources = episode.view.sources
+    return _error_sign_in(sources[episode.unit], frozenset(y_names)) if episode.unit < len(sources) else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _error_sign_in(source: str, y_names: frozenset[str]) -> str:
+    tree = parsed(source)
+    if tree is None:
         return ""
     left = right = 0
     for node in ast.walk(tree):
@@ -138,8 +161,9 @@ class DescentFamily:
 
     verdicts = ("params", "losses", "settings", "autograd", "updated", "manual", "init", "forward", "criterion",
                 "update", "reset", "plot", "gradients")
-    # A contract function's training run on the handout's inputs can be replayed too (grader.judge.checks).
-    judges_probe_runs = True
+    # What a contract function's training run on the handout's inputs can decide (grader.judge.checks): not
+    # what is shown, since a function returns its values instead of printing them.
+    probe_verdicts = ("params", "losses", "settings", "gradients")
 
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise

@@ -101,8 +101,9 @@ class FitFamily:
 
     verdicts = ("fit", "predict", "losses", "module", "dataset", "loader", "sgd", "linear", "model", "probabilities",
                 "data")
-    # A contract function's training run on the handout's inputs is judged like any other (grader.judge.checks).
-    judges_probe_runs = True
+    # What a contract function's training run on the handout's inputs can decide (grader.judge.checks).
+    probe_verdicts = ("fit", "losses", "module", "dataset", "loader", "sgd", "linear", "model", "probabilities",
+                      "data")
 
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise

@@ -15,6 +15,7 @@ autograd in float64 at exactly those values. Verdicts:
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ import torch
 from grader.judge.behaviour.base import (Match, Reference, Verdict, close, contains, fmt_all, options_from,
                                          shown_at, shown_with, where)
 from grader.judge.episodes import Episode, Shown
+from grader.observe.source import parsed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,13 +88,13 @@ def _looks_manual(shown: Shown) -> bool:
     return any(word in text for word in _MANUAL_WORDS) or bool(_DERIVATIVE.search(text))
 
 
-def _literal_values(source: str) -> set[float]:
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return set()
-    return {float(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
-            and isinstance(node.value, (int, float)) and not isinstance(node.value, bool) and abs(node.value) < 100}
+@functools.lru_cache(maxsize=1024)
+def _literal_values(source: str) -> frozenset[float]:
+    tree = parsed(source)
+    if tree is None:
+        return frozenset()
+    return frozenset({float(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float)) and not isinstance(node.value, bool) and abs(node.value) < 100})
 
 
 class GradientFamily:
@@ -100,7 +102,7 @@ class GradientFamily:
 
     verdicts = ("autograd", "manual", "forward")
     # A contract derivative is called on random inputs; watching it adds nothing to that.
-    judges_probe_runs = False
+    probe_verdicts: tuple[str, ...] = ()
 
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise
