@@ -100,6 +100,10 @@ class CountingLauncher:
         self.runs += 1
         return self.inner.run(job, **kwargs)
 
+    def run_many(self, jobs, **kwargs):
+        self.runs += len(jobs)
+        return self.inner.run_many(jobs, **kwargs)
+
     def close(self) -> None:
         self.inner.close()
 

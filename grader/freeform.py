@@ -77,7 +77,8 @@ def _needs_typical(verdict: Verdict | None, view: PartView) -> bool:
 
 
 def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
-                      rerun: Callable[..., RunRecord | None], seed: int, skip: set[str] = frozenset()) -> list[str]:
+                      rerun: Callable[[list], list[RunRecord | None]], seed: int,
+                      skip: set[str] = frozenset()) -> list[str]:
     """Judge seed-dependent verdicts near their bound on the median of several runs; returns notes.
 
     A part is run again once per extra seed, whatever number of its exercises need it. Exercises in `skip`
@@ -92,16 +93,20 @@ def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition
             if _needs_typical(verdict, match.episode.view):
                 wanted.setdefault(match.episode.view.part, []).append((exercise, key))
     notes = []
+    parts = {name: next(p for p in submission.parts if p.name == name) for name in wanted}
+    extras = range(seed + 1, seed + 1 + EXTRA_SEEDS)
+    requests = [(parts[name], extra, None) for name in wanted for extra in extras]
+    records = dict(zip(((request[0].name, request[1]) for request in requests), rerun(requests) if requests else []))
     for name, needed in wanted.items():
-        part = next(p for p in submission.parts if p.name == name)
+        part = parts[name]
         exercises = {exercise for exercise, _ in needed}
         families = {exercise: lab.rubric.behaviour[exercise] for exercise in exercises}
         runs: dict[tuple[str, str], list] = {
             (exercise, key): [(seed, verdicts_for(families[exercise], recognition.matches[exercise], reference)[key])]
             for exercise, key in needed}
         facts = recognition.matches[needed[0][0]].episode.view.facts
-        for extra in range(seed + 1, seed + 1 + EXTRA_SEEDS):
-            record = rerun(part, seed=extra)
+        for extra in extras:
+            record = records.get((name, extra))
             view = _view(lab, part, record, facts) if record is not None else None
             if view is None:
                 continue
@@ -126,7 +131,7 @@ def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition
 
 
 def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
-                       rerun: Callable[..., RunRecord | None], skip: set[str] = frozenset()) -> list[str]:
+                       rerun: Callable[[list], list[RunRecord | None]], skip: set[str] = frozenset()) -> list[str]:
     """Run each part again with its input literals moved; a shown value that does not follow them was typed in.
 
     One run per part covers every exercise answered in it: each input always moves by the same factor.
@@ -140,6 +145,7 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
         family = lab.rubric.behaviour[exercise]
         if hasattr(family, "perturbable") and family.perturbable(match, verdicts_for(family, match, reference)):
             by_part.setdefault(match.episode.view.part, []).append((exercise, match))
+    planned = []  # (part, its matches, the moved units)
     for part_name, matches in by_part.items():
         part = next(p for p in submission.parts if p.name == part_name)
         inputs: dict[str, float] = {}
@@ -161,8 +167,11 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
             moved.append(replace(unit, source=rewrite(unit.source, literals, factors)) if literals else unit)
         if all(a.source == b.source for a, b in zip(moved, units)):
             continue  # no input is typed where it can be moved: nothing more to learn
-        record = rerun(part, units=tuple(moved))
-        again_view = _view(lab, part, record, units=tuple(moved)) if record is not None else None
+        planned.append((part, matches, tuple(moved)))
+    records = rerun([(part, None, moved) for part, _, moved in planned]) if planned else []
+    for (part, matches, moved), record in zip(planned, records):
+        part_name = part.name
+        again_view = _view(lab, part, record, units=moved) if record is not None else None
         if again_view is None:
             continue
         for exercise, match in matches:

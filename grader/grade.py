@@ -79,20 +79,43 @@ def _limits(lab: Lab, settings: RunSettings) -> Limits:
                   memory_bytes=lab.rubric.limits.memory_mb * 1024**2)
 
 
-def run_part(lab: Lab, submission: Submission, part: Part, launcher: Launcher,
-             settings: RunSettings, units: tuple | None = None, probes: bool = True) -> tuple[RunRecord | None, str]:
-    """Run one part; a part that cannot even be read gives (None, reason).
+@dataclass(frozen=True)
+class PartRun:
+    """One run of one part: under which settings, with its own code or rewritten code, with or without probes."""
 
-    `units` replaces the part's code (a run on moved inputs); without `probes` only the code runs.
-    """
-    try:
-        job = build_job(lab, part, settings, units, probes)
-    except UnreadableSource as problem:
-        return None, str(problem)
-    keep = None
-    if settings.figures_root is not None:
-        keep = settings.figures_root / submission.student / Path(part.name).stem
-    return launcher.run(job, files=list(submission.files), limits=_limits(lab, settings), keep_dir=keep), ""
+    part: Part
+    settings: RunSettings
+    units: tuple | None = None  # replaces the part's code (a run on moved inputs)
+    probes: bool = True  # without: only the code runs
+
+
+def run_parts(lab: Lab, submission: Submission, runs: list[PartRun],
+              launcher: Launcher) -> list[tuple[RunRecord | None, str]]:
+    """Run several parts of one submission, in one set where the launcher can; (record, "") or (None, reason)
+    per run, in order. A part that cannot even be read gives its reason; one the set did not finish is run
+    again on its own, so one part that kills its process cannot cost the others their runs."""
+    results: list[tuple[RunRecord | None, str]] = [(None, "")] * len(runs)
+    jobs: list[tuple[int, Job, Path | None]] = []
+    for index, run in enumerate(runs):
+        try:
+            job = build_job(lab, run.part, run.settings, run.units, run.probes)
+        except UnreadableSource as problem:
+            results[index] = (None, str(problem))
+            continue
+        keep = None
+        if run.settings.figures_root is not None:
+            keep = run.settings.figures_root / submission.student / Path(run.part.name).stem
+        jobs.append((index, job, keep))
+    if not jobs:
+        return results
+    files, limits = list(submission.files), _limits(lab, runs[0].settings)
+    records = launcher.run_many([job for _, job, _ in jobs], files=files, limits=limits,
+                                keep_dirs=[keep for _, _, keep in jobs])
+    for (index, job, keep), record in zip(jobs, records):
+        if record is None:
+            record = launcher.run(job, files=files, limits=limits, keep_dir=keep)
+        results[index] = (record, "")
+    return results
 
 
 def _unit_summaries(part: Part, record: RunRecord, settings: RunSettings, student: str) -> list[UnitSummary]:
@@ -159,8 +182,8 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     records: list[RunRecord | None] = []
     units: list[UnitSummary] = []
     notes = list(submission.notes)
-    for part in submission.parts:
-        record, unavailable = run_part(lab, submission, part, launcher, settings)
+    ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher)
+    for part, (record, unavailable) in zip(submission.parts, ran):
         records.append(record)
         if unavailable:
             notes.append(unavailable)
@@ -180,10 +203,11 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
         notes.extend(recognition.notes)
         quiet = replace(settings, figures_root=None)
 
-        def rerun(part: Part, seed: int | None = None, units: tuple | None = None) -> RunRecord | None:
-            """The same part again, under another seed or with rewritten code: code only, no probes."""
-            again = quiet if seed is None else replace(quiet, seed=seed)
-            return run_part(lab, submission, part, launcher, again, units=units, probes=False)[0]
+        def rerun(requests: list[tuple[Part, int | None, tuple | None]]) -> list[RunRecord | None]:
+            """Parts again, each under another seed or with rewritten code (code only, no probes), in one set."""
+            runs = [PartRun(part, quiet if seed is None else replace(quiet, seed=seed), units, probes=False)
+                    for part, seed, units in requests]
+            return [record for record, _ in run_parts(lab, submission, runs, launcher)]
 
         contracted = contract_exercises(rubric, submission, evidence)
         notes.extend(settle_stochastic(lab, submission, recognition, reference, rerun, settings.seed, contracted))

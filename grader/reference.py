@@ -48,6 +48,7 @@ class ReferenceSolution:
         self.seed = seed
         self._lock = threading.Lock()  # reference code shares global RNG state
         self._cache: dict[tuple[str, int], dict] = {}
+        self._on_data: dict[tuple[str, ...], object] = {}
         os.environ.setdefault("MPLBACKEND", "Agg")
         try:
             source = path.read_text(encoding="utf-8")
@@ -97,6 +98,13 @@ class ReferenceSolution:
     def data(self, name: str):
         """One of the rubric's [data] values."""
         return self.rubric.data[name]
+
+    def on_data(self, function: str, *names: str):
+        """A reference function applied to [data] values, computed once for the whole class."""
+        key = (function, *names)
+        if key not in self._on_data:
+            self._on_data[key] = self.function(function)(*(self.data(name) for name in names))
+        return self._on_data[key]
 
     def warm(self) -> None:
         """Compute every case's expected value once, before any student runs."""

@@ -248,3 +248,48 @@ def test_a_run_that_kills_the_zygote_does_not_take_a_concurrent_run_with_it(monk
     assert records["patient"].finished
     assert records["patient"].observations[0].value["value"] == 1.0
     assert run(LAUNCHERS["warm"], "def f(): return 2", probes=[call("f", "f()")]).observations[0].status == "ok"
+
+
+def run_set(launcher, *parts: str, wall=30.0):
+    """One single-cell job per source, run as one set; each probes f()."""
+    jobs = [Job(part=f"q{i}.py", units=(CodeUnit(label=f"q{i}.py", filename=f"q{i}.py", source=source),),
+                probes=(call("f", "f()"),), unit_timeout=5.0, probe_timeout=5.0)
+            for i, source in enumerate(parts, 1)]
+    return launcher.run_many(jobs, files=[], limits=Limits(wall_seconds=wall), keep_dirs=[None] * len(jobs))
+
+
+class TestSets:
+    """Several parts of one submission in one child: each still runs as if on its own."""
+
+    def test_each_part_gets_its_own_record_process_and_scratch(self, launcher):
+        records = run_set(launcher, "import os\nopen('left.txt', 'w').write('x')\ndef f(): return os.getpid()",
+                          "import os\ndef f(): return os.path.exists('left.txt')",
+                          "import torch\ntorch.set_default_dtype(torch.float64)\ndef f(): return 3")
+        assert [r.finished for r in records] == [True, True, True]
+        assert records[1].observations[0].value["value"] is False  # the first part's file is not there
+        assert records[2].observations[0].value["value"] == 3.0
+        assert all(r.isolation for r in records)
+
+    def test_a_part_that_hangs_or_exits_costs_only_itself(self, launcher):
+        records = run_set(launcher, "def f(): return 1", "import os\nos._exit(3)",
+                          "while True:\n    try:\n        pass\n    except BaseException:\n        pass",
+                          "def f(): return 4", wall=4.0)
+        assert records[0].observations[0].value["value"] == 1.0
+        assert not records[1].finished and records[1].exit_code == 3
+        assert records[2].timed_out and not records[2].finished
+        assert records[3].finished and records[3].observations[0].value["value"] == 4.0
+
+
+def test_a_part_that_kills_its_set_leaves_the_rest_to_run_on_their_own(monkeypatch, tmp_path):
+    """The parts a set did not finish come back as None, and grading runs them one by one."""
+    import grader.sandbox.launcher as launcher_module
+
+    monkeypatch.setattr(launcher_module, "can_isolate", lambda: False)  # the part may kill its parent
+    warm = WarmLauncher()
+    try:
+        records = run_set(warm, "def f(): return 1", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+                          "def f(): return 3")
+    finally:
+        warm.close()
+    assert records[0] is not None and records[0].observations[0].value["value"] == 1.0
+    assert records[1] is None and records[2] is None

@@ -20,6 +20,7 @@ import linecache
 import os
 import random
 import re
+import select
 import signal
 import sys
 import time
@@ -29,7 +30,7 @@ from grader.observe.instruments import KEY, Recorder, install
 from grader.observe.sites import instrumented
 from grader.sandbox.encode import encode
 from grader.sandbox.isolation import isolate
-from grader.sandbox.job import CodeUnit, Job, ProbeSpec, StrategySpec
+from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
 
 
 class TimeLimitReached(BaseException):
@@ -379,11 +380,20 @@ def starting_namespace(job: Job) -> dict:
 
 
 def main(job_path: str, messages_path: str) -> None:
+    """Run one job, or coordinate a set of them (grader.sandbox.job.RunSet); never returns."""
     with open(job_path, encoding="utf-8") as handle:
-        job = Job.from_json(json.load(handle))
+        data = json.load(handle)
+    if isinstance(data, dict) and data.get("type") == "set":
+        coordinate(RunSet.from_json(data), messages_path)
+    job = Job.from_json(data)
+    report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
+    serve(job, messages_path, report)
+
+
+def serve(job: Job, messages_path: str, report) -> None:
+    """Run one job's units and probes in this process, writing every message as it happens; never returns."""
     channel = Channel(messages_path)
     figures_dir = os.path.dirname(messages_path)
-    report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
     channel.send({"type": "sandbox", **report.to_json()})
     recorder = _prepare_process(job, os.getcwd())
     namespace = starting_namespace(job)
@@ -392,9 +402,9 @@ def main(job_path: str, messages_path: str) -> None:
     seed_everything(job.seed)
     figures = []
     for index, unit in enumerate(job.units):
-        report = run_unit(unit, index, namespace, job, figures_dir, recorder)
-        figures.extend(report["figures"])
-        channel.send(report)
+        unit_report = run_unit(unit, index, namespace, job, figures_dir, recorder)
+        figures.extend(unit_report["figures"])
+        channel.send(unit_report)
         if recorder is not None:
             channel.send(flush_activity(recorder, job))
     extras = {"__figures__": figures}
@@ -405,6 +415,76 @@ def main(job_path: str, messages_path: str) -> None:
     sys.stdout.flush()
     # Skip interpreter teardown: student atexit hooks and __del__ methods get no last word.
     os._exit(0)
+
+
+def coordinate(runs: RunSet, messages_path: str) -> None:
+    """Run each job of a set in a fork of this still-pristine process, one at a time; never returns.
+
+    Isolation is applied once, here, before any student code exists; each fork then has its own process
+    group, scratch folder, channel and wall clock, exactly as a job run on its own. One line per finished
+    job goes to the set's channel (its exit status, whether its time ran out, its peak memory); a job
+    without a line did not finish under this child, and the launcher runs it on its own.
+    """
+    folders = [folder for part in runs.parts for folder in (part.scratch, os.path.dirname(part.messages))]
+    report = isolate(list(runs.hide), runs.uid,
+                     keep_visible=[os.getcwd(), *folders, os.path.dirname(messages_path)])
+    for index, part in enumerate(runs.parts):
+        outcome = _run_forked(part, report, runs.wall_seconds)
+        # Opened per line, so no fork inherits the set's channel.
+        with open(messages_path, "a", encoding="utf-8") as channel:
+            channel.write(json.dumps({"type": "part", "index": index, **outcome}) + "\n")
+    os._exit(0)
+
+
+def _run_forked(part: PartPaths, report, wall_seconds: float) -> dict:
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setpgid(0, 0)
+            output = os.open(part.stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(output, 1)
+            os.dup2(output, 2)
+            os.close(output)
+            os.chdir(part.scratch)
+            with open(part.job, encoding="utf-8") as handle:
+                job = Job.from_json(json.load(handle))
+            serve(job, part.messages, report)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(70)
+    try:
+        os.setpgid(pid, pid)  # also here: the group must exist before it may need killing
+    except OSError:
+        pass
+    timed_out = not _ended_within(pid, wall_seconds)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # a timed-out job, or what a finished one left running
+    except (ProcessLookupError, PermissionError):
+        pass
+    _, status, usage = os.wait4(pid, 0)
+    return {"status": os.waitstatus_to_exitcode(status), "timed_out": timed_out,
+            "elapsed": round(time.monotonic() - started, 4), "peak_kib": usage.ru_maxrss}
+
+
+def _ended_within(pid: int, seconds: float) -> bool:
+    """Whether the process ended within `seconds` (it stays a zombie, to be reaped by the caller)."""
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        try:
+            return bool(select.select([handle], [], [], max(0.0, seconds))[0])
+        finally:
+            os.close(handle)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
+        time.sleep(0.002)
+    return False
 
 
 if __name__ == "__main__":

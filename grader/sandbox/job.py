@@ -86,3 +86,36 @@ class Job:
             evaluations=dict(data.get("evaluations", {})),
             answers={str(k): str(v) for k, v in dict(data.get("answers", {})).items()},
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartPaths:
+    """Where one job of a set lives: its job file, its scratch copy and its channel files."""
+
+    job: str
+    scratch: str
+    messages: str
+    stderr: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSet:
+    """Several jobs of one submission for one child, which runs each in a fork of its own, one after another.
+
+    Every job keeps its own process, scratch folder, channel and wall clock; what the set saves is the
+    launcher's round trip per job (grader.sandbox.child, "coordinate").
+    """
+
+    parts: tuple[PartPaths, ...]
+    wall_seconds: float  # each job's own wall clock, kept by the coordinating child
+    hide: tuple[str, ...] = ()
+    uid: int | None = None
+
+    def to_json(self) -> dict:
+        return {"type": "set", **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RunSet":
+        return cls(parts=tuple(PartPaths(**{key: str(part[key]) for key in ("job", "scratch", "messages", "stderr")})
+                               for part in data["parts"]),
+                   wall_seconds=float(data["wall_seconds"]), hide=tuple(data.get("hide", ())), uid=data.get("uid"))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.sandbox.isolation import can_isolate, run_uid
-from grader.sandbox.job import Job
+from grader.sandbox.job import Job, PartPaths, RunSet
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord, clean_text, parse_messages
 
@@ -37,6 +37,11 @@ class Launcher(Protocol):
     """Runs one job in isolation and reports what happened."""
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None) -> RunRecord: ...
+
+    def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
+                 keep_dirs: list[Path | None]) -> list[RunRecord | None]:
+        """Several jobs of one submission, each as `run` would; None for a job that did not get to run."""
+        ...
 
     def close(self) -> None:
         """Release whatever the launcher keeps between runs."""
@@ -121,8 +126,8 @@ def _hand_over(base: Path, uid: int) -> None:
     for root, folders, files in os.walk(base):
         for name in folders + files:
             os.lchown(os.path.join(root, name), uid, uid)
-    for folder in (base / "scratch", base / "channel"):
-        os.chmod(folder, 0o700)
+            if name in ("scratch", "channel") and name in folders:
+                os.chmod(os.path.join(root, name), 0o700)
 
 
 @contextmanager
@@ -146,6 +151,66 @@ def prepared_run(job: Job, files: list[Path]):
         if job.uid is not None:
             _hand_over(base, job.uid)
         yield paths
+
+
+@contextmanager
+def prepared_set(jobs: list[Job], files: list[Path], wall_seconds: float):
+    """Folders for several jobs run by one coordinating child: yields (the child's paths, [(job, its paths)]).
+
+    Each job gets its own scratch copy and channel, as `prepared_run` gives one; all run under one uid.
+    """
+    with tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
+        base = Path(temp)
+        uid = run_uid(next(_run_numbers)) if can_isolate() else None
+        parts = []
+        for index, job in enumerate(jobs):
+            scratch, channel = base / f"part{index}" / "scratch", base / f"part{index}" / "channel"
+            scratch.mkdir(parents=True)
+            channel.mkdir()
+            copy_into_scratch(files, scratch)
+            job = replace(job, uid=uid)
+            paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
+                             stderr=channel / "stderr.txt")
+            paths.job.write_text(json.dumps(job.to_json()), encoding="utf-8")
+            parts.append((job, paths))
+        (base / "scratch").mkdir()
+        (base / "channel").mkdir()
+        coordinator = RunPaths(scratch=base / "scratch", job=base / "channel" / "set.json",
+                               messages=base / "channel" / "parts.jsonl", stderr=base / "channel" / "stderr.txt")
+        runs = RunSet(parts=tuple(PartPaths(job=str(p.job), scratch=str(p.scratch), messages=str(p.messages),
+                                            stderr=str(p.stderr)) for _, p in parts),
+                      wall_seconds=wall_seconds, hide=jobs[0].hide if jobs else (), uid=uid)
+        coordinator.job.write_text(json.dumps(runs.to_json()), encoding="utf-8")
+        if uid is not None:
+            _hand_over(base, uid)
+        yield coordinator, parts
+
+
+def part_outcomes(messages: Path, count: int) -> dict[int, dict]:
+    """The coordinating child's line per finished job: index -> exit status, time-out, elapsed, peak memory."""
+    outcomes: dict[int, dict] = {}
+    lines = messages.read_text(encoding="utf-8", errors="replace").splitlines() if messages.exists() else []
+    for line in lines[:10 * count]:
+        try:
+            data = json.loads(line)
+            index = data["index"]
+            if data["type"] != "part" or not isinstance(index, int) or not 0 <= index < count or index in outcomes:
+                continue
+            outcomes[index] = {"exit_code": int(data["status"]), "timed_out": bool(data["timed_out"]),
+                               "elapsed": float(data["elapsed"]), "peak_kib": int(data["peak_kib"] or 0) or None}
+        except (ValueError, KeyError, TypeError):
+            continue
+    return outcomes
+
+
+def records_of_set(parts, outcomes: dict[int, dict], keep_dirs: list[Path | None]) -> list[RunRecord | None]:
+    """Each job's record, from its own channel; None for a job the coordinating child never finished."""
+    records: list[RunRecord | None] = []
+    for index, (job, paths) in enumerate(parts):
+        outcome = outcomes.get(index)
+        records.append(None if outcome is None else RunRecordBuilder(job=job, paths=paths).build(
+            keep_dir=keep_dirs[index], **outcome))
+    return records
 
 
 @dataclass(frozen=True)
@@ -203,6 +268,11 @@ class SubprocessLauncher:
 
     def close(self) -> None:
         """Nothing is kept between runs."""
+
+    def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
+                 keep_dirs: list[Path | None]) -> list[RunRecord | None]:
+        """One fresh interpreter per job: an interpreter's start costs far more than the round trip."""
+        return [self.run(job, files=files, limits=limits, keep_dir=keep) for job, keep in zip(jobs, keep_dirs)]
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
         with prepared_run(job, files) as paths:

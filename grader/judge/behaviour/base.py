@@ -50,6 +50,8 @@ class Reference(Protocol):
 
     def data(self, name: str) -> Any: ...
 
+    def on_data(self, function: str, *names: str) -> Any: ...
+
 
 class Family(Protocol):
     exercise: str

@@ -286,7 +286,7 @@ class FitFamily:
         explained = 1 - mse / variance if variance else 0.0
         got = f"mean squared error {fmt(mse)}"
         if o.factor and o.baseline:
-            base = [float(v) for v in reference.function(o.baseline)(reference.data(o.x), reference.data(o.y))]
+            base = [float(v) for v in reference.on_data(o.baseline, o.x, o.y)]
             bound = o.factor * sum((p - t) ** 2 for p, t in zip(base, targets)) / len(targets) + 1e-6
             passed = mse <= bound
             return Verdict(passed=passed, inputs=inputs, got=got, expected=f"at most {fmt(bound)}",
