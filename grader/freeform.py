@@ -6,12 +6,13 @@ did (grader.judge.behaviour). This module prepares that: it reads each part's
 source again in the grader's process (never trusting the child's account of
 it), builds the part views and recognises which episode answers which
 exercise. Where a verdict rests on a run that depends on the seed (random
-initialisation, shuffled batches) and sits near its bound or fails, the part
-is run again under other seeds and the typical run decides; the seeds are
-named in the message.
+initialisation, shuffled batches, not seeded by the code itself) and sits near
+its bound, passing or failing, the part is run again under other seeds and the
+typical run decides; the seeds are named in the message.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from statistics import median
 from typing import Callable
@@ -69,11 +70,18 @@ def recognition_for(lab: Lab, views: dict[str, PartView], reference: Expectation
     return recognise(list(views.values()), lab.rubric.behaviour, reference, lab.rubric.exercise_ids()), ""
 
 
+FAR_OFF = 3.0  # a failing verdict this many times its bound is not one unlucky seed away from passing
+
+
 def _needs_typical(verdict: Verdict | None, view: PartView) -> bool:
-    """A verdict against a bound, from code that draws random numbers, that fails or passes narrowly."""
+    """A verdict against a bound, from code whose runs depend on the seed, that passes narrowly or fails but
+    not far off (a diverging run, NaN or infinite, may be an unlucky start, so it is tried again too)."""
     if verdict is None or verdict.metric is None or verdict.bound is None or not view.facts.random:
         return False
-    return not verdict.passed or verdict.metric > 0.8 * verdict.bound
+    metric, bound = verdict.metric, verdict.bound
+    if verdict.passed:
+        return metric > 0.8 * bound
+    return not math.isfinite(metric) or metric <= FAR_OFF * bound
 
 
 def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,

@@ -263,6 +263,22 @@ class TestProvenance:
         assert report_sites(ast.parse("x.grad;"), "x.grad;", cell=True) == []
 
 
+class TestStructure:
+    """Facts about the code as a whole, read from the syntax tree."""
+
+    @pytest.mark.parametrize("cells, depends_on_the_seed", [
+        (["import torch\nw = torch.rand(1)"], True),
+        (["import torch\ntorch.manual_seed(0)\nw = torch.rand(1)"], False),  # seeds itself first
+        (["import torch\nw = torch.rand(1)\ntorch.manual_seed(0)"], True),  # too late for w
+        (["import torch as t\nt.manual_seed(3)", "w = t.randn(2)"], False),  # a notebook's earlier cell
+        (["import random\nrandom.seed()\nx = random.random()"], True),  # seeded from the clock
+        (["import torch\nw = torch.ones(1)"], False),
+        (["from torch.utils.data import DataLoader\nloader = DataLoader(data, shuffle=True)"], True),
+    ])
+    def test_whether_a_run_depends_on_the_seed(self, cells, depends_on_the_seed):
+        assert analyse([dedent(c) for c in cells], cells=len(cells) > 1).random is depends_on_the_seed
+
+
 class TestPerturbation:
     """Moving a script's input literals, and only those."""
 

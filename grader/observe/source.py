@@ -39,6 +39,8 @@ _COPY_FUNCTIONS = {"float", "int", "round", "list", "tuple", "str", "torch.tenso
                    "torch.rand", "torch.randn", "torch.empty"}
 _AUTOGRAD_CALLS = {"torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional.jacobian",
                    "torch.func.grad", "torch.autograd.functional.vjp"}
+_SEEDING = frozenset({"torch.manual_seed", "torch.random.manual_seed", "numpy.random.seed",
+                      "random.seed", "torch.cuda.manual_seed", "torch.cuda.manual_seed_all"})
 _RANDOM = ("torch.rand", "torch.randn", "torch.randint", "torch.normal", "torch.randperm", "torch.nn.init",
            "random.", "numpy.random.", "torch.nn.Linear", "torch.nn.Bilinear")
 
@@ -117,7 +119,8 @@ class UnitFacts:
     functions: tuple[FunctionFact, ...] = ()
     uses: frozenset[str] = frozenset()  # canonical dotted names the code refers to
     keywords: frozenset[str] = frozenset()  # "shuffle=True"-style keyword arguments it passes
-    random: bool = False
+    random: bool = False  # it draws random numbers, not after seeding the generator itself
+    seeds: bool = False  # it seeds the generator with a constant at module level: later units are deterministic
     asks_input: bool = False  # it calls input(): a TA would type the values in
 
 
@@ -155,7 +158,13 @@ class SourceFacts:
 
     @property
     def random(self) -> bool:
-        return any(unit.random for unit in self.units)
+        """Whether a run depends on the seed: some unit draws random numbers before the code seeds them itself."""
+        seeded = False
+        for unit in self.units:
+            if unit.random and not seeded:
+                return True
+            seeded = seeded or unit.seeds
+        return False
 
     @property
     def asks_input(self) -> bool:
@@ -523,12 +532,24 @@ def _label(site: Site) -> str:
     return " ".join(" ".join(pieces).split())[:120]
 
 
+def _seed_line(tree: ast.Module, aliases: dict[str, str]) -> int | None:
+    """The first module-level statement that seeds a generator with constants (torch.manual_seed(0))."""
+    for statement in tree.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if (isinstance(call, ast.Call) and _canonical(_dotted(call.func), aliases) in _SEEDING
+                and call.args and all(isinstance(argument, ast.Constant) for argument in call.args)):
+            return statement.lineno
+    return None
+
+
 def _unit_structure(tree: ast.Module, aliases: dict[str, str]) -> tuple[tuple[ClassFact, ...], frozenset[str],
-                                                                         frozenset[str], bool, bool]:
-    """Classes, dotted names used, constant keyword arguments, whether it draws random numbers or asks input()."""
+                                                                         frozenset[str], bool, bool, bool]:
+    """Classes, dotted names used, constant keyword arguments, whether it draws random numbers (not after
+    seeding them itself), whether it seeds them, and whether it asks input()."""
     classes = []
     uses, keywords = set(), set()
     asks = False
+    first_draw = None
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             bases = tuple(_canonical(_dotted(base), aliases) or "?" for base in node.bases)
@@ -540,12 +561,17 @@ def _unit_structure(tree: ast.Module, aliases: dict[str, str]) -> tuple[tuple[Cl
             name = _canonical(_dotted(node), aliases)
             if name and "." in name:
                 uses.add(name)
+                if name.startswith(_RANDOM) and name not in _SEEDING:
+                    first_draw = min(first_draw or node.lineno, node.lineno)
         if isinstance(node, ast.Call):
             for keyword in node.keywords:
                 if keyword.arg and isinstance(keyword.value, ast.Constant):
                     keywords.add(f"{keyword.arg}={keyword.value.value!r}")
-    random = any(use.startswith(_RANDOM) for use in uses) or "shuffle=True" in keywords
-    return tuple(classes), frozenset(uses), frozenset(keywords), random, asks
+                    if keyword.arg == "shuffle" and keyword.value.value is True:
+                        first_draw = min(first_draw or node.lineno, node.lineno)
+    seed = _seed_line(tree, aliases)
+    random = first_draw is not None and not (seed is not None and seed < first_draw)
+    return tuple(classes), frozenset(uses), frozenset(keywords), random, seed is not None, asks
 
 
 @functools.lru_cache(maxsize=1024)
@@ -617,7 +643,7 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
                                    uses_autograd=functions.get(entry.qualname, (False, None))[0],
                                    autograd_line=functions.get(entry.qualname, (False, None))[1])
                       for entry in entries_of[id(tree)])
-        classes, uses, keywords, random, asks = _unit_structure(tree, aliases)
+        classes, uses, keywords, random, seeds, asks = _unit_structure(tree, aliases)
         units.append(UnitFacts(index=index, parsed=True, reports=reports, classes=classes, functions=facts,
-                               uses=uses, keywords=keywords, random=random, asks_input=asks))
+                               uses=uses, keywords=keywords, random=random, seeds=seeds, asks_input=asks))
     return SourceFacts(units=tuple(units))
