@@ -14,6 +14,7 @@ from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
 from grader.freeform import recognition_for, settle_hard_coding, settle_stochastic, views_of
+from grader.judge import tamper
 from grader.judge.checks import contract_exercises, decide_checks
 from grader.judge.score import Evidence, describe_unit_failure, unscored
 from grader.lab import Lab
@@ -134,13 +135,28 @@ def _unit_summaries(part: Part, record: RunRecord, settings: RunSettings, studen
     return summaries
 
 
-def _flags(records: list[RunRecord | None], checks) -> tuple[str, ...]:
+def _tampering(submission: Submission) -> tuple[str, ...]:
+    """Why a person should review the code before its points count: lines that reach into the grader,
+    in its scripts, notebooks and helper modules, read before anything runs."""
+    units = []
+    for path in dict.fromkeys([part.path for part in submission.parts] +
+                              [f for f in submission.files if f.suffix == ".py"]):
+        try:
+            units += [(path.name if len(loaded) == 1 else f"{path.name} {unit.label}", unit.source)
+                      for loaded in [load_units(path)] for unit in loaded]
+        except (UnreadableSource, OSError):
+            continue
+    found = tamper.findings(units)
+    return (tamper.review_reason(found),) if found else ()
+
+
+def _flags(records: list[RunRecord | None], checks, review: tuple[str, ...] = ()) -> tuple[str, ...]:
     flags = []
     if any(r is not None and (r.timed_out or any(u.status == "timeout" for u in r.units)) for r in records):
         flags.append("timeout")
     if any(r is not None and not r.timed_out and not r.finished for r in records):
         flags.append("crashed")
-    if any(r is None for r in records) or any(c.status in (GRADER_ERROR, NOT_RUN) for c in checks):
+    if review or any(r is None for r in records) or any(c.status in (GRADER_ERROR, NOT_RUN) for c in checks):
         flags.append("needs_review")
     return tuple(flags)
 
@@ -182,6 +198,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     records: list[RunRecord | None] = []
     units: list[UnitSummary] = []
     notes = list(submission.notes)
+    review = _tampering(submission)
     ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher)
     for part, (record, unavailable) in zip(submission.parts, ran):
         records.append(record)
@@ -236,7 +253,8 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
         peak_memory_mib=max((r.peak_memory_mib for r in records if r and r.peak_memory_mib), default=None),
         notes=tuple(notes),
         units=tuple(units),
-        flags=_flags(records, checks),
+        flags=_flags(records, checks, review),
+        review=review,
         fingerprint=fingerprint(lab, submission),
         sandbox={"launcher": type(launcher).__name__, **_isolation_summary(records)},
     )

@@ -92,6 +92,7 @@ class SubmissionResult:
     flags: tuple[str, ...] = field(default_factory=tuple)  # timeout, crashed, needs_review
     sandbox: dict = field(default_factory=dict)  # how the code was isolated: launcher, network
     fingerprint: str = ""  # grader.fingerprint: what this result was computed from
+    review: tuple[str, ...] = ()  # why a person should look at it (code that reaches into the grader)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -108,5 +109,6 @@ class SubmissionResult:
                 "notes": tuple(data["notes"]),
                 "units": tuple(UnitSummary(**{**unit, "figures": tuple(unit["figures"])}) for unit in data["units"]),
                 "flags": tuple(data["flags"]),
+                "review": tuple(data.get("review", ())),
             }
         )

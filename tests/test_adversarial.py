@@ -38,7 +38,8 @@ EXPECTED = {
     "read_other_student": (0, "FileNotFoundError"),
     "write_outside": (0, "Looked for"),
     "kill_parent": (40, "PermissionError"),
-    "kill_the_set": (10, "PermissionError"),  # q2.py kills the child running the folder's scripts; q1, q5 count
+    "kill_the_set": (10, "PermissionError"),
+    "replace_observe": (0, "reaches into the grader"),  # the harness it patched is not the one that observes  # q2.py kills the child running the folder's scripts; q1, q5 count
     "kill_everything": (0, "Looked for"),
     "fork_bomb": (0, ""),
     "setsid_daemon": (0, "Looked for"),
@@ -127,9 +128,22 @@ def test_each_attack_scores_as_expected(attacked, student):
     assert words in json.dumps(document, ensure_ascii=False)
 
 
+REACHES_IN = ["forged_messages", "duplicate_messages", "patch_builtins", "read_reference", "read_other_student",
+              "replace_observe"]
+
+
+@pytest.mark.parametrize("student", REACHES_IN)
+def test_code_that_reaches_into_the_grader_is_flagged_for_review_with_its_line(attacked, student):
+    result = read_result(attacked["out"], "autograd", student)["extra_data"]["labgrade"]
+    assert "needs_review" in result["flags"]
+    assert result["review"] and result["review"][0].startswith(f"reaches into the grader ({student}.py line ")
+    dashboard = (attacked["out"] / "autograd" / "index.html").read_text()
+    assert "needs review: reaches into the grader" in dashboard
+
+
 def test_the_honest_student_is_unaffected(attacked):
     document = read_result(attacked["out"], "autograd", "honest")
-    assert document["score"] == 40
+    assert document["score"] == 40 and document["extra_data"]["labgrade"]["review"] == []
     assert all(test["status"] == "passed" for test in document["tests"])
 
 

@@ -107,3 +107,47 @@ class TestFitAndClassification:
     def test_true_needs_exactly_true(self):
         assert judge("true", True, None).passed
         assert not judge("true", 1, None, failure="no DataLoader").passed
+
+
+class TestTamperScan:
+    """Code that reaches into the grader is found in the source; ordinary lab code is not."""
+
+    @pytest.mark.parametrize("source, words", [
+        ("import sys\nsys.modules['grader.sandbox.child'].observe = None", "sys.modules[…]"),
+        ("import sys\nharness = sys.modules.get('grader.sandbox.child')", "sys.modules.get"),
+        ("import grader.sandbox.child", "import grader.sandbox.child"),
+        ("from grader.sandbox import child", "import grader.sandbox"),
+        ("import gc\nchannels = [o for o in gc.get_objects() if 'Channel' in type(o).__name__]", "gc.get_objects"),
+        ("import sys\ncaller = sys._getframe(1)", "sys._getframe"),
+        ("import inspect\nfor f in inspect.stack(): pass", "inspect.stack"),
+        ("def f():\n    return f.__code__ and (lambda: 0).__globals__", "__globals__"),
+        ("import os\nos.write(5, b'{}')", "os.write"),
+        ("open(7, 'w').write('x')", "file descriptor number"),
+        ("print(open('/proc/self/fd/3').read())", "/proc/self"),
+        ("import ctypes", "import ctypes"),
+        ("code = 'x' + '= 1'\nexec(code)", "exec() of a computed string"),
+        ("import builtins\nbuiltins.print = lambda *a: None", "assigns into builtins"),
+        ("__builtins__['len'] = max", "assigns into builtins"),
+        ("import builtins as b\nsetattr(b, 'abs', None)", "setattr(builtins"),
+    ])
+    def test_reaching_into_the_grader_is_found_with_its_line(self, source, words):
+        from grader.judge.tamper import findings
+
+        found = findings([("q5.py", source)])
+        assert found and words in str(found[0]), found
+        assert str(found[0]).startswith("q5.py line ")
+
+    @pytest.mark.parametrize("source", [
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()",
+        "import torch\nwith torch.no_grad():\n    w = torch.ones(1)",
+        "import sys\nsys.exit(0)",
+        "import sys\nIN_COLAB = 'google.colab' in sys.modules",
+        "exec('x = 1')",  # a literal the grader can read
+        "print(eval('2 + 2'))",
+        "import numpy as np\nnp.random.seed(0)",
+        "import os\nos.makedirs('out', exist_ok=True)",
+    ])
+    def test_ordinary_lab_code_is_not_flagged(self, source):
+        from grader.judge.tamper import findings
+
+        assert findings([("q1.py", source)]) == []

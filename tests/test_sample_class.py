@@ -5,6 +5,7 @@ each lab folder for why each student gets what they get), together with the
 messages that explain the lost points.
 """
 import csv
+import json
 import subprocess
 import sys
 
@@ -101,6 +102,32 @@ def test_autograd_gradebook_has_every_student(graded):
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     assert set(rows) == set(AUTOGRAD_EXPECTED)
     assert float(rows["dmitri_volkov"]["total"]) == sum(AUTOGRAD_EXPECTED["dmitri_volkov"])
+
+
+def test_no_sample_student_is_flagged_for_reaching_into_the_grader(graded):
+    out, done = graded
+    flagged = [path.stem for path in out.glob("*/results/*.json")
+               if json.loads(path.read_text())["extra_data"]["labgrade"]["review"]]
+    assert flagged == [] and "Needs review" not in done.stdout
+
+
+REAL_WORK = ROOT.parent / "shared" / "realclass-dev"
+
+
+@pytest.mark.skipif(not REAL_WORK.is_dir(), reason="the shared real work is not on this machine")
+def test_real_student_work_raises_no_tamper_flag():
+    from grader.judge.tamper import findings
+    from grader.notebook import UnreadableSource, load_units
+
+    flagged = []
+    for path in sorted(REAL_WORK.rglob("*")):
+        if path.suffix in (".py", ".ipynb"):
+            try:
+                units = load_units(path)
+            except UnreadableSource:
+                continue
+            flagged += [str(f) for f in findings([(u.label, u.source) for u in units])]
+    assert flagged == []
 
 
 def test_terminal_summary_lists_the_labs(graded):

@@ -293,3 +293,38 @@ def test_a_part_that_kills_its_set_leaves_the_rest_to_run_on_their_own(monkeypat
         warm.close()
     assert records[0] is not None and records[0].observations[0].value["value"] == 1.0
     assert records[1] is None and records[2] is None
+
+
+FORGED = {"kind": "number", "type": "float", "value": 999.0}
+
+
+class TestHarnessIsBoundBeforeStudentCode:
+    """Patching the harness by attribute, after it started, changes nothing it observes (issue 10)."""
+
+    @pytest.mark.parametrize("attack", [
+        # the harness's own functions, through sys.modules
+        "import sys\nh = sys.modules['grader.sandbox.child']\n"
+        "h.observe = lambda probe, *a, **k: [{'type': 'observation', 'probe': probe.name, 'strategy': 0,"
+        " 'case': 0, 'status': 'ok', 'value': FORGED}]",
+        "import sys\nsys.modules['grader.sandbox.child'].encode = lambda value, depth=0: FORGED",
+        "import sys\nsys.modules['grader.sandbox.encode'].encode = lambda value, depth=0: FORGED\n"
+        "sys.modules['grader.sandbox.encode']._encode_tensor = lambda value: FORGED",
+        "import sys\nsys.modules['grader.sandbox.child'].evaluate = lambda code, namespace: 999.0",
+        "import sys\nsys.modules['grader.sandbox.child'].Channel.send = lambda self, message: None",
+        # the libraries and builtins it calls
+        "import json\njson.dumps = lambda *a, **k: '{\"type\": \"done\"}'",
+        "import json\njson.JSONEncoder.encode = lambda self, o: '{\"type\": \"done\"}'",
+        "import builtins\nbuiltins.isinstance = lambda obj, kind: False\nbuiltins.len = lambda obj: 0",
+        "import builtins\nbuiltins.round = lambda *a: 999.0\nbuiltins.float = lambda *a: 999.0",
+    ])
+    def test_a_patch_does_not_change_the_observation(self, launcher, attack):
+        record = run(launcher, f"FORGED = {FORGED!r}\n" + attack, "def f(): return 2.0",
+                     probes=[call("f", "f()")])
+        assert record.finished, record.process_stderr
+        assert [o.value for o in record.observations] == [{"kind": "number", "type": "float", "value": 2.0}]
+
+    def test_switching_off_the_alarm_does_not_switch_off_the_time_limit(self, launcher):
+        record = run(launcher, "import signal\nsignal.setitimer = lambda *a, **k: (0.0, 0.0)\n"
+                               "signal.signal = lambda *a, **k: None",
+                     "def f():\n    while True:\n        pass", probes=[call("f", "f()")], unit_timeout=1.0, wall=20.0)
+        assert record.observations[0].status == "timeout" and not record.timed_out

@@ -49,6 +49,10 @@ def summary_table(rubric: Rubric, results: list[SubmissionResult]) -> Table:
 
 def print_summary(console: Console, rubric: Rubric, results: list[SubmissionResult], lab_out: Path) -> None:
     console.print(summary_table(rubric, results))
+    for result in results:
+        for reason in result.review:
+            console.print(Text(f"Needs review: {printable(result.student)} {printable(reason)}", style="magenta"),
+                          soft_wrap=True)
     console.print(Text(f"Gradebook: {lab_out / 'grades.csv'}   Results: {lab_out / 'results'}/"), soft_wrap=True)
 
 

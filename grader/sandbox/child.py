@@ -29,6 +29,7 @@ import traceback
 from grader.observe.instruments import KEY, Recorder, install
 from grader.observe.sites import instrumented
 from grader.sandbox.encode import encode
+from grader.sandbox.frozen import builtins_restorer, json_line_encoder, snapshot
 from grader.sandbox.isolation import isolate
 from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
 
@@ -66,18 +67,27 @@ class CappedText(io.TextIOBase):
 
 
 class Channel:
-    """The one line-oriented pipe back to the grader (a file outside the scratch dir)."""
+    """The one line-oriented pipe back to the grader (a file outside the scratch dir).
+
+    Its encoder and the file's methods are bound when it opens, before student code runs: replacing
+    `json.dumps` or the file class afterwards does not change what is sent.
+    """
 
     def __init__(self, path: str):
-        self._file = open(path, "w", encoding="utf-8")
+        handle = open(path, "w", encoding="utf-8")
+        self._line, self._write, self._flush = json_line_encoder(), handle.write, handle.flush
 
     def send(self, message: dict) -> None:
-        self._file.write(json.dumps(message, allow_nan=False) + "\n")
-        self._file.flush()
+        self._write(self._line(message))
+        self._flush()
 
 
 def _on_alarm(signum, frame):
     raise TimeLimitReached()
+
+
+def restore_builtins() -> None:
+    """Put Python's builtins back as the harness found them (set by `serve`; a no-op elsewhere)."""
 
 
 def _with_time_limit(seconds: float, action):
@@ -209,6 +219,7 @@ def run_unit(unit: CodeUnit, index: int, namespace: dict, job: Job, figures_dir:
         report["status"] = "error"
         report["error"] = _describe_error(error)
     finally:
+        restore_builtins()
         sys.stdout, sys.stderr = saved
     report["elapsed"] = round(time.monotonic() - started, 4)
     report["stdout"] = stdout.getvalue()
@@ -293,6 +304,7 @@ def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict, recorder:
         except BaseException as error:  # student code may raise anything at all
             message.update(status="error", error=_describe_error(error))
         finally:
+            restore_builtins()
             sys.stdout, sys.stderr = saved
             close_figures()
             if recorder is not None and not recording:
@@ -310,6 +322,8 @@ def flush_activity(recorder: Recorder, job: Job) -> dict:
         return recorder.flush(lambda action: _with_time_limit(job.probe_timeout, action)).to_json()
     except TimeLimitReached:
         return {"type": "activity", "unit": recorder.unit, "dropped": 1}
+    finally:
+        restore_builtins()
 
 
 class Answers:
@@ -387,15 +401,28 @@ def main(job_path: str, messages_path: str) -> None:
         coordinate(RunSet.from_json(data), messages_path)
     job = Job.from_json(data)
     report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
-    serve(job, messages_path, report)
+    harness()["serve"](job, messages_path, report)
+
+
+HARNESS_MODULES = ("grader.sandbox.child", "grader.sandbox.encode", "grader.observe.events",
+                   "grader.observe.instruments", "grader.observe.sites")
+
+
+def harness() -> dict:
+    """This module's functions bound to a private snapshot (grader.sandbox.frozen), taken now, before any
+    student code exists in the process: what the student later patches by attribute, the harness never sees."""
+    return snapshot([sys.modules[name] for name in HARNESS_MODULES if name in sys.modules])["grader.sandbox.child"]
 
 
 def serve(job: Job, messages_path: str, report) -> None:
     """Run one job's units and probes in this process, writing every message as it happens; never returns."""
-    channel = Channel(messages_path)
+    global restore_builtins  # of the harness's own snapshot (grader.sandbox.frozen), when it runs from one
+    send = Channel(messages_path).send  # bound now: patching the class later changes nothing here
     figures_dir = os.path.dirname(messages_path)
-    channel.send({"type": "sandbox", **report.to_json()})
+    send({"type": "sandbox", **report.to_json()})
     recorder = _prepare_process(job, os.getcwd())
+    # Whatever student code does to builtins, the standard library the harness calls sees them as they are now.
+    restore_builtins = builtins_restorer()
     namespace = starting_namespace(job)
     if recorder is not None:
         namespace.update(recorder.names_for_namespace())
@@ -404,14 +431,14 @@ def serve(job: Job, messages_path: str, report) -> None:
     for index, unit in enumerate(job.units):
         unit_report = run_unit(unit, index, namespace, job, figures_dir, recorder)
         figures.extend(unit_report["figures"])
-        channel.send(unit_report)
+        send(unit_report)
         if recorder is not None:
-            channel.send(flush_activity(recorder, job))
+            send(flush_activity(recorder, job))
     extras = {"__figures__": figures}
     for probe in job.probes:
         for message in observe(probe, namespace, job, extras, recorder):
-            channel.send(message)
-    channel.send({"type": "done"})
+            send(message)
+    send({"type": "done"})
     sys.stdout.flush()
     # Skip interpreter teardown: student atexit hooks and __del__ methods get no last word.
     os._exit(0)
@@ -428,15 +455,16 @@ def coordinate(runs: RunSet, messages_path: str) -> None:
     folders = [folder for part in runs.parts for folder in (part.scratch, os.path.dirname(part.messages))]
     report = isolate(list(runs.hide), runs.uid,
                      keep_visible=[os.getcwd(), *folders, os.path.dirname(messages_path)])
+    frozen = harness()["serve"]  # each fork inherits it, taken before any student code
     for index, part in enumerate(runs.parts):
-        outcome = _run_forked(part, report, runs.wall_seconds)
+        outcome = _run_forked(part, report, runs.wall_seconds, frozen)
         # Opened per line, so no fork inherits the set's channel.
         with open(messages_path, "a", encoding="utf-8") as channel:
             channel.write(json.dumps({"type": "part", "index": index, **outcome}) + "\n")
     os._exit(0)
 
 
-def _run_forked(part: PartPaths, report, wall_seconds: float) -> dict:
+def _run_forked(part: PartPaths, report, wall_seconds: float, serve_frozen) -> dict:
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -449,7 +477,7 @@ def _run_forked(part: PartPaths, report, wall_seconds: float) -> dict:
             os.chdir(part.scratch)
             with open(part.job, encoding="utf-8") as handle:
                 job = Job.from_json(json.load(handle))
-            serve(job, part.messages, report)
+            serve_frozen(job, part.messages, report)
         except BaseException:
             traceback.print_exc()
         finally:
