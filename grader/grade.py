@@ -156,7 +156,8 @@ def _flags(records: list[RunRecord | None], checks, review: tuple[str, ...] = ()
         flags.append("timeout")
     if any(r is not None and not r.timed_out and not r.finished for r in records):
         flags.append("crashed")
-    if review or any(r is None for r in records) or any(c.status in (GRADER_ERROR, NOT_RUN) for c in checks):
+    if (review or any(r is None or r.refused for r in records)
+            or any(c.status in (GRADER_ERROR, NOT_RUN) for c in checks)):
         flags.append("needs_review")
     return tuple(flags)
 

@@ -33,13 +33,14 @@ EXPECTED = {
     "float_subclass": (0, "an object of type"),
     "fake_pass_output": (0, "Looked for"),
     "forged_messages": (0, ""),
-    "duplicate_messages": (37, "Conflicting observations"),  # all but P4.manual (3 points)
+    "duplicate_messages": (40, "did not ask for"),  # its right answers count; the forged extra line is refused
     "read_reference": (0, "Looked for"),
     "read_other_student": (0, "FileNotFoundError"),
     "write_outside": (0, "Looked for"),
     "kill_parent": (40, "PermissionError"),
     "kill_the_set": (10, "PermissionError"),
-    "replace_observe": (0, "reaches into the grader"),  # the harness it patched is not the one that observes  # q2.py kills the child running the folder's scripts; q1, q5 count
+    "replace_observe": (0, "reaches into the grader"),  # the harness it patched is not the one that observes
+    "forge_from_the_heap": (0, "did not ask for"),  # its answers predate the grader's requests  # q2.py kills the child running the folder's scripts; q1, q5 count
     "kill_everything": (0, "Looked for"),
     "fork_bomb": (0, ""),
     "setsid_daemon": (0, "Looked for"),
@@ -129,7 +130,7 @@ def test_each_attack_scores_as_expected(attacked, student):
 
 
 REACHES_IN = ["forged_messages", "duplicate_messages", "patch_builtins", "read_reference", "read_other_student",
-              "replace_observe"]
+              "replace_observe", "forge_from_the_heap"]
 
 
 @pytest.mark.parametrize("student", REACHES_IN)

@@ -328,3 +328,24 @@ class TestHarnessIsBoundBeforeStudentCode:
                                "signal.signal = lambda *a, **k: None",
                      "def f():\n    while True:\n        pass", probes=[call("f", "f()")], unit_timeout=1.0, wall=20.0)
         assert record.observations[0].status == "timeout" and not record.timed_out
+
+
+class TestTheGraderAsks:
+    """Observations count only as answers to the grader's own requests (grader.sandbox.protocol)."""
+
+    FORGE = ("import gc, json\n"
+             "channel = next(o for o in gc.get_objects() if type(o).__name__ == 'Channel')\n"
+             "channel.send({'type': 'observation', 'probe': 'f', 'strategy': 0, 'case': 0, 'status': 'ok',"
+             " 'value': {'kind': 'number', 'type': 'float', 'value': 999.0}})\n"
+             "channel.send({'type': 'done'})")
+
+    def test_an_observation_written_before_it_was_asked_for_is_refused_and_named(self, launcher):
+        record = run(launcher, self.FORGE, "def f(): return 2.0", probes=[call("f", "f()")])
+        assert [o.value["value"] for o in record.observations] == [2.0]
+        assert record.refused and any("did not ask for" in problem for problem in record.problems)
+        assert len(record.units) == 2 and record.finished  # a forged "done" ends nothing
+
+    def test_a_run_that_vanishes_after_forging_has_no_observation_at_all(self, launcher):
+        record = run(launcher, self.FORGE + "\nimport os\nos._exit(0)", "def f(): return 2.0",
+                     probes=[call("f", "f()")])
+        assert record.observations == () and not record.finished and record.refused

@@ -30,6 +30,7 @@ from grader.observe.instruments import KEY, Recorder, install
 from grader.observe.sites import instrumented
 from grader.sandbox.encode import encode
 from grader.sandbox.frozen import builtins_restorer, json_line_encoder, snapshot
+from grader.sandbox.protocol import REPLIES, REQUESTS
 from grader.sandbox.isolation import isolate
 from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
 
@@ -271,49 +272,106 @@ def observe(probe: ProbeSpec, namespace: dict, job: Job, extras: dict, recorder:
     units drew) that probe code may read besides the student's own names.
     """
     chosen = choose_strategy(probe, namespace)
+    if chosen is None or chosen[1].script:
+        return observe_case(probe, None, namespace, job, extras, recorder)
+    messages = []
+    for case in range(len(probe.cases)):
+        messages.extend(observe_case(probe, case, namespace, job, extras, recorder))
+    return messages
+
+
+def observe_case(probe: ProbeSpec, case: int | None, namespace: dict, job: Job, extras: dict,
+                 recorder: Recorder | None = None) -> list[dict]:
+    """One observation (a script strategy's one, whatever the case), then the activity of a recorded case."""
+    chosen = choose_strategy(probe, namespace)
     if chosen is None:
         return [{"type": "observation", "probe": probe.name, "case": None, "status": "missing"}]
     index, strategy = chosen
-    cases = [None] if strategy.script else list(enumerate(probe.cases))
-    messages = []
-    for case in cases:
-        scope = dict(namespace)
-        scope.update(job.data)
-        scope.update(extras)
-        if case is not None:
-            scope.update(case[1])
-        message = {"type": "observation", "probe": probe.name, "strategy": index,
-                   "case": None if case is None else case[0]}
-        sink = CappedText(2000)
-        saved = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = sink, sink
-        started = time.monotonic()
-        # A contract function is judged by what it returns; where the rubric's family judges training, what it
-        # does on the first (the handout's) inputs is recorded as well. Other calls run unwatched, for speed.
-        recording = recorder is not None and probe.record and case is not None and case[0] == 0
-        if recording:
-            recorder.begin(unit=len(job.units), namespace=scope)
-        elif recorder is not None:
-            recorder.pause()
-        try:
-            seed_everything(job.seed)
-            value = _with_time_limit(job.probe_timeout, lambda: evaluate(strategy.code, scope))
-            message.update(status="ok", value=encode(value))
-        except TimeLimitReached:
-            message.update(status="timeout", error={"type": "Timeout", "message": f"no answer within {job.probe_timeout:g} s", "traceback": ""})
-        except BaseException as error:  # student code may raise anything at all
-            message.update(status="error", error=_describe_error(error))
-        finally:
-            restore_builtins()
-            sys.stdout, sys.stderr = saved
-            close_figures()
-            if recorder is not None and not recording:
-                recorder.resume()
-        message["elapsed"] = round(time.monotonic() - started, 4)
-        messages.append(message)
-        if recording:
-            messages.append({**flush_activity(recorder, job), "probe": probe.name})
+    if strategy.script or not isinstance(case, int) or not 0 <= case < len(probe.cases):
+        case = None
+    scope = dict(namespace)
+    scope.update(job.data)
+    scope.update(extras)
+    if case is not None:
+        scope.update(probe.cases[case])
+    message = {"type": "observation", "probe": probe.name, "strategy": index, "case": case}
+    sink = CappedText(2000)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = sink, sink
+    started = time.monotonic()
+    # A contract function is judged by what it returns; where the rubric's family judges training, what it
+    # does on the first (the handout's) inputs is recorded as well. Other calls run unwatched, for speed.
+    recording = recorder is not None and probe.record and case == 0
+    if recording:
+        recorder.begin(unit=len(job.units), namespace=scope)
+    elif recorder is not None:
+        recorder.pause()
+    try:
+        seed_everything(job.seed)
+        value = _with_time_limit(job.probe_timeout, lambda: evaluate(strategy.code, scope))
+        message.update(status="ok", value=encode(value))
+    except TimeLimitReached:
+        message.update(status="timeout", error={"type": "Timeout", "message": f"no answer within {job.probe_timeout:g} s", "traceback": ""})
+    except BaseException as error:  # student code may raise anything at all
+        message.update(status="error", error=_describe_error(error))
+    finally:
+        restore_builtins()
+        sys.stdout, sys.stderr = saved
+        close_figures()
+        if recorder is not None and not recording:
+            recorder.resume()
+    message["elapsed"] = round(time.monotonic() - started, 4)
+    messages = [message]
+    if recording:
+        messages.append({**flush_activity(recorder, job), "probe": probe.name})
     return messages
+
+
+def reply_channel(channel_dir: str):
+    """The child's end of the grader's reply pipe (grader.sandbox.protocol), bound now, before student code
+    runs; None when the grader made no pipes (a run that is not asked, such as the kit's notebook)."""
+    path = os.path.join(channel_dir, REPLIES)
+    if not os.path.exists(path):
+        return None
+    handle, write, line = os.open(path, os.O_WRONLY), os.write, json_line_encoder()
+
+    def reply(message: dict) -> None:
+        data = line(message).encode()
+        while data:
+            data = data[write(handle, data):]
+
+    return reply
+
+
+def answer_requests(job: Job, namespace: dict, extras: dict, recorder: Recorder | None, send, reply,
+                    channel_dir: str) -> None:
+    """Answer the grader's requests one at a time, each reply carrying its request's nonce, until it says end."""
+    requests = os.open(os.path.join(channel_dir, REQUESTS), os.O_RDWR)  # never waits for the grader's end
+    reply({"type": "ready"})
+    probes = {probe.name: probe for probe in job.probes}
+    pending = b""
+    while True:
+        while b"\n" not in pending:
+            chunk = os.read(requests, 65536)
+            if not chunk:
+                return
+            pending += chunk
+        line, pending = pending.split(b"\n", 1)
+        try:
+            request = json.loads(line)
+            nonce = str(request["nonce"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if request.get("type") == "end":
+            reply({"type": "ended", "nonce": nonce})
+            return
+        probe = probes.get(request.get("probe"))
+        if probe is None:
+            continue
+        messages = observe_case(probe, request.get("case"), namespace, job, extras, recorder)
+        reply({**messages[0], "nonce": nonce})
+        for message in messages[1:]:
+            send(message)
 
 
 def flush_activity(recorder: Recorder, job: Job) -> dict:
@@ -419,6 +477,7 @@ def serve(job: Job, messages_path: str, report) -> None:
     global restore_builtins  # of the harness's own snapshot (grader.sandbox.frozen), when it runs from one
     send = Channel(messages_path).send  # bound now: patching the class later changes nothing here
     figures_dir = os.path.dirname(messages_path)
+    reply = reply_channel(figures_dir)  # opened before student code, held until the process ends
     send({"type": "sandbox", **report.to_json()})
     recorder = _prepare_process(job, os.getcwd())
     # Whatever student code does to builtins, the standard library the harness calls sees them as they are now.
@@ -435,9 +494,12 @@ def serve(job: Job, messages_path: str, report) -> None:
         if recorder is not None:
             send(flush_activity(recorder, job))
     extras = {"__figures__": figures}
-    for probe in job.probes:
-        for message in observe(probe, namespace, job, extras, recorder):
-            send(message)
+    if reply is None:
+        for probe in job.probes:
+            for message in observe(probe, namespace, job, extras, recorder):
+                send(message)
+    else:
+        answer_requests(job, namespace, extras, recorder, send, reply, figures_dir)
     send({"type": "done"})
     sys.stdout.flush()
     # Skip interpreter teardown: student atexit hooks and __del__ methods get no last word.

@@ -23,7 +23,8 @@ from typing import Protocol
 from grader.sandbox.isolation import can_isolate, run_uid
 from grader.sandbox.job import Job, PartPaths, RunSet
 from grader.sandbox.limits import Limits
-from grader.sandbox.record import RunRecord, clean_text, parse_messages
+from grader.sandbox.protocol import Exchange, ProbeDriver, make_pipes
+from grader.sandbox.record import RunRecord, asked_observations, clean_text, parse_messages
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 STDERR_KEEP = 20_000
@@ -89,6 +90,14 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
+def running(pid: int) -> bool:
+    """Whether a child of this process is still running, without reaping it."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+    except ChildProcessError:
+        return False
+
+
 def _wait_measured(process: subprocess.Popen, timeout: float) -> tuple[bool, int | None]:
     """Wait like Popen.wait(timeout) but through wait4, to learn the child's peak memory.
 
@@ -148,6 +157,7 @@ def prepared_run(job: Job, files: list[Path]):
         if can_isolate():
             job = replace(job, uid=run_uid(next(_run_numbers)))
         paths.job.write_text(json.dumps(job.to_json()), encoding="utf-8")
+        make_pipes(channel)
         if job.uid is not None:
             _hand_over(base, job.uid)
         yield paths
@@ -172,6 +182,7 @@ def prepared_set(jobs: list[Job], files: list[Path], wall_seconds: float):
             paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
                              stderr=channel / "stderr.txt")
             paths.job.write_text(json.dumps(job.to_json()), encoding="utf-8")
+            make_pipes(channel)
             parts.append((job, paths))
         (base / "scratch").mkdir()
         (base / "channel").mkdir()
@@ -203,14 +214,25 @@ def part_outcomes(messages: Path, count: int) -> dict[int, dict]:
     return outcomes
 
 
-def records_of_set(parts, outcomes: dict[int, dict], keep_dirs: list[Path | None]) -> list[RunRecord | None]:
+def records_of_set(parts, outcomes: dict[int, dict], keep_dirs: list[Path | None],
+                   exchanges: list[Exchange]) -> list[RunRecord | None]:
     """Each job's record, from its own channel; None for a job the coordinating child never finished."""
     records: list[RunRecord | None] = []
     for index, (job, paths) in enumerate(parts):
         outcome = outcomes.get(index)
         records.append(None if outcome is None else RunRecordBuilder(job=job, paths=paths).build(
-            keep_dir=keep_dirs[index], **outcome))
+            keep_dir=keep_dirs[index], exchange=exchanges[index], **outcome))
     return records
+
+
+def drive_set(drivers: list[ProbeDriver], messages: Path, deadline: float, set_running) -> list[Exchange]:
+    """Each part's probe phase in turn, as the coordinating child reaches it; a part that ended is skipped."""
+    exchanges = []
+    for index, driver in enumerate(drivers):
+        def running(index=index) -> bool:
+            return set_running() and index not in part_outcomes(messages, len(drivers))
+        exchanges.append(driver.drive(deadline, running))
+    return exchanges
 
 
 @dataclass(frozen=True)
@@ -221,16 +243,25 @@ class RunRecordBuilder:
     paths: RunPaths
 
     def build(self, *, exit_code: int | None, timed_out: bool, elapsed: float, keep_dir: Path | None,
-              peak_kib: int | None = None) -> RunRecord:
+              peak_kib: int | None = None, exchange: Exchange | None = None) -> RunRecord:
         messages = self.paths.messages
         lines = messages.read_text(encoding="utf-8", errors="replace").splitlines() if messages.exists() else []
-        parsed = parse_messages(lines)
+        parsed = parse_messages(lines, asked=exchange is not None)
+        observations, finished, problems = parsed.observations, parsed.done, []
+        if exchange is not None:
+            observations, malformed = asked_observations(exchange.accepted)
+            finished = exchange.completed
+            refused = exchange.refused + ["an observation written to the channel file, not asked for"] * parsed.unasked
+            if refused or malformed:
+                problems.append(_refusals(refused, malformed))
+        if parsed.bad:
+            problems.append(f"{parsed.bad} malformed message(s) from the run were ignored")
         return RunRecord(
             part=self.job.part,
             units=tuple(parsed.units),
-            observations=tuple(parsed.observations),
+            observations=tuple(observations),
             activities=tuple(parsed.activities),
-            finished=parsed.done,
+            finished=finished,
             isolation=parsed.isolation,
             timed_out=timed_out,
             exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
@@ -238,9 +269,22 @@ class RunRecordBuilder:
             elapsed=round(elapsed, 3),
             peak_memory_mib=round(peak_kib / 1024, 1) if peak_kib else None,
             process_stderr=_read_tail(self.paths.stderr, STDERR_KEEP),
-            problems=(f"{parsed.bad} malformed message(s) from the run were ignored",) if parsed.bad else (),
+            problems=tuple(problems),
+            refused=bool(exchange is not None and (exchange.refused or parsed.unasked)),
             figures_dir=str(_keep_figures(messages.parent, keep_dir)) if keep_dir is not None else None,
         )
+
+
+def _refusals(refused: list[str], malformed: int) -> str:
+    """The result's words for messages the grader did not ask for (grader.sandbox.protocol)."""
+    kinds = {}
+    for reason in refused:
+        kinds[reason] = kinds.get(reason, 0) + 1
+    listed = "; ".join(f"{count} × {reason}" if count > 1 else reason for reason, count in list(kinds.items())[:4])
+    if malformed:
+        listed += ("; " if listed else "") + f"{malformed} malformed answer(s)"
+    return (f"messages the grader did not ask for were refused and earn nothing ({listed}): the run's "
+            f"observations count only as answers to the grader's own requests")
 
 
 def _signal_name(exit_code: int | None) -> str | None:
@@ -278,6 +322,7 @@ class SubprocessLauncher:
         with prepared_run(job, files) as paths:
             started = time.monotonic()
             timed_out = False
+            driver = ProbeDriver(job, paths.messages.parent)
             with open(paths.stderr, "wb") as output:
                 process = subprocess.Popen(
                     [self.python, "-I", "-c", BOOT, str(PACKAGE_ROOT), str(paths.job), str(paths.messages)],
@@ -289,9 +334,10 @@ class SubprocessLauncher:
                     start_new_session=True,
                     preexec_fn=limits.apply,
                 )
-                timed_out, peak_kib = _wait_measured(process, limits.wall_seconds)
+                exchange = driver.drive(started + limits.wall_seconds, lambda: running(process.pid))
+                timed_out, peak_kib = _wait_measured(process, limits.wall_seconds - (time.monotonic() - started))
                 # Kill the whole group even after a clean exit: nothing may outlive its run.
                 _kill_group(process)
             return RunRecordBuilder(job=job, paths=paths).build(
                 exit_code=process.returncode, timed_out=timed_out, elapsed=time.monotonic() - started,
-                keep_dir=keep_dir, peak_kib=peak_kib)
+                keep_dir=keep_dir, peak_kib=peak_kib, exchange=exchange)

@@ -102,6 +102,7 @@ class RunRecord:
     problems: tuple[str, ...] = field(default_factory=tuple)
     figures_dir: str | None = None
     isolation: dict = field(default_factory=dict)  # what the child reported: network, files, uid
+    refused: bool = False  # it wrote messages the grader did not ask for (grader.sandbox.protocol)
 
 
 def clean_text(value, limit: int) -> str:
@@ -174,11 +175,18 @@ class ParsedMessages:
     bad: int
     isolation: dict
     activities: list[Activity] = field(default_factory=list)
+    unasked: int = 0  # observations written to the file instead of answered when asked
 
 
-def parse_messages(lines) -> ParsedMessages:
-    """Parse message lines; malformed ones are counted in `bad` and otherwise ignored."""
+def parse_messages(lines, asked: bool = False) -> ParsedMessages:
+    """Parse message lines; malformed ones are counted in `bad` and otherwise ignored.
+
+    With `asked`, observations came over the grader's own protocol (grader.sandbox.protocol): one found in
+    the file was written by someone else, so it is refused (and counted in `unasked`), and `done` ends
+    nothing.
+    """
     units, observations, done, bad, isolation, activities = [], [], False, 0, {}, []
+    unasked = 0
     for line in lines:
         if len(line) > MAX_LINE:
             bad += 1
@@ -190,12 +198,14 @@ def parse_messages(lines) -> ParsedMessages:
                 bad += 1  # nothing may come after "done": a late message is somebody else's
             elif kind == "unit":
                 units.append(_unit(data))
+            elif kind == "observation" and asked:
+                unasked += 1
             elif kind == "observation":
                 observations.append(_observation(data))
             elif kind == "activity":
                 activities.append(Activity.from_json(data))
             elif kind == "done":
-                done = True
+                done = not asked
             elif kind == "sandbox" and not isolation and not units:
                 isolation = {key: str(data[key])[:200] for key in ("network", "files", "uid")}
             else:
@@ -203,4 +213,16 @@ def parse_messages(lines) -> ParsedMessages:
         except (ValueError, KeyError, TypeError):
             bad += 1
     return ParsedMessages(units=units, observations=observations, done=done, bad=bad, isolation=isolation,
-                          activities=activities)
+                          activities=activities, unasked=unasked)
+
+
+def asked_observations(replies: list[dict]) -> tuple[list[Observation], int]:
+    """The observations the grader asked for and accepted (grader.sandbox.protocol), and how many were
+    malformed."""
+    observations, bad = [], 0
+    for reply in replies:
+        try:
+            observations.append(_observation(reply))
+        except (ValueError, KeyError, TypeError):
+            bad += 1
+    return observations, bad

@@ -22,8 +22,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import (PACKAGE_ROOT, RunRecordBuilder, part_outcomes, prepared_run, prepared_set,
-                                     records_of_set, scrubbed_environment)
+from grader.sandbox.launcher import (PACKAGE_ROOT, RunRecordBuilder, drive_set, part_outcomes, prepared_run,
+                                     prepared_set, records_of_set, scrubbed_environment)
+from grader.sandbox.protocol import ProbeDriver
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord
 
@@ -41,6 +42,21 @@ class _Ticket:
         self.pid: int | None = None
         self.status: int | None = None
         self.peak_kib: int | None = None
+
+
+def _going(ticket: _Ticket) -> bool:
+    """Whether a run is still going: not ended, or orphaned by a zygote that died under it but still alive."""
+    if not ticket.ended.is_set():
+        return True
+    if ticket.status is not None or ticket.pid is None:
+        return False
+    try:
+        os.kill(ticket.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under its own uid
+    return True
 
 
 def _outlive(pid: int, seconds: float) -> bool:
@@ -146,11 +162,13 @@ class WarmLauncher:
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
         with prepared_run(job, files) as paths:
+            driver = ProbeDriver(job, paths.messages.parent)
             zygote = self._server()
             run, ticket = zygote.start(paths, limits)
             ticket.started.wait(START_TIMEOUT)
             started = time.monotonic()
-            timed_out = not ticket.ended.wait(limits.wall_seconds)
+            exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket))
+            timed_out = not ticket.ended.wait(max(0.0, limits.wall_seconds - (time.monotonic() - started)))
             if timed_out:
                 zygote.kill(run)
                 ticket.ended.wait(30)
@@ -160,7 +178,7 @@ class WarmLauncher:
             zygote.forget(run)
             return RunRecordBuilder(job=job, paths=paths).build(
                 exit_code=ticket.status, timed_out=timed_out, elapsed=time.monotonic() - started, keep_dir=keep_dir,
-                peak_kib=ticket.peak_kib)
+                peak_kib=ticket.peak_kib, exchange=exchange)
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
                  keep_dirs: list[Path | None]) -> list[RunRecord | None]:
@@ -172,18 +190,20 @@ class WarmLauncher:
         if len(jobs) < 2:
             return [self.run(job, files=files, limits=limits, keep_dir=keep) for job, keep in zip(jobs, keep_dirs)]
         with prepared_set(jobs, files, limits.wall_seconds) as (coordinator, parts):
+            drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
             zygote = self._server()
             run, ticket = zygote.start(coordinator, limits)
             ticket.started.wait(START_TIMEOUT)
             budget = limits.wall_seconds * len(jobs) + SET_SLACK
             started = time.monotonic()
-            if not ticket.ended.wait(budget):
+            exchanges = drive_set(drivers, coordinator.messages, started + budget, lambda: _going(ticket))
+            if not ticket.ended.wait(max(0.0, budget - (time.monotonic() - started))):
                 zygote.kill(run)
                 ticket.ended.wait(30)
             elif ticket.status is None and ticket.pid is not None:
                 _outlive(ticket.pid, budget - (time.monotonic() - started))
             zygote.forget(run)
-            return records_of_set(parts, part_outcomes(coordinator.messages, len(parts)), keep_dirs)
+            return records_of_set(parts, part_outcomes(coordinator.messages, len(parts)), keep_dirs, exchanges)
 
     def close(self) -> None:
         if self._zygote is not None:

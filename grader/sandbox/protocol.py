@@ -1,0 +1,168 @@
+"""The probe phase, driven by the grader: one request per probe and case, each with a fresh nonce.
+
+Student code shares the child process with the harness, so anything the
+child writes could have been written by the student. What the grader can
+control is *when* an answer may exist: it asks for one observation at a
+time, over a named pipe, with a nonce drawn at that moment, and accepts only
+the one reply that carries it. An observation written before its request (a
+forgery prepared during the student's own cells, then an early exit) cannot
+carry the nonce and earns nothing; unsolicited, duplicate, malformed or late
+replies are refused and named in the result. Code that keeps running and
+answers the requests itself must compute every answer at the moment it is
+asked: forging then takes solving the exercise, and the source scan
+(grader.judge.tamper) flags it for review.
+
+Two pipes per run, in the run's channel folder, made by the grader before the
+child starts: ``requests`` (grader to child) and ``replies`` (child to
+grader). The child opens its end of ``replies`` before any student code runs.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+import select
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from grader.sandbox.job import Job
+
+REQUESTS = "requests.fifo"
+REPLIES = "replies.fifo"
+MAX_REPLY = 2_000_000  # bytes of one reply line (a probe's value is bounded well below)
+POLL = 0.01  # seconds between looks at whether the run is still going
+
+
+def make_pipes(channel: Path) -> None:
+    """The two named pipes of one run (the child finds them by name)."""
+    os.mkfifo(channel / REQUESTS, 0o600)
+    os.mkfifo(channel / REPLIES, 0o600)
+
+
+@dataclass
+class Exchange:
+    """What came of one run's probe phase."""
+
+    accepted: list[dict] = field(default_factory=list)  # observation messages the grader asked for, in order
+    refused: list[str] = field(default_factory=list)  # what else came, and why it does not count
+    completed: bool = False  # every request answered and the end acknowledged
+
+
+class ProbeDriver:
+    """The grader's side of one run's probe phase; open it before the child starts."""
+
+    def __init__(self, job: Job, channel: Path):
+        self.job = job
+        self.channel = channel
+        # Opened now, so the child's end never waits; read and write, so that no writer yet (or any more) is not
+        # an end of file that wakes every select: the run's end is learnt from `running` instead.
+        self._replies = os.open(channel / REPLIES, os.O_RDWR | os.O_NONBLOCK)
+        self._requests: int | None = None
+        self._buffer = b""
+        self.exchange = Exchange()
+
+    def close(self) -> None:
+        for handle in (self._replies, self._requests):
+            if handle is not None:
+                try:
+                    os.close(handle)
+                except OSError:
+                    pass
+        self._requests = None
+
+    # ------------------------------------------------------------------ the conversation
+    def drive(self, deadline: float, running: Callable[[], bool]) -> Exchange:
+        """Ask for every observation in turn until all are answered, the run ends or time is up."""
+        try:
+            if self._await(lambda reply: reply.get("type") == "ready", deadline, running) is None:
+                return self.exchange
+            if not self._open_requests(deadline, running):
+                return self.exchange
+            for probe in self.job.probes:
+                case = 0
+                while True:
+                    reply = self._ask({"type": "request", "probe": probe.name, "case": case}, deadline, running)
+                    if reply is None:
+                        return self.exchange
+                    if reply.get("probe") != probe.name or reply.get("case") not in (case, None):
+                        self.exchange.refused.append(f"a reply for another observation than asked "
+                                                     f"({_short(reply)})")
+                        return self.exchange
+                    self.exchange.accepted.append(reply)
+                    case += 1
+                    if reply.get("case") is None or case >= len(probe.cases):
+                        break
+            ended = self._ask({"type": "end"}, deadline, running, kind="ended")
+            self.exchange.completed = ended is not None
+            return self.exchange
+        finally:
+            self.close()
+
+    def _ask(self, request: dict, deadline: float, running, kind: str = "observation") -> dict | None:
+        nonce = secrets.token_hex(12)
+        try:
+            os.write(self._requests, (json.dumps({**request, "nonce": nonce}) + "\n").encode())
+        except OSError:
+            return None
+        reply = self._await(lambda r: r.get("nonce") == nonce and r.get("type") == kind, deadline, running)
+        if reply is not None:
+            reply = {key: value for key, value in reply.items() if key != "nonce"}
+        return reply
+
+    def _await(self, wanted, deadline: float, running) -> dict | None:
+        """The next reply that `wanted` accepts; every other one is refused, and named."""
+        while True:
+            line = self._line(deadline, running)
+            if line is None:
+                return None
+            try:
+                reply = json.loads(line)
+                if not isinstance(reply, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                self.exchange.refused.append("a malformed reply")
+                continue
+            if wanted(reply):
+                return reply
+            self.exchange.refused.append(f"a reply the grader did not ask for ({_short(reply)})")
+
+    def _line(self, deadline: float, running) -> bytes | None:
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > MAX_REPLY:
+                self.exchange.refused.append("a reply too long to read")
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self._replies], [], [], min(POLL, left))
+            if not ready:
+                if not running():
+                    return None
+                continue
+            try:
+                chunk = os.read(self._replies, 65536)
+            except BlockingIOError:
+                continue
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def _open_requests(self, deadline: float, running) -> bool:
+        while time.monotonic() < deadline:
+            try:
+                self._requests = os.open(self.channel / REQUESTS, os.O_WRONLY | os.O_NONBLOCK)
+                os.set_blocking(self._requests, True)
+                return True
+            except OSError as error:
+                if error.errno != errno.ENXIO or not running():
+                    return False
+                time.sleep(0.001)  # the harness opens its end right after saying it is ready
+        return False
+
+
+def _short(reply: dict) -> str:
+    text = json.dumps(reply)[:120]
+    return text.replace("\n", " ")
