@@ -20,7 +20,7 @@ from grader.judge.score import Evidence, describe_unit_failure, unscored
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
 from grader.reference import Expectations
-from grader.results import GRADER_ERROR, MISSING, NOT_RUN, CheckResult, SubmissionResult, UnitSummary
+from grader.results import GRADER_ERROR, MISSING, NOT_RUN, PASSED, CheckResult, SubmissionResult, UnitSummary
 from grader.rubric import probe_spec
 from grader.sandbox.job import Job
 from grader.sandbox.launcher import Launcher
@@ -135,6 +135,15 @@ def _unit_summaries(part: Part, record: RunRecord, settings: RunSettings, studen
     return summaries
 
 
+def _not_the_students(check: CheckResult, record: RunRecord) -> CheckResult:
+    """A check that did not pass in a run the grader's own harness broke: a grader error, not the student's."""
+    if check.status == PASSED:
+        return check
+    return replace(check, status=GRADER_ERROR, score=0.0, hint="",
+                   message=(f"The grader itself failed while running {check.source}, so this could not be checked. "
+                            "It is not your code's fault; your instructor will look at it."))
+
+
 def _tampering(submission: Submission) -> tuple[str, ...]:
     """Why a person should review the code before its points count: lines that reach into the grader,
     in its scripts, notebooks and helper modules, read before anything runs."""
@@ -233,6 +242,12 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     checks = decide_checks(rubric=rubric, submission=submission, evidence=evidence, views=views,
                            recognition=recognition, reference=reference, timeout=settings.wall_seconds(lab),
                            behaviour_error=behaviour_error, no_file=_no_file)
+    faults = {part.name: record for part, record in zip(submission.parts, records)
+              if record is not None and record.grader_fault}
+    checks = [_not_the_students(check, faults[check.source]) if check.source in faults else check
+              for check in checks]
+    review += tuple(f"the grader failed on {name}: {record.grader_fault.splitlines()[0][:300]}"
+                    for name, record in faults.items())
     exercises = {
         exercise.id: (
             round(sum(c.score for c in checks if c.exercise == exercise.id), 2),
@@ -256,6 +271,8 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
         units=tuple(units),
         flags=_flags(records, checks, review),
         review=review,
+        grader_log=tuple(f"{name}:\n{record.grader_fault}\n{record.process_stderr}".strip()[-8000:]
+                         for name, record in faults.items()),
         fingerprint=fingerprint(lab, submission),
         sandbox={"launcher": type(launcher).__name__, **_isolation_summary(records)},
     )

@@ -92,7 +92,8 @@ class SubmissionResult:
     flags: tuple[str, ...] = field(default_factory=tuple)  # timeout, crashed, needs_review
     sandbox: dict = field(default_factory=dict)  # how the code was isolated: launcher, network
     fingerprint: str = ""  # grader.fingerprint: what this result was computed from
-    review: tuple[str, ...] = ()  # why a person should look at it (code that reaches into the grader)
+    review: tuple[str, ...] = ()  # why a person should look at it (code that reaches into the grader, a grader fault)
+    grader_log: tuple[str, ...] = ()  # what the grader's harness left when it failed, for the instructor
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -110,5 +111,6 @@ class SubmissionResult:
                 "units": tuple(UnitSummary(**{**unit, "figures": tuple(unit["figures"])}) for unit in data["units"]),
                 "flags": tuple(data["flags"]),
                 "review": tuple(data.get("review", ())),
+                "grader_log": tuple(data.get("grader_log", ())),
             }
         )

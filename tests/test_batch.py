@@ -78,3 +78,42 @@ def test_resume_grades_only_what_changed_or_was_never_graded(tmp_path, course):
     [whole] = plan(folder, course)
     grade_batch(whole, options, launcher=counting)
     assert counting.parts == ["good.py"]
+
+
+class UnreadableJob:
+    """A job the child cannot read: the harness fails before any student code runs."""
+
+    def __init__(self, job):
+        self._job = job
+
+    def __getattr__(self, name):
+        return getattr(self._job, name)
+
+    def to_json(self):
+        data = self._job.to_json()
+        del data["units"]
+        return data
+
+
+class BrokenHarnessLauncher(SubprocessLauncher):
+    def run(self, job, **kwargs):
+        if job.part.startswith("broken"):
+            job = UnreadableJob(job)
+        return super().run(job, **kwargs)
+
+
+def test_a_harness_failure_is_the_graders_never_the_students(tmp_path, course, monkeypatch):
+    import grader.sandbox.launcher as launcher_module
+
+    monkeypatch.setattr(launcher_module, "can_isolate", lambda: False)  # keeps the job object as it is
+    folder = make_class(tmp_path)
+    shutil.copy(ROOT / "reference" / "autograd.py", folder / "broken.py")
+    [batch] = plan(folder, course)
+    results = {r.student: r for r in grade_batch(batch, BatchOptions(out=tmp_path / "out", seed=5, workers=2),
+                                                 launcher=BrokenHarnessLauncher())}
+    broken = results["broken"]
+    assert {check.status for check in broken.checks} == {"grader_error"} and "needs_review" in broken.flags
+    assert broken.review and broken.review[0].startswith("the grader failed on broken.py")
+    assert "KeyError" in broken.grader_log[0]  # the child's stderr, kept for the instructor
+    assert not any("exit()" in check.message for check in broken.checks)
+    assert results["good"].score == 40

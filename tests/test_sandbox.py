@@ -349,3 +349,13 @@ class TestTheGraderAsks:
         record = run(launcher, self.FORGE + "\nimport os\nos._exit(0)", "def f(): return 2.0",
                      probes=[call("f", "f()")])
         assert record.observations == () and not record.finished and record.refused
+
+
+def test_the_harness_saying_it_failed_is_kept_apart_from_the_students_errors():
+    from grader.sandbox.record import parse_messages
+
+    lines = ['{"type": "start", "unit": 0}',
+             '{"type": "harness-error", "error": {"type": "KeyError", "message": "x", "traceback": "Traceback…"}}']
+    parsed = parse_messages(lines, asked=True)
+    assert parsed.started and parsed.harness_error == "Traceback…"
+    assert not parse_messages([], asked=True).started

@@ -34,6 +34,9 @@ def _run_interruption(evidence: Evidence, timeout: float) -> tuple[str, str]:
     record = evidence.record
     if record is None:
         return NOT_RUN, evidence.unavailable or f"{evidence.part} could not be run"
+    if record.grader_fault:
+        return GRADER_ERROR, (f"The grader itself failed while running {evidence.part}, so this could not be "
+                              "checked. It is not your code's fault; your instructor will look at it.")
     if record.timed_out:
         return TIMEOUT, (f"{evidence.part} was still running after {timeout:g} s and was stopped, "
                          "so this was never checked. Look for a loop that never ends.")

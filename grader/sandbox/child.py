@@ -473,9 +473,23 @@ def harness() -> dict:
 
 
 def serve(job: Job, messages_path: str, report) -> None:
-    """Run one job's units and probes in this process, writing every message as it happens; never returns."""
-    global restore_builtins  # of the harness's own snapshot (grader.sandbox.frozen), when it runs from one
+    """Run one job's units and probes in this process, writing every message as it happens; never returns.
+
+    An exception that escapes is the harness's own (student code runs inside guards that catch everything):
+    it is reported as such, so that the grader never blames the student for it.
+    """
     send = Channel(messages_path).send  # bound now: patching the class later changes nothing here
+    try:
+        _serve(job, messages_path, report, send)
+    except BaseException as error:
+        try:
+            send({"type": "harness-error", "error": _describe_error(error)})
+        finally:
+            os._exit(70)
+
+
+def _serve(job: Job, messages_path: str, report, send) -> None:
+    global restore_builtins  # of the harness's own snapshot (grader.sandbox.frozen), when it runs from one
     figures_dir = os.path.dirname(messages_path)
     reply = reply_channel(figures_dir)  # opened before student code, held until the process ends
     send({"type": "sandbox", **report.to_json()})
@@ -488,6 +502,7 @@ def serve(job: Job, messages_path: str, report) -> None:
     seed_everything(job.seed)
     figures = []
     for index, unit in enumerate(job.units):
+        send({"type": "start", "unit": index})  # before the student's code: it reached it
         unit_report = run_unit(unit, index, namespace, job, figures_dir, recorder)
         figures.extend(unit_report["figures"])
         send(unit_report)

@@ -271,8 +271,18 @@ class RunRecordBuilder:
             process_stderr=_read_tail(self.paths.stderr, STDERR_KEEP),
             problems=tuple(problems),
             refused=bool(exchange is not None and (exchange.refused or parsed.unasked)),
+            grader_fault=_grader_fault(parsed, self.job, timed_out, exit_code),
             figures_dir=str(_keep_figures(messages.parent, keep_dir)) if keep_dir is not None else None,
         )
+
+
+def _grader_fault(parsed, job: Job, timed_out: bool, exit_code: int | None) -> str:
+    """The harness's own failure, if that is why the run ended: it said so, or it never reached student code."""
+    if parsed.harness_error:
+        return f"the grader's harness failed: {parsed.harness_error}"
+    if job.units and not parsed.started and not timed_out:
+        return f"the grader's harness stopped before running any of the student's code (exit code {exit_code})"
+    return ""
 
 
 def _refusals(refused: list[str], malformed: int) -> str:

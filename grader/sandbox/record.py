@@ -103,6 +103,7 @@ class RunRecord:
     figures_dir: str | None = None
     isolation: dict = field(default_factory=dict)  # what the child reported: network, files, uid
     refused: bool = False  # it wrote messages the grader did not ask for (grader.sandbox.protocol)
+    grader_fault: str = ""  # the harness failed (not the student's code): what happened, for the instructor
 
 
 def clean_text(value, limit: int) -> str:
@@ -176,6 +177,8 @@ class ParsedMessages:
     isolation: dict
     activities: list[Activity] = field(default_factory=list)
     unasked: int = 0  # observations written to the file instead of answered when asked
+    started: bool = False  # the harness got as far as the student's code
+    harness_error: str = ""  # the harness's own failure, as it reported it
 
 
 def parse_messages(lines, asked: bool = False) -> ParsedMessages:
@@ -186,7 +189,7 @@ def parse_messages(lines, asked: bool = False) -> ParsedMessages:
     nothing.
     """
     units, observations, done, bad, isolation, activities = [], [], False, 0, {}, []
-    unasked = 0
+    unasked, started, harness_error = 0, False, ""
     for line in lines:
         if len(line) > MAX_LINE:
             bad += 1
@@ -206,6 +209,11 @@ def parse_messages(lines, asked: bool = False) -> ParsedMessages:
                 activities.append(Activity.from_json(data))
             elif kind == "done":
                 done = not asked
+            elif kind == "start":
+                started = True
+            elif kind == "harness-error" and not harness_error:
+                error = _error(data.get("error")) or ErrorInfo(type="?", message="")
+                harness_error = clean_text(error.traceback or f"{error.type}: {error.message}", 6000)
             elif kind == "sandbox" and not isolation and not units:
                 isolation = {key: str(data[key])[:200] for key in ("network", "files", "uid")}
             else:
@@ -213,7 +221,8 @@ def parse_messages(lines, asked: bool = False) -> ParsedMessages:
         except (ValueError, KeyError, TypeError):
             bad += 1
     return ParsedMessages(units=units, observations=observations, done=done, bad=bad, isolation=isolation,
-                          activities=activities, unasked=unasked)
+                          activities=activities, unasked=unasked, started=started or bool(units),
+                          harness_error=harness_error)
 
 
 def asked_observations(replies: list[dict]) -> tuple[list[Observation], int]:
