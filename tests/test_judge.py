@@ -117,6 +117,7 @@ class TestTamperScan:
         ("import sys\nharness = sys.modules.get('grader.sandbox.child')", "sys.modules.get"),
         ("import grader.sandbox.child", "import grader.sandbox.child"),
         ("from grader.sandbox import child", "import grader.sandbox"),
+        ("from grader import check, sandbox", "import grader"),
         ("import gc\nchannels = [o for o in gc.get_objects() if 'Channel' in type(o).__name__]", "gc.get_objects"),
         ("import sys\ncaller = sys._getframe(1)", "sys._getframe"),
         ("import inspect\nfor f in inspect.stack(): pass", "inspect.stack"),
@@ -146,6 +147,7 @@ class TestTamperScan:
         "print(eval('2 + 2'))",
         "import numpy as np\nnp.random.seed(0)",
         "import os\nos.makedirs('out', exist_ok=True)",
+        "from grader import check\ncheck('Q2')",  # the self-check kit's starter notebook does this
     ])
     def test_ordinary_lab_code_is_not_flagged(self, source):
         from grader.judge.tamper import findings

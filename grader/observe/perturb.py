@@ -18,6 +18,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from grader.observe.source import parse
+
 _CONSTRUCTORS = {"tensor", "Tensor", "FloatTensor", "DoubleTensor", "array", "asarray", "float", "as_tensor"}
 FACTORS = (1.1, 1.25, 1.4, 1.15, 1.3, 1.45)  # one per input name, in order
 
@@ -110,7 +112,7 @@ def input_literals(source: str, names: set[str], values: dict[float, str]) -> li
     input, the input whose value it carries (`values`: value -> name).
     """
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return []
     parameters = _parameters(tree)

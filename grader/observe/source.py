@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import threading
 from dataclasses import dataclass, replace
 
 from grader.observe.sites import Site, function_entries, report_sites
@@ -533,7 +534,7 @@ def _label(site: Site) -> str:
 
 
 def _seed_line(tree: ast.Module, aliases: dict[str, str]) -> int | None:
-    """The first module-level statement that seeds a generator with constants (torch.manual_seed(0))."""
+    """The first module-level statement that seeds a generator with constant arguments."""
     for statement in tree.body:
         call = statement.value if isinstance(statement, ast.Expr) else None
         if (isinstance(call, ast.Call) and _canonical(_dotted(call.func), aliases) in _SEEDING
@@ -574,11 +575,21 @@ def _unit_structure(tree: ast.Module, aliases: dict[str, str]) -> tuple[tuple[Cl
     return tuple(classes), frozenset(uses), frozenset(keywords), random, seed is not None, asks
 
 
+_PARSING = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """`ast.parse`, one thread at a time: CPython 3.11 builds syntax trees with a recursion counter shared by
+    every thread, and two parses at once can fail with "AST constructor recursion depth mismatch"."""
+    with _PARSING:
+        return ast.parse(source)
+
+
 @functools.lru_cache(maxsize=1024)
 def parsed(source: str) -> ast.Module | None:
     """A unit's syntax tree, parsed once for every analysis that reads it (never to be changed), or None."""
     try:
-        return ast.parse(source)
+        return parse(source)
     except (SyntaxError, ValueError):
         return None
 

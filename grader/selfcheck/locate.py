@@ -18,6 +18,7 @@ from pathlib import Path
 
 from grader.errors import GraderError
 from grader.notebook import UnreadableSource, load_units
+from grader.observe.source import parse
 from grader.rubric import Rubric
 
 KIT_FOLDER = ".labgrade"
@@ -74,7 +75,7 @@ def defined_names(path: Path) -> set[str]:
             continue
         for unit in units:
             try:
-                tree = ast.parse(unit.source)
+                tree = parse(unit.source)
             except (SyntaxError, ValueError):
                 continue
             for node in tree.body:

@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from grader.errors import GraderError
+from grader.observe.source import parse
 from grader.rubric import Rubric
 from grader.selfcheck.locate import contract_names
 
@@ -61,7 +62,7 @@ class Starter:
 
 def _top_level_names(source: str, where: str) -> set[str]:
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError as error:
         raise GraderError(f"{where}: the stub code does not parse ({error.msg}, line {error.lineno})") from None
     names = set()
