@@ -95,6 +95,11 @@ class SubmissionResult:
     review: tuple[str, ...] = ()  # why a person should look at it (code that reaches into the grader, a grader fault)
     grader_log: tuple[str, ...] = ()  # what the grader's harness left when it failed, for the instructor
 
+    @property
+    def graded(self) -> bool:
+        """False for the stand-in of a saved result that could not be read (see `unreadable`)."""
+        return UNGRADED not in self.flags
+
     def to_json(self) -> dict:
         data = asdict(self)
         data["exercises"] = {key: list(value) for key, value in self.exercises.items()}
@@ -114,3 +119,14 @@ class SubmissionResult:
                 "grader_log": tuple(data.get("grader_log", ())),
             }
         )
+
+
+UNGRADED = "ungraded"
+
+
+def unreadable(student: str, lab: str, file: str, reason: str) -> SubmissionResult:
+    """The stand-in for a saved result that cannot be read: listed everywhere as ungraded, never dropped."""
+    why = f"its saved result {file} cannot be read ({reason}); grade this student again"
+    return SubmissionResult(student=student, lab=lab, score=0.0, max_score=0.0, checks=(), exercises={}, seed=0,
+                            rubric_version="", grader_version="", elapsed=0.0, notes=(why,),
+                            flags=(UNGRADED, "needs_review"), review=(why,))

@@ -51,6 +51,39 @@ def test_single_student_is_merged_into_the_existing_gradebook(tmp_path, course):
     assert [line.split(",")[0] for line in lines[1:]] == ["boom", "good"]
 
 
+def test_a_damaged_saved_result_stays_listed_as_ungraded_after_another_students_regrade(tmp_path, course):
+    folder = make_class(tmp_path)
+    out = tmp_path / "out"
+    options = BatchOptions(out=out, seed=5, workers=2)
+    [whole] = plan(folder, course)
+    grade_batch(whole, options)
+    damaged = out / "autograd" / "results" / "boom.json"
+    damaged.write_text(damaged.read_text()[:200])  # cut off, as by a full disk
+    [single] = plan(folder / "good.py", course, "autograd")
+    grade_batch(single, options)
+    rows = {line.split(",")[0]: line for line in (out / "autograd" / "grades.csv").read_text().splitlines()[1:]}
+    assert set(rows) == {"boom", "good"}
+    assert rows["boom"].split(",")[1:3] == ["", ""]  # no total: ungraded, not 0
+    canvas = (out / "autograd" / "canvas.csv").read_text()
+    assert "boom" in canvas
+    dashboard = (out / "autograd" / "index.html").read_text()
+    assert "its saved result results/boom.json cannot be read" in dashboard and "ungraded" in dashboard
+
+
+def test_the_terminal_names_a_student_whose_saved_result_cannot_be_read(tmp_path):
+    import subprocess
+    import sys
+
+    folder = make_class(tmp_path)
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "grader", str(folder), "--out", str(out), "--seed", "5"],
+                   cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
+    (out / "autograd" / "results" / "boom.json").write_text("{")
+    done = subprocess.run([sys.executable, "-m", "grader", str(folder / "good.py"), "--lab", "autograd",
+                           "--out", str(out), "--seed", "5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Ungraded: boom" in done.stdout
+
+
 class CountingLauncher(SubprocessLauncher):
     """Records which parts were actually run."""
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from grader.report.files import write_atomic
-from grader.results import PASSED, CheckResult, SubmissionResult
+from grader.results import PASSED, CheckResult, SubmissionResult, unreadable
 
 
 def check_output(check: CheckResult) -> str:
@@ -71,12 +71,13 @@ def write_result(lab_out: Path, result: SubmissionResult) -> Path:
 
 
 def read_results(lab_out: Path) -> list[SubmissionResult]:
-    """Every saved result of a lab, sorted by student; unreadable files are skipped."""
+    """Every saved result of a lab, sorted by student; a file that cannot be read is an *ungraded* stand-in
+    (grader.results.unreadable), so that no gradebook, export or page leaves the student out silently."""
     results = []
     for path in sorted((lab_out / "results").glob("*.json")):
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
             results.append(SubmissionResult.from_json(document["extra_data"]["labgrade"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            results.append(unreadable(path.stem, lab_out.name, f"results/{path.name}", type(error).__name__))
     return results

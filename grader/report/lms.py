@@ -94,7 +94,7 @@ def read_roster(path: Path) -> tuple[RosterEntry, ...]:
 def match(results: list[SubmissionResult], roster: tuple[RosterEntry, ...] | None,
           roster_path: Path | None = None) -> Matching:
     """Line results up with the roster: roster order, with the missing and the unknown named."""
-    scores = {r.student: r.score for r in results}
+    scores = {r.student: r.score if r.graded else None for r in results}  # ungraded: an empty grade, not 0
     if roster is None:
         return Matching(rows=tuple(GradeRow(student=RosterEntry(submission=s, login=s), score=scores[s])
                                    for s in sorted(scores)))

@@ -60,8 +60,8 @@ def exercise_summary(results: list[SubmissionResult], exercises: list[str]) -> p
 
 
 def totals(results: list[SubmissionResult]) -> pd.Series:
-    """Each student's total score, indexed by student."""
-    return pd.Series({r.student: r.score for r in results}, dtype=float, name="total")
+    """Each graded student's total score, indexed by student (an unreadable saved result is no score)."""
+    return pd.Series({r.student: r.score for r in results if r.graded}, dtype=float, name="total")
 
 
 def score_distribution(results: list[SubmissionResult], bins: int = 10) -> pd.DataFrame:

@@ -56,6 +56,14 @@ def print_summary(console: Console, rubric: Rubric, results: list[SubmissionResu
     console.print(Text(f"Gradebook: {lab_out / 'grades.csv'}   Results: {lab_out / 'results'}/"), soft_wrap=True)
 
 
+def print_ungraded(console: Console, saved: list[SubmissionResult]) -> None:
+    """Every student whose saved result cannot be read, by name: they stay in the gradebook, ungraded."""
+    for result in saved:
+        if not result.graded:
+            console.print(Text(f"Ungraded: {printable(result.student)}: {printable(result.notes[0])}", style="red"),
+                          soft_wrap=True)
+
+
 def _names(names: list[str], shown: int = 8) -> str:
     listed = ", ".join(printable(name) for name in names[:shown])
     return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
