@@ -5,8 +5,10 @@ import math
 import os
 import re
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -257,15 +259,22 @@ class TestKitCommand:
 def test_student_installs_the_wheel_and_reaches_a_green_self_check(tmp_path, kits):
     """From the kit alone: the engine installed from its wheel, outside this checkout, passes a completed notebook.
 
-    The venv reuses this machine's packages (torch and friends: what the README's pinned
-    lines install) but gets the engine only from the kit's wheel.
+    The venv reuses the packages of the environment the suite runs in (torch and friends: what
+    the README's pinned lines install, in a venv or not) but gets the engine only from the kit's wheel.
     """
     kit = tmp_path / "kit"
     shutil.copytree(kits["autograd"].root, kit)
     complete_from_reference(kit / "autograd.ipynb", ROOT / "reference" / "autograd.py", kit / "autograd.ipynb")
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    # This environment's packages (torch and friends), whether it is the system's or a venv of its own; a
+    # path file adds its folders after the new venv's own, so the engine still comes from the kit's wheel.
+    nested = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    outer = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"],
+                           *site.getsitepackages()])
+    (Path(nested) / "outer-packages.pth").write_text("\n".join(outer) + "\n")
     [wheel] = (kit / ".labgrade" / "wheels").glob("*.whl")
     installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
                                 "--no-index", "--quiet", str(wheel)], capture_output=True, text=True, timeout=300)
