@@ -100,6 +100,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     """
     lab_out = options.out / batch.lab.id
     lab_out.mkdir(parents=True, exist_ok=True)
+    remove_unfinished_writes(lab_out)
     kept = _still_valid_results(batch, lab_out) if options.resume else []
     seed = options.seed
     if seed is None:
@@ -144,6 +145,14 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     if on_exports:
         on_exports(exports)
     return results
+
+
+def remove_unfinished_writes(lab_out: Path) -> None:
+    """A grader killed mid-write leaves a temporary file beside its target (grader.report.files.write_atomic);
+    the finished file is either the old one or the new one, so the leftover is only removed."""
+    for folder in (lab_out, lab_out / "results"):
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def folders_to_hide(batch: LabBatch, out: Path) -> tuple[str, ...]:

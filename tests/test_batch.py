@@ -150,3 +150,38 @@ def test_a_harness_failure_is_the_graders_never_the_students(tmp_path, course, m
     assert "KeyError" in broken.grader_log[0]  # the child's stderr, kept for the instructor
     assert not any("exit()" in check.message for check in broken.checks)
     assert results["good"].score == 40
+
+
+def test_killing_the_grader_at_any_moment_then_resuming_loses_and_duplicates_nothing(tmp_path):
+    """kill -9 of the whole grader (and its zygote) at random moments, several times, then --resume to the end."""
+    import json
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "autograd"
+    folder.mkdir()
+    for name in ("ana", "bo", "cy", "di", "ed", "flo"):
+        shutil.copy(ROOT / "reference" / "autograd.py", folder / f"{name}.py")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", str(folder), "--out", str(out), "--seed", "5", "--resume"]
+    pick = random.Random(20261202)
+    for _ in range(3):
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        time.sleep(pick.uniform(0.3, 4.0))
+        os.killpg(process.pid, signal.SIGKILL)  # the zygote has a session of its own: it ends when its pipe does
+        process.wait()
+    (out / "autograd" / "results").mkdir(parents=True, exist_ok=True)
+    (out / "autograd" / "results" / ".ana.json.x1y2.tmp").write_text('{"score": 4')  # a write cut off by a kill
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    results = out / "autograd" / "results"
+    assert sorted(p.name for p in results.iterdir()) == [f"{n}.json" for n in ("ana", "bo", "cy", "di", "ed", "flo")]
+    assert all(json.loads(p.read_text())["score"] == 40 for p in results.iterdir())  # none partial, all whole
+    rows = (out / "autograd" / "grades.csv").read_text().splitlines()[1:]
+    assert sorted(row.split(",")[0] for row in rows) == ["ana", "bo", "cy", "di", "ed", "flo"]
+    assert not list((out / "autograd").glob(".*.tmp")) and not list(results.glob(".*"))
