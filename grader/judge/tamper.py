@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from grader.observe.source import parsed
+from grader.observe.source import dotted_name, import_aliases, parsed
 
 # Calls that read or walk the interpreter's own objects and frames.
 _INTROSPECTION = {
@@ -65,7 +65,7 @@ def findings(units: list[tuple[str, str]]) -> list[Finding]:
         tree = parsed(source)
         if tree is None:
             continue
-        aliases = _import_aliases(tree)
+        aliases = import_aliases([tree])
         for node in ast.walk(tree):
             what = _reaches(node, aliases)
             line = getattr(node, "lineno", 0)
@@ -80,29 +80,6 @@ def review_reason(found: list[Finding]) -> str:
     return "reaches into the grader (" + "; ".join(str(f) for f in found) + ")"
 
 
-def _import_aliases(tree: ast.Module) -> dict[str, str]:
-    aliases = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return aliases
-
-
-def _dotted(node: ast.AST, aliases: dict[str, str]) -> str:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return ""
-    parts.append(aliases.get(node.id, node.id))
-    return ".".join(reversed(parts))
-
-
 def _reaches(node: ast.AST, aliases: dict[str, str]) -> str:
     """What this node does to the grader, or ""."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -115,7 +92,7 @@ def _reaches(node: ast.AST, aliases: dict[str, str]) -> str:
                 return f"import {name}: {_IMPORTS[top]}"
         return ""
     if isinstance(node, ast.Call):
-        name = _dotted(node.func, aliases)
+        name = dotted_name(node.func, aliases)
         if name in _INTROSPECTION:
             return f"{name}(): {_INTROSPECTION[name]}"
         if isinstance(node.func, ast.Name) and node.func.id in _DYNAMIC and node.args and not (
@@ -131,9 +108,9 @@ def _reaches(node: ast.AST, aliases: dict[str, str]) -> str:
         return ""
     if isinstance(node, ast.Attribute) and node.attr in _INTERNALS:
         return f".{node.attr}: {_INTERNALS[node.attr]}"
-    if isinstance(node, ast.Subscript) and _dotted(node.value, aliases) == "sys.modules":
+    if isinstance(node, ast.Subscript) and dotted_name(node.value, aliases) == "sys.modules":
         return "sys.modules[…]: reaches loaded modules, the grader's among them"
-    if isinstance(node, ast.Attribute) and _dotted(node.value, aliases) == "sys.modules" and node.attr in (
+    if isinstance(node, ast.Attribute) and dotted_name(node.value, aliases) == "sys.modules" and node.attr in (
             "get", "values", "items", "pop", "copy"):
         return f"sys.modules.{node.attr}: reaches loaded modules, the grader's among them"
     if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
@@ -148,7 +125,7 @@ def _reaches(node: ast.AST, aliases: dict[str, str]) -> str:
 
 
 def _is_builtins(node: ast.AST, aliases: dict[str, str]) -> bool:
-    name = _dotted(node, aliases)
+    name = dotted_name(node, aliases)
     return name in ("builtins", "__builtins__") or (isinstance(node, ast.Name) and node.id == "__builtins__")
 
 

@@ -191,7 +191,7 @@ class SourceFacts:
 
 
 # ---------------------------------------------------------------------------------------------- imports
-def _aliases(trees: list[ast.Module]) -> dict[str, str]:
+def import_aliases(trees: list[ast.Module]) -> dict[str, str]:
     """Local name -> canonical dotted name, from every import in the part (`import torch.nn as F` too)."""
     aliases: dict[str, str] = {"np": "numpy", "plt": "matplotlib.pyplot"}
     for tree in trees:
@@ -232,6 +232,11 @@ def _canonical(name: str | None, aliases: dict[str, str]) -> str | None:
             full = full.replace(long, short)
         return full
     return name
+
+
+def dotted_name(node: ast.AST, aliases: dict[str, str]) -> str:
+    """What a name or attribute chain refers to, through the imports (`F.mse_loss` -> torch.nn.functional…)."""
+    return _canonical(_dotted(node), aliases) or ""
 
 
 # ---------------------------------------------------------------------------------------------- provenance
@@ -618,7 +623,7 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
     trees: list[ast.Module | None] = [parsed(source) for source in sources]
     parsed_trees = [tree for tree in trees if tree is not None]
     entries_of = {id(tree): _entries(source) for source, tree in zip(sources, trees) if tree is not None}
-    aliases = _aliases(parsed_trees)
+    aliases = import_aliases(parsed_trees)
     functions = _autograd_functions(parsed_trees, aliases, entries_of)
     student_functions = {name: uses for name, (uses, _) in functions.items()}
     # The module-level names, as they end up after every unit: what a function body sees.

@@ -329,11 +329,8 @@ def observe_case(probe: ProbeSpec, case: int | None, namespace: dict, job: Job, 
 
 def reply_channel(channel_dir: str):
     """The child's end of the grader's reply pipe (grader.sandbox.protocol), bound now, before student code
-    runs; None when the grader made no pipes (a run that is not asked, such as the kit's notebook)."""
-    path = os.path.join(channel_dir, REPLIES)
-    if not os.path.exists(path):
-        return None
-    handle, write, line = os.open(path, os.O_WRONLY), os.write, json_line_encoder()
+    runs."""
+    handle, write, line = os.open(os.path.join(channel_dir, REPLIES), os.O_WRONLY), os.write, json_line_encoder()
 
     def reply(message: dict) -> None:
         data = line(message).encode()
@@ -508,14 +505,8 @@ def _serve(job: Job, messages_path: str, report, send) -> None:
         send(unit_report)
         if recorder is not None:
             send(flush_activity(recorder, job))
-    extras = {"__figures__": figures}
-    if reply is None:
-        for probe in job.probes:
-            for message in observe(probe, namespace, job, extras, recorder):
-                send(message)
-    else:
-        answer_requests(job, namespace, extras, recorder, send, reply, figures_dir)
-    send({"type": "done"})
+    answer_requests(job, namespace, extras={"__figures__": figures}, recorder=recorder, send=send, reply=reply,
+                    channel_dir=figures_dir)
     sys.stdout.flush()
     # Skip interpreter teardown: student atexit hooks and __del__ methods get no last word.
     os._exit(0)

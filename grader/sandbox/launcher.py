@@ -243,17 +243,13 @@ class RunRecordBuilder:
     paths: RunPaths
 
     def build(self, *, exit_code: int | None, timed_out: bool, elapsed: float, keep_dir: Path | None,
-              peak_kib: int | None = None, exchange: Exchange | None = None) -> RunRecord:
+              exchange: Exchange, peak_kib: int | None = None) -> RunRecord:
         messages = self.paths.messages
         lines = messages.read_text(encoding="utf-8", errors="replace").splitlines() if messages.exists() else []
-        parsed = parse_messages(lines, asked=exchange is not None)
-        observations, finished, problems = parsed.observations, parsed.done, []
-        if exchange is not None:
-            observations, malformed = asked_observations(exchange.accepted)
-            finished = exchange.completed
-            refused = exchange.refused + ["an observation written to the channel file, not asked for"] * parsed.unasked
-            if refused or malformed:
-                problems.append(_refusals(refused, malformed))
+        parsed = parse_messages(lines, asked=True)
+        observations, malformed = asked_observations(exchange.accepted)
+        refused = exchange.refused + ["an observation written to the channel file, not asked for"] * parsed.unasked
+        problems = [_refusals(refused, malformed)] if refused or malformed else []
         if parsed.bad:
             problems.append(f"{parsed.bad} malformed message(s) from the run were ignored")
         return RunRecord(
@@ -261,7 +257,7 @@ class RunRecordBuilder:
             units=tuple(parsed.units),
             observations=tuple(observations),
             activities=tuple(parsed.activities),
-            finished=finished,
+            finished=exchange.completed,
             isolation=parsed.isolation,
             timed_out=timed_out,
             exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
@@ -270,7 +266,7 @@ class RunRecordBuilder:
             peak_memory_mib=round(peak_kib / 1024, 1) if peak_kib else None,
             process_stderr=_read_tail(self.paths.stderr, STDERR_KEEP),
             problems=tuple(problems),
-            refused=bool(exchange is not None and (exchange.refused or parsed.unasked)),
+            refused=bool(exchange.refused or parsed.unasked),
             grader_fault=_grader_fault(parsed, self.job, timed_out, exit_code),
             figures_dir=str(_keep_figures(messages.parent, keep_dir)) if keep_dir is not None else None,
         )
