@@ -38,7 +38,8 @@ from grader.grade import RunSettings, build_job, grade_submission  # noqa: E402
 from grader.lab import Course  # noqa: E402
 from grader.notebook import UnreadableSource  # noqa: E402
 from grader.reference import ReferenceSolution  # noqa: E402
-from grader.report import gradebook, gradescope, html  # noqa: E402
+from grader.report import gradebook, html  # noqa: E402
+from grader.store import ResultsStore  # noqa: E402
 from grader.sandbox import child  # noqa: E402
 from grader.sandbox.launcher import SubprocessLauncher  # noqa: E402
 from grader.sandbox.warm import WarmLauncher  # noqa: E402
@@ -182,7 +183,7 @@ def writing_seconds(results) -> float:
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as out:
         for lab, result in results:
-            gradescope.write_result(Path(out) / lab.id, result)
+            ResultsStore(Path(out) / lab.id).write(result)
             html.write_student_report(Path(out) / lab.id, result, lab=html.LabInfo.from_rubric(lab.rubric))
         for lab in {lab.id: lab for lab, _ in results}.values():
             rows = [r for l, r in results if l.id == lab.id]

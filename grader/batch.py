@@ -20,10 +20,11 @@ from grader.fingerprint import fingerprint
 from grader.grade import RunSettings, grade_submission, grader_failure
 from grader.lab import Course, Lab
 from grader.reference import ReferenceSolution
-from grader.report import executed, gradebook, gradescope, html, lms
+from grader.report import executed, gradebook, html, lms
 from grader.results import SubmissionResult
 from grader.sandbox.launcher import Launcher
 from grader.sandbox.warm import WarmLauncher
+from grader.store import ResultsStore
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,8 +101,9 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     """
     lab_out = options.out / batch.lab.id
     lab_out.mkdir(parents=True, exist_ok=True)
-    remove_unfinished_writes(lab_out)
-    kept = _still_valid_results(batch, lab_out) if options.resume else []
+    store = ResultsStore(lab_out)
+    store.remove_unfinished_writes()
+    kept = _still_valid_results(batch, store) if options.resume else []
     seed = options.seed
     if seed is None:
         seed = kept[0].seed if kept else secrets.randbelow(2**31)
@@ -126,7 +128,7 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
         with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
             futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings) for s in todo]
             for future in as_completed(futures):
-                result = _write_or_flag(lab_out, batch.lab, future.result(), by_student)
+                result = _write_or_flag(store, batch.lab, future.result(), by_student)
                 executed.forget_notebooks(lab_out, result.student)  # an earlier run's would be stale
                 if options.notebooks:
                     sources = {part.name: part.path for part in by_student[result.student].parts}
@@ -139,20 +141,12 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
         if owned:
             launcher.close()
     results.sort(key=lambda r: r.student)
-    rows = results if batch.whole_class else gradescope.read_results(lab_out)
+    rows = results if batch.whole_class else store.read_all()
     gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)
     exports = html.write_dashboards(lab_out, rows, lab=pages, roster=options.roster)
     if on_exports:
         on_exports(exports)
     return results
-
-
-def remove_unfinished_writes(lab_out: Path) -> None:
-    """A grader killed mid-write leaves a temporary file beside its target (grader.report.files.write_atomic);
-    the finished file is either the old one or the new one, so the leftover is only removed."""
-    for folder in (lab_out, lab_out / "results"):
-        for leftover in folder.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
 
 
 def folders_to_hide(batch: LabBatch, out: Path) -> tuple[str, ...]:
@@ -162,23 +156,23 @@ def folders_to_hide(batch: LabBatch, out: Path) -> tuple[str, ...]:
     return tuple(sorted(str(folder.resolve()) for folder in folders))
 
 
-def _still_valid_results(batch: LabBatch, lab_out: Path) -> list[SubmissionResult]:
+def _still_valid_results(batch: LabBatch, store: ResultsStore) -> list[SubmissionResult]:
     """Saved results of this batch's students that were computed from exactly what is there now."""
-    saved = {result.student: result for result in gradescope.read_results(lab_out)}
+    saved = {result.student: result for result in store.read_all()}
     return [saved[s.student] for s in batch.submissions
             if s.student in saved and saved[s.student].fingerprint == fingerprint(batch.lab, s)]
 
 
-def _write_or_flag(lab_out: Path, lab: Lab, result: SubmissionResult,
+def _write_or_flag(store: ResultsStore, lab: Lab, result: SubmissionResult,
                    by_student: dict[str, Submission]) -> SubmissionResult:
     """Write a result; if even that fails (a grader bug), write a flagged one instead and go on."""
     try:
-        gradescope.write_result(lab_out, result)
+        store.write(result)
         return result
     except Exception as error:  # deliberately broad: one student's result must not end the batch
         flagged = grader_failure(lab, by_student[result.student], result.seed,
                                  f"could not write the result: {type(error).__name__}: {error}")
-        gradescope.write_result(lab_out, flagged)
+        store.write(flagged)
         return flagged
 
 

@@ -22,10 +22,10 @@ from pathlib import Path
 from rich.console import Console
 
 from grader.batch import BatchOptions, grade_batch, plan
-from grader.report.gradescope import read_results
 from grader.errors import GraderError
 from grader.lab import default_course
 from grader.report import html, terminal
+from grader.store import ResultsStore
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             with terminal.progress_bar(err, label, len(batch.submissions)) as advance:
                 results = grade_batch(batch, options, on_result=advance, on_exports=exports.append)
             terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id)
-            terminal.print_ungraded(out, read_results(options.out / batch.lab.id))
+            terminal.print_ungraded(out, ResultsStore(options.out / batch.lab.id).read_all())
             for written in exports:
                 terminal.print_roster_check(out, written, options.out / batch.lab.id)
         out.print(f"Dashboard: {options.out / 'index.html'}", markup=False, highlight=False, soft_wrap=True)

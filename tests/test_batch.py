@@ -4,7 +4,7 @@ from pathlib import Path
 
 from conftest import ROOT
 from grader.batch import BatchOptions, grade_batch, plan
-from grader.report.gradescope import read_results
+from grader.store import ResultsStore
 from grader.sandbox.launcher import SubprocessLauncher
 
 
@@ -37,7 +37,7 @@ def test_grader_bug_on_one_student_is_flagged_and_the_rest_graded(tmp_path, cour
 def test_saved_results_round_trip(tmp_path, course):
     [batch] = plan(make_class(tmp_path), course)
     graded = grade_batch(batch, BatchOptions(out=tmp_path / "out", seed=5, workers=2))
-    assert read_results(tmp_path / "out" / "autograd") == graded
+    assert ResultsStore(tmp_path / "out" / "autograd").read_all() == graded
 
 
 def test_single_student_is_merged_into_the_existing_gradebook(tmp_path, course):

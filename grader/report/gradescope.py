@@ -2,15 +2,11 @@
 
 Each test carries ``extra_data.exercise``; the full labgrade result rides
 along in the top-level ``extra_data.labgrade`` so reports can be re-rendered
-later without running any student code again.
+later without running any student code again (grader.store saves and reads these documents).
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from grader.report.files import write_atomic
-from grader.results import PASSED, CheckResult, SubmissionResult, unreadable
+from grader.results import PASSED, CheckResult, SubmissionResult
 
 
 def check_output(check: CheckResult) -> str:
@@ -58,26 +54,3 @@ def to_gradescope(result: SubmissionResult) -> dict:
         "extra_data": {"seed": result.seed, "rubric_version": result.rubric_version,
                        "grader_version": result.grader_version, "labgrade": result.to_json()},
     }
-
-
-def result_path(lab_out: Path, student: str) -> Path:
-    return lab_out / "results" / f"{student}.json"
-
-
-def write_result(lab_out: Path, result: SubmissionResult) -> Path:
-    path = result_path(lab_out, result.student)
-    write_atomic(path, json.dumps(to_gradescope(result), indent=2, ensure_ascii=False))
-    return path
-
-
-def read_results(lab_out: Path) -> list[SubmissionResult]:
-    """Every saved result of a lab, sorted by student; a file that cannot be read is an *ungraded* stand-in
-    (grader.results.unreadable), so that no gradebook, export or page leaves the student out silently."""
-    results = []
-    for path in sorted((lab_out / "results").glob("*.json")):
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            results.append(SubmissionResult.from_json(document["extra_data"]["labgrade"]))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            results.append(unreadable(path.stem, lab_out.name, f"results/{path.name}", type(error).__name__))
-    return results

@@ -36,9 +36,9 @@ from grader import __version__
 from grader.errors import GraderError
 from grader.report import executed, lms, stats
 from grader.report.files import write_atomic
-from grader.report.gradescope import read_results
 from grader.results import PASSED, CaseResult, CheckResult, SubmissionResult
 from grader.rubric import Rubric
+from grader.store import lab_stores
 
 CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"  # the source of truth
 PACKAGED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"  # the copy build_py puts in a wheel
@@ -320,8 +320,8 @@ def render_lab(results: list[SubmissionResult], *, lab: LabInfo, exports: lms.Ex
 
 def render_index(out: Path, *, templates: Path | None = None) -> str:
     labs = []
-    for lab_out in sorted(path for path in out.iterdir() if (path / "results").is_dir()):
-        results = read_results(lab_out)
+    for store in lab_stores(out):
+        lab_out, results = store.lab_out, store.read_all()
         info = saved_lab_info(lab_out)
         labs.append({"id": lab_out.name, "title": info.title, "summary": stats.summary(results)})
     return render("index.html.j2", templates=templates, labs=labs)
@@ -354,8 +354,8 @@ def rerender(out: Path, *, instructor: bool = False, roster: Path | None = None,
     if not out.is_dir():
         raise GraderError(f"{out} is not a folder of grading results")
     rendered = {}
-    for lab_out in sorted(path for path in out.iterdir() if (path / "results").is_dir()):
-        results = read_results(lab_out)
+    for store in lab_stores(out):
+        lab_out, results = store.lab_out, store.read_all()
         lab = saved_lab_info(lab_out)
         if not (lab_out / LAB_FILE).is_file() and rubrics and lab_out.name in rubrics:
             lab = LabInfo.from_rubric(rubrics[lab_out.name])

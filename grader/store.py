@@ -1,0 +1,79 @@
+"""The saved results of a lab: the one source of truth every report is rendered from.
+
+    <out>/<lab>/results/<student>.json   one file per student, written atomically
+
+Each file is a Gradescope results.json document (grader.report.gradescope)
+with the full labgrade result in ``extra_data.labgrade``, so the same file
+can be uploaded to Gradescope and re-read here without running any code.
+Only this module reads or writes those files; gradebooks, LMS exports and
+pages are renderers of what `ResultsStore.read_all` returns.
+
+A file that cannot be read is never dropped: it comes back as an *ungraded*
+stand-in (grader.results.unreadable) that every renderer lists.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.report.files import write_atomic
+from grader.report.gradescope import to_gradescope
+from grader.results import SubmissionResult, unreadable
+
+RESULTS_FOLDER = "results"
+
+
+@dataclass(frozen=True)
+class ResultsStore:
+    """The results of one lab under one output folder (``<out>/<lab>``)."""
+
+    lab_out: Path
+
+    @property
+    def folder(self) -> Path:
+        return self.lab_out / RESULTS_FOLDER
+
+    def path(self, student: str) -> Path:
+        return self.folder / f"{student}.json"
+
+    def exists(self) -> bool:
+        return self.folder.is_dir()
+
+    def write(self, result: SubmissionResult) -> Path:
+        """Save one student's result, replacing theirs; a crash leaves the old file or the new one."""
+        path = self.path(result.student)
+        write_atomic(path, json.dumps(to_gradescope(result), indent=2, ensure_ascii=False))
+        return path
+
+    def read(self, student: str) -> SubmissionResult | None:
+        """One student's saved result (an ungraded stand-in if damaged), or None if there is none."""
+        path = self.path(student)
+        return self._read_file(path) if path.is_file() else None
+
+    def read_all(self) -> list[SubmissionResult]:
+        """Every saved result, sorted by student; damaged files are ungraded stand-ins, never left out."""
+        return [self._read_file(path) for path in sorted(self.folder.glob("*.json"))]
+
+    def remove_unfinished_writes(self) -> None:
+        """A grader killed mid-write leaves a temporary file beside its target (report.files.write_atomic);
+        the finished file is either the old one or the new one, so the leftover is only removed."""
+        for folder in (self.lab_out, self.folder):
+            for leftover in folder.glob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
+
+    def _read_file(self, path: Path) -> SubmissionResult:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            return SubmissionResult.from_json(document["extra_data"]["labgrade"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            return unreadable(path.stem, self.lab_out.name, f"{RESULTS_FOLDER}/{path.name}", type(error).__name__)
+
+
+def lab_stores(out: Path) -> Iterator[ResultsStore]:
+    """The store of every lab graded into `out`, in lab order."""
+    for lab_out in sorted(path for path in out.iterdir() if path.is_dir()):
+        store = ResultsStore(lab_out)
+        if store.exists():
+            yield store
