@@ -14,13 +14,15 @@ from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
 from grader.freeform import recognition_for, settle_hard_coding, settle_stochastic, views_of
+from grader.judge import stops as stopping
 from grader.judge import tamper
 from grader.judge.checks import contract_exercises, decide_checks
-from grader.judge.score import Evidence, describe_unit_failure, unscored
+from grader.judge.score import Evidence, unscored
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
 from grader.reference import Expectations
-from grader.results import GRADER_ERROR, MISSING, NOT_RUN, PASSED, CheckResult, SubmissionResult, UnitSummary
+from grader.results import (GRADER_ERROR, MISSING, NOT_RUN, PASSED, CheckResult, Stop, SubmissionResult,
+                            UnitSummary)
 from grader.rubric import probe_spec
 from grader.sandbox.job import Job
 from grader.sandbox.launcher import Launcher
@@ -159,14 +161,41 @@ def _tampering(submission: Submission) -> tuple[str, ...]:
     return (tamper.review_reason(found),) if found else ()
 
 
-def _flags(records: list[RunRecord | None], checks, review: tuple[str, ...] = ()) -> tuple[str, ...]:
+def _stops_of(lab: Lab, part: Part, record: RunRecord, settings: RunSettings) -> list[Stop]:
+    """What did not run to its end in one part's run; syntax errors from the grader's own compile."""
+    try:
+        code = load_units(part.path)
+    except (UnreadableSource, OSError):
+        code = ()
+    whole_file = len(code) == 1 and code[0].label == part.name
+    syntax = {unit.label: stop for unit in code
+              for stop in [stopping.syntax_stop(part.name, unit, whole_file)] if stop is not None}
+    timeout = min(lab.rubric.limits.unit_timeout, settings.wall_seconds(lab))
+    return stopping.run_stops(part.name, record, timeout, syntax, {unit.label: unit.filename for unit in code})
+
+
+def _never_ran(check: CheckResult) -> CheckResult:
+    """A check of a file none of whose code ran: not graded, rather than a wrong or missing answer."""
+    if check.status in (PASSED, GRADER_ERROR):
+        return check
+    return replace(check, status=NOT_RUN, score=0.0, hint="", cases=(),
+                   message=f"Not graded: {check.source} could not run (see the top of this report).")
+
+
+def _flags(records: list[RunRecord | None], checks, review: tuple[str, ...] = (),
+           stops: list[Stop] = ()) -> tuple[str, ...]:
     flags = []
+    kinds = {stop.kind for stop in stops}
+    for kind in (stopping.SYNTAX_ERROR, stopping.UNREADABLE):
+        if kind in kinds:
+            flags.append(kind)
     if any(r is not None and (r.timed_out or any(u.status == "timeout" for u in r.units)) for r in records):
         flags.append("timeout")
     if any(r is not None and not r.timed_out and not r.finished for r in records):
         flags.append("crashed")
-    if (review or any(r is None or r.refused for r in records)
-            or any(c.status in (GRADER_ERROR, NOT_RUN) for c in checks)):
+    # A file that could not be read or compiled is the student's to fix (flagged above), not a review.
+    if (review or any(r.refused for r in records if r is not None)
+            or any(c.status == GRADER_ERROR for c in checks)):
         flags.append("needs_review")
     return tuple(flags)
 
@@ -207,17 +236,18 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     evidence: dict[str, Evidence] = {}
     records: list[RunRecord | None] = []
     units: list[UnitSummary] = []
+    stops: list[Stop] = []
     notes = list(submission.notes)
     review = _tampering(submission)
     ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher)
     for part, (record, unavailable) in zip(submission.parts, ran):
         records.append(record)
         if unavailable:
-            notes.append(unavailable)
+            stops.append(stopping.unreadable_stop(part.name, unavailable))
         else:
             units.extend(_unit_summaries(part, record, settings, submission.student))
             notes.extend(f"{part.name}: {problem}" for problem in record.problems)
-            notes.extend(describe_unit_failure(unit) for unit in record.units if unit.status != "ok")
+            stops.extend(_stops_of(lab, part, record, settings))
         evidence[part.name] = Evidence(part=part.name, record=record, unavailable=unavailable)
     views = views_of(lab, submission, evidence)
     for part in submission.parts:
@@ -246,6 +276,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
               if record is not None and record.grader_fault}
     checks = [_not_the_students(check, faults[check.source]) if check.source in faults else check
               for check in checks]
+    checks = [_never_ran(check) if stopping.nothing_ran(stops, check.source) else check for check in checks]
     review += tuple(f"the grader failed on {name}: {record.grader_fault.splitlines()[0][:300]}"
                     for name, record in faults.items())
     exercises = {
@@ -269,10 +300,11 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
         peak_memory_mib=max((r.peak_memory_mib for r in records if r and r.peak_memory_mib), default=None),
         notes=tuple(notes),
         units=tuple(units),
-        flags=_flags(records, checks, review),
+        flags=_flags(records, checks, review, stops),
         review=review,
         grader_log=tuple(f"{name}:\n{record.grader_fault}\n{record.process_stderr}".strip()[-8000:]
                          for name, record in faults.items()),
+        stops=tuple(stops),
         fingerprint=fingerprint(lab, submission),
         sandbox={"launcher": type(launcher).__name__, **_isolation_summary(records)},
     )

@@ -75,6 +75,17 @@ class UnitSummary:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Stop:
+    """A file or cell that did not run to its end, said once for the whole report (grader.judge.stops)."""
+
+    part: str
+    label: str  # "cell 5", or the file's name when the whole file is meant
+    kind: str  # syntax_error, unreadable, error, timeout, exit, crashed
+    text: str  # what happened and what to do, for the student
+    line: int = 0  # the line in that cell or file (0: not known)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SubmissionResult:
     student: str
     lab: str
@@ -94,6 +105,14 @@ class SubmissionResult:
     fingerprint: str = ""  # grader.fingerprint: what this result was computed from
     review: tuple[str, ...] = ()  # why a person should look at it (code that reaches into the grader, a grader fault)
     grader_log: tuple[str, ...] = ()  # what the grader's harness left when it failed, for the instructor
+    stops: tuple[Stop, ...] = ()  # code that did not run to its end
+
+    @property
+    def ran(self) -> bool:
+        """False when none of the code could run at all (every file unreadable or not valid Python)."""
+        whole = {stop.part for stop in self.stops if stop.kind in ("syntax_error", "unreadable")
+                 and stop.label == stop.part}
+        return not whole or any(unit.part not in whole for unit in self.units)
 
     @property
     def graded(self) -> bool:
@@ -117,6 +136,7 @@ class SubmissionResult:
                 "flags": tuple(data["flags"]),
                 "review": tuple(data.get("review", ())),
                 "grader_log": tuple(data.get("grader_log", ())),
+                "stops": tuple(Stop(**stop) for stop in data.get("stops", ())),
             }
         )
 

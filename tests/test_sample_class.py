@@ -196,12 +196,17 @@ class TestAutogradMessages:
 
     def test_syntax_error_is_named_with_its_line(self, graded):
         document = read_result(graded[0], "autograd", "farah_haddad")
-        assert "SyntaxError" in document["output"] and "line 54" in document["output"]
+        assert "line 54" in document["output"] and "expected ':'" in document["output"]
+        assert document["output"].startswith("Not graded") and "syntax_error" in document["extra_data"]["labgrade"]["flags"]
+        # One explanation at the top, not one per check; no hint about an algorithm that never ran.
+        assert all("line 54" not in test["output"] and "Hint" not in test["output"] for test in document["tests"])
 
     def test_corrupt_notebook_is_explained_and_flagged(self, graded):
         document = read_result(graded[0], "autograd", "ivan_petrov")
-        assert "not a readable notebook" in document["output"]
-        assert "needs_review" in document["extra_data"]["labgrade"]["flags"]
+        assert "not a notebook Jupyter can open" in document["output"] and "save it" in document["output"]
+        assert document["output"].startswith("Not graded")
+        assert "unreadable" in document["extra_data"]["labgrade"]["flags"]
+        assert {test["extra_data"]["status"] for test in document["tests"]} == {"not_run"}
 
     def test_infinite_loop_is_flagged_and_keeps_earlier_definitions(self, graded):
         document = read_result(graded[0], "autograd", "hana_sato")

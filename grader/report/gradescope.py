@@ -30,6 +30,17 @@ def check_output(check: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def submission_output(result: SubmissionResult) -> str:
+    """The text above the tests: the score (or that nothing could be graded), what did not run, notes."""
+    if result.ran:
+        lines = [f"{result.score:g} / {result.max_score:g} points."]
+    else:
+        lines = ["Not graded: none of your code could run, so nothing could be checked. Fix this and hand it in again."]
+    lines += [stop.text for stop in result.stops]
+    lines += list(result.notes)
+    return "\n".join(lines)
+
+
 def to_gradescope(result: SubmissionResult) -> dict:
     """The Gradescope results.json document for one submission."""
     tests = [
@@ -44,11 +55,10 @@ def to_gradescope(result: SubmissionResult) -> dict:
         }
         for check in result.checks
     ]
-    notes = "\n".join(result.notes)
     return {
         "score": result.score,
         "execution_time": result.elapsed,
-        "output": notes or f"{result.score:g} / {result.max_score:g} points.",
+        "output": submission_output(result),
         "visibility": "visible",
         "tests": tests,
         "extra_data": {"seed": result.seed, "rubric_version": result.rubric_version,
