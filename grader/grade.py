@@ -15,7 +15,7 @@ from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
 from grader.freeform import recognition_for, settle_hard_coding, settle_stochastic, views_of
 from grader.judge import stops as stopping
-from grader.judge import tamper
+from grader.judge import tamper, where
 from grader.judge.checks import contract_exercises, decide_checks
 from grader.judge.score import Evidence, unscored
 from grader.lab import Lab
@@ -174,6 +174,24 @@ def _stops_of(lab: Lab, part: Part, record: RunRecord, settings: RunSettings) ->
     return stopping.run_stops(part.name, record, timeout, syntax, {unit.label: unit.filename for unit in code})
 
 
+def part_units(submission: Submission) -> dict[str, tuple]:
+    """Each part's code units as the grader read them (none for a part it could not read)."""
+    units = {}
+    for part in submission.parts:
+        try:
+            units[part.name] = load_units(part.path)
+        except (UnreadableSource, OSError):
+            units[part.name] = ()
+    return units
+
+
+def _placed(rubric, checks: list[CheckResult], submission: Submission, recognition) -> list[CheckResult]:
+    """Each check with the place in the student's code its answer was found, for the code view."""
+    places = where.check_places(rubric, checks, part_units(submission), recognition)
+    return [replace(check, unit=places[check.id].unit, line=places[check.id].line) if check.id in places else check
+            for check in checks]
+
+
 def _never_ran(check: CheckResult) -> CheckResult:
     """A check of a file none of whose code ran: not graded, rather than a wrong or missing answer."""
     if check.status in (PASSED, GRADER_ERROR):
@@ -277,6 +295,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     checks = [_not_the_students(check, faults[check.source]) if check.source in faults else check
               for check in checks]
     checks = [_never_ran(check) if stopping.nothing_ran(stops, check.source) else check for check in checks]
+    checks = _placed(rubric, checks, submission, recognition)
     review += tuple(f"the grader failed on {name}: {record.grader_fault.splitlines()[0][:300]}"
                     for name, record in faults.items())
     exercises = {

@@ -23,11 +23,13 @@ class Status(StrEnum):
     # Only in a self-check: the answer was found, but only the instructor's grader can judge it
     # (scored 0 of 0, neither a pass nor a fail).
     INSTRUCTOR_ONLY = "instructor_only"
+    # A stub not written yet: every call raised NotImplementedError. Neutral, never scored.
+    TODO = "todo"
 
 
-PASSED, FAILED, MISSING, ERROR, TIMEOUT, NOT_RUN, GRADER_ERROR, INSTRUCTOR_ONLY = (
+PASSED, FAILED, MISSING, ERROR, TIMEOUT, NOT_RUN, GRADER_ERROR, INSTRUCTOR_ONLY, TODO = (
     Status.PASSED, Status.FAILED, Status.MISSING, Status.ERROR, Status.TIMEOUT, Status.NOT_RUN,
-    Status.GRADER_ERROR, Status.INSTRUCTOR_ONLY)
+    Status.GRADER_ERROR, Status.INSTRUCTOR_ONLY, Status.TODO)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +56,8 @@ class CheckResult:
     hidden: bool = False
     source: str = ""  # the file or part the answer was looked for in
     cases: tuple[CaseResult, ...] = ()
+    unit: str = ""  # where in `source` the answer is (a cell's label, or the script), for the code view
+    line: int = 0  # … and its line in that unit (0: not placed)
 
     @classmethod
     def from_json(cls, data: dict) -> "CheckResult":

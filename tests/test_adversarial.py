@@ -58,7 +58,7 @@ EXPECTED = {
     "hostile_text": (40, ""),
     "shadow_modules": (5, ""),
     "symlink_folder": (3, "symbolic link"),
-    "corrupt_bytes": (0, "not a readable notebook"),
+    "corrupt_bytes": (0, "not a notebook Jupyter can open"),
     "not_utf8": (0, "not UTF-8"),
 }
 

@@ -61,7 +61,7 @@ class TestArray:
     def test_names_the_mismatched_elements(self):
         result = judge("array", (1.0, 2.0, 3.5), (1.0, 2.0, 3.0), names=["dx", "dy", "dz"])
         assert not result.passed
-        assert "1 / 3" in result.message and "dz: got 3.5, expected 3" in result.message
+        assert "1 of 3 are off" in result.message and "dz is 3.5, expected 3" in result.message
 
     def test_wrong_length_is_a_shape_problem(self):
         result = judge("array", (1.0, 2.0), (1.0, 2.0, 3.0))

@@ -91,9 +91,14 @@ def compare_array(got, expected, context: Context) -> Comparison:
     if not wrong:
         return Comparison(passed=True, message="all values match", got=got_text, expected=expected_text)
     worst = max(abs(g - e) if math.isfinite(g) else math.inf for _, g, e in wrong)
-    listed = "; ".join(f"{name}: got {_fmt(g)}, expected {_fmt(e)}" for name, g, e in wrong[:6])
+    listed = "; ".join(f"{name} is {_fmt(g)}, expected {_fmt(e)}" for name, g, e in wrong[:6])
+    if target.size == 1:
+        named = bool(context.params.get("names"))
+        return Comparison(passed=False, got=got_text, expected=expected_text,
+                          message=listed if named else f"got {_fmt(wrong[0][1])}, expected {_fmt(wrong[0][2])}")
+    how_many = "all of them are" if len(wrong) == target.size else f"{len(wrong)} of {target.size} are"
     return Comparison(passed=False, got=got_text, expected=expected_text,
-                      message=f"mismatched elements: {len(wrong)} / {target.size} (largest difference {_fmt(worst)}) — {listed}")
+                      message=f"{how_many} off (the largest by {_fmt(worst)}): {listed}")
 
 
 def compare_loss_curve(got, expected, context: Context) -> Comparison:
@@ -119,7 +124,8 @@ def compare_loss_curve(got, expected, context: Context) -> Comparison:
     if params.get("decreasing", "overall") == "strict":
         rises = sum(1 for a, b in zip(losses, losses[1:]) if b > a * (1 + 1e-6) + 1e-12)
         if rises:
-            return Comparison(passed=False, got=got_text, message=f"the loss went up in {rises} epoch(s)")
+            return Comparison(passed=False, got=got_text,
+                              message=f"the loss went up in {rises} {'epoch' if rises == 1 else 'epochs'}")
     elif not losses[-1] < losses[0]:
         return Comparison(passed=False, got=got_text, message="the last loss is not below the first")
     if params.get("match_expected") and expected is not None:

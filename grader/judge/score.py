@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from grader.errors import ExpectationUnavailable, ReferenceSolutionError
 from grader.judge.compare import COMPARATORS, Comparison, Context, uses_expected
-from grader.judge.values import NotNumeric, select
+from grader.judge.diagnose import CaseNumbers, how_it_failed
+from grader.judge.values import NotNumeric, as_numbers, select
 from grader.reference import Expectations
 from grader.results import (ERROR, FAILED, GRADER_ERROR, INSTRUCTOR_ONLY, MISSING, NOT_RUN, PASSED, TIMEOUT,
-                            CaseResult, CheckResult)
+                            TODO, CaseResult, CheckResult)
 from grader.rubric import Check, Probe, draw_cases
 from grader.sandbox.record import Observation, RunRecord
 
@@ -82,11 +83,12 @@ def _error_text(observation: Observation) -> str:
 
 
 def _judge_case(check: Check, probe: Probe, observation: Observation, inputs: dict,
-                reference: Expectations, data: dict) -> CaseResult:
+                reference: Expectations, data: dict) -> tuple[CaseResult, CaseNumbers]:
+    nothing = CaseNumbers(got=(), expected=(), passed=False, inputs=inputs)
     if observation.status == "timeout":
-        return CaseResult(inputs=inputs, passed=False, message=f"no answer: {observation.error.message}")
+        return CaseResult(inputs=inputs, passed=False, message=f"no answer: {observation.error.message}"), nothing
     if observation.status == "error":
-        return CaseResult(inputs=inputs, passed=False, message=_error_text(observation))
+        return CaseResult(inputs=inputs, passed=False, message=_error_text(observation)), nothing
     strategy = probe.strategies[observation.strategy or 0]
     expected = reference.expected(probe, observation.strategy or 0, observation.case, observation.value)
     try:
@@ -94,11 +96,19 @@ def _judge_case(check: Check, probe: Probe, observation: Observation, inputs: di
         # A comparator that never reads the expected value gets None: a kit leaves such values out.
         expected = select(expected, check.select) if uses_expected(check.compare, check.params) else None
     except NotNumeric as problem:
-        return CaseResult(inputs=inputs, passed=False, message=f"expected a dict-like answer, got {problem}")
+        return CaseResult(inputs=inputs, passed=False, message=f"expected a dict-like answer, got {problem}"), nothing
     comparison: Comparison = COMPARATORS[check.compare](
         got, expected, Context(params=check.params, inputs={**data, **inputs}))
-    return CaseResult(inputs=inputs, passed=comparison.passed, message=comparison.message,
+    case = CaseResult(inputs=inputs, passed=comparison.passed, message=comparison.message,
                       got=comparison.got, expected=comparison.expected)
+    return case, CaseNumbers(got=_numbers(got), expected=_numbers(expected), passed=case.passed, inputs=inputs)
+
+
+def _numbers(encoded) -> tuple[float, ...]:
+    try:
+        return tuple(as_numbers(encoded).values)[:64]
+    except (NotNumeric, TypeError, ValueError, AttributeError):
+        return ()
 
 
 def _status(cases: list[CaseResult], observations: list[Observation]) -> str:
@@ -118,7 +128,7 @@ def _summary(check: Check, cases: list[CaseResult]) -> str:
     first = failed[0].message
     if len(cases) == 1:
         return first[:1].upper() + first[1:] + "."
-    return f"{len(failed)} of {len(cases)} cases wrong; first: {first}."
+    return f"{len(failed)} of {len(cases)} cases wrong (the first: {first})."
 
 
 def _not_written_yet(observations: list[Observation]) -> str | None:
@@ -155,11 +165,11 @@ def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: Expec
     if observations[0].status == "missing":
         return CheckResult(**base, status=MISSING, score=0.0, message=_missing_message(probe, evidence))
     stub = _not_written_yet(observations)
-    if stub:  # no case to show: the inputs do not matter yet (and a hidden check's stay hidden)
-        return CheckResult(**base, status=ERROR, score=0.0, message=stub)
+    if stub:  # "to do", not an error: no points, no case to show (the inputs do not matter yet)
+        return CheckResult(**base, status=TODO, score=0.0, message=stub)
     all_inputs = draw_cases(probe, reference.seed)
     try:
-        cases = [
+        judged = [
             _judge_case(check, probe, o, {} if o.case is None else all_inputs[o.case], reference, reference.rubric.data)
             for o in observations
         ]
@@ -168,6 +178,7 @@ def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: Expec
     except (ReferenceSolutionError, NotNumeric, KeyError, IndexError) as error:
         return CheckResult(**base, status=GRADER_ERROR, score=0.0,
                            message=f"The grader could not decide this check ({error}); it will be reviewed by hand.")
+    cases = [case for case, _ in judged]
     expected_count = 1 if observations[0].case is None else len(probe.cases)
     if len(cases) != expected_count:
         status, message = _run_interruption(evidence, timeout)
@@ -177,5 +188,8 @@ def judge_check(check: Check, probe: Probe, evidence: Evidence, reference: Expec
         score = round(check.points * passed / len(cases), 2)
     else:
         score = check.points if passed == len(cases) else 0.0
-    return CheckResult(**base, status=_status(cases, observations), score=score,
-                       message=_summary(check, cases), cases=tuple(cases))
+    status = _status(cases, observations)
+    if status != PASSED:
+        pattern = how_it_failed([numbers for _, numbers in judged], hidden=check.hidden)
+        base["hint"] = f"{pattern} {check.hint}".strip() if pattern else check.hint
+    return CheckResult(**base, status=status, score=score, message=_summary(check, cases), cases=tuple(cases))

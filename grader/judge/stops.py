@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from grader.observe.source import compile_error
 from grader.results import Stop
 from grader.sandbox.job import CodeUnit
 from grader.sandbox.record import RunRecord, UnitReport
@@ -35,13 +36,12 @@ _SYNTAX_ADVICE = (
 
 def syntax_stop(part: str, unit: CodeUnit, whole_file: bool) -> Stop | None:
     """The stop for a unit Python cannot compile, decided by compiling it here; None if it compiles."""
-    try:
-        compile(unit.source, unit.filename, "exec", dont_inherit=True, flags=0)
+    error = compile_error(unit.source, unit.filename)
+    if error is None:
         return None
-    except SyntaxError as error:
-        message = error.msg or "invalid syntax"
-        line = error.lineno or 0
-    except (ValueError, MemoryError, RecursionError) as error:  # NUL bytes, absurd nesting
+    if isinstance(error, SyntaxError):
+        message, line = error.msg or "invalid syntax", error.lineno or 0
+    else:  # NUL bytes, absurd nesting
         message, line = type(error).__name__, 0
     advice = next((tip for words, tip in _SYNTAX_ADVICE if words in message), "")
     where = f"line {line} of {unit.label}" if line else unit.label

@@ -590,6 +590,17 @@ def parse(source: str) -> ast.Module:
         return ast.parse(source)
 
 
+def compile_error(source: str, filename: str) -> Exception | None:
+    """Why Python cannot compile a unit (a SyntaxError, or ValueError for NUL bytes), or None; under the
+    same lock as `parse`, since compiling builds the same syntax trees."""
+    with _PARSING:
+        try:
+            compile(source, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+            return error
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
 def parsed(source: str) -> ast.Module | None:
     """A unit's syntax tree, parsed once for every analysis that reads it (never to be changed), or None."""

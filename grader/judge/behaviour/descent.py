@@ -423,7 +423,7 @@ class DescentFamily:
         if not epochs:
             return {}
         if run is None or len(run.grads) < epochs or s["steps"] < epochs:
-            why = self._diagnosis(match, s, run).strip() or f"the run has {s['steps']} epoch(s)"
+            why = self._diagnosis(match, s, run).strip() or f"the run has {s['steps']} {'epoch' if s['steps'] == 1 else 'epochs'}"
             verdict = Verdict(passed=False, inputs=inputs, message=f"the first {epochs} epochs cannot be followed: {why}")
             return {"autograd": verdict, "updated": verdict, "manual": verdict}
         grads = [g for epoch in run.grads[:epochs] for g in epoch]
