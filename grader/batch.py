@@ -17,7 +17,7 @@ from pathlib import Path
 from grader.discover import Submission, discover_class, discover_submission
 from grader.errors import GraderError, SubmissionPathError
 from grader.fingerprint import fingerprint
-from grader.grade import RunSettings, grade_submission, grader_failure
+from grader.grade import RunSettings, grade_submission, grader_failure, part_units
 from grader.lab import Course, Lab
 from grader.reference import ReferenceSolution
 from grader.report import executed, gradebook, html, lms
@@ -42,7 +42,7 @@ class BatchOptions:
     workers: int = 0  # 0: one per core, as far as memory allows
     timeout: float | None = None
     seed: int | None = None  # None: a fresh random seed, recorded in every result
-    instructor: bool = False  # student reports show hidden checks' inputs and expected values
+    instructor: bool = False  # also an instructor page per student (<lab>/instructor/), hidden checks shown
     roster: Path | None = None  # for the LMS exports; None: <out>/roster.csv if there is one
     resume: bool = False  # keep saved results whose fingerprint still matches; grade only the rest
     # Each notebook as it ran (.ipynb and page). Off by default: nbconvert takes about
@@ -122,13 +122,16 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
         reference.warm()
         settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures",
                                hide=folders_to_hide(batch, options.out))
-        for result in kept:
+        for result in kept:  # their pages again, in this run's mode (an instructor view only with --instructor)
+            html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor)
             if on_result:
                 on_result(result)
         with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
             futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings) for s in todo]
             for future in as_completed(futures):
-                result = _write_or_flag(store, batch.lab, future.result(), by_student)
+                graded = future.result()
+                store.write_code(graded.student, part_units(by_student[graded.student]))  # before its result: see --resume
+                result = _write_or_flag(store, batch.lab, graded, by_student)
                 executed.forget_notebooks(lab_out, result.student)  # an earlier run's would be stale
                 if options.notebooks:
                     sources = {part.name: part.path for part in by_student[result.student].parts}

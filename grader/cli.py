@@ -4,11 +4,12 @@
     grade submissions/linreg           one lab's class
     grade alice.ipynb --lab linreg     one student
     grade report reports/              re-render the HTML and LMS exports from saved results
+    grade release reports/             one zip per student of what they may see (grader.report.release)
     grade check alice.ipynb            a student's self-check: visible checks only (grader.selfcheck)
     grade kit linreg --out kit/        the student kit of a lab (grader.selfcheck.kit)
 
-(`grade report`, `grade check` and `grade kit` are modes; to grade a folder named
-like one of them, write `grade ./report`.)
+(`grade report`, `grade release`, `grade check` and `grade kit` are modes; to grade
+a folder named like one of them, write `grade ./report`.)
 
 Exit status: 0 when grading finished, whatever the students scored; 2 when
 the grader itself could not run, with a one-line reason on stderr.
@@ -38,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="seed for the random test inputs (default: a fresh one, recorded)")
     parser.add_argument("--course", type=Path, help="folder holding rubrics/ and reference/ (default: found automatically)")
     parser.add_argument("--instructor", action="store_true",
-                        help="student reports show hidden checks' inputs and expected values (not for students)")
+                        help="also write OUT/<lab>/instructor/<student>.html, showing hidden checks' inputs and "
+                             "expected values (not for students; the student pages stay the students' view)")
     parser.add_argument("--roster", type=Path,
                         help="CSV mapping submission names to student ids for the LMS exports (default: OUT/roster.csv)")
     parser.add_argument("--notebooks", action="store_true",
@@ -57,7 +59,8 @@ def build_report_parser() -> argparse.ArgumentParser:
     parser.add_argument("out", type=Path, nargs="?", default=Path("reports"),
                         help="the output folder of an earlier run (default: reports/)")
     parser.add_argument("--instructor", action="store_true",
-                        help="student reports show hidden checks' inputs and expected values (not for students)")
+                        help="also write OUT/<lab>/instructor/<student>.html, showing hidden checks' inputs and "
+                             "expected values (not for students); without it, instructor pages are removed")
     parser.add_argument("--course", type=Path,
                         help="folder holding rubrics/, for labs whose results have no saved lab.json")
     parser.add_argument("--roster", type=Path,
@@ -89,10 +92,46 @@ def report(argv: list[str]) -> int:
     return 0
 
 
+def build_release_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade release", description=(
+        "One zip per student of what that student may see: their report (rendered again from the saved "
+        "result, the student's view, without class navigation), their figures and their executed notebooks. "
+        "Never hidden checks' inputs or expected values. No student code runs."))
+    parser.add_argument("out", type=Path, nargs="?", default=Path("reports"),
+                        help="the output folder of an earlier run (default: reports/)")
+    parser.add_argument("--lab", help="release this lab only (default: every lab graded into OUT)")
+    parser.add_argument("--to", type=Path, help="where the zips go, as FOLDER/<lab>/<student>.zip "
+                                                "(default: OUT/release)")
+    return parser
+
+
+def release(argv: list[str]) -> int:
+    """`grade release OUT`: a zip per student, from results on disk."""
+    from grader.report import release as releasing  # nbconvert and zipfile only when asked for
+
+    args = build_release_parser().parse_args(argv)
+    out, err = Console(), Console(stderr=True)
+    try:
+        labs = releasing.release(args.out, to=args.to, lab=args.lab)
+    except GraderError as error:
+        err.print(f"grade release: {error}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    for lab in labs:
+        left = f"; {len(lab.skipped)} not released" if lab.skipped else ""
+        out.print(f"{lab.lab}: {len(lab.released)} zip(s) in {lab.folder}{left}", markup=False, highlight=False,
+                  soft_wrap=True)
+        for skipped in lab.skipped:
+            line = f"  not released: {terminal.printable(skipped.student)}: {terminal.printable(skipped.reason)}"
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["report"]:
         return report(argv[1:])
+    if argv[:1] == ["release"]:
+        return release(argv[1:])
     if argv[:1] in (["check"], ["kit"]):
         from grader.selfcheck import command  # students' side: loaded only when asked for
 

@@ -1,6 +1,7 @@
 """The saved results of a lab: the one source of truth every report is rendered from.
 
     <out>/<lab>/results/<student>.json   one file per student, written atomically
+    <out>/<lab>/code/<student>.json      the code the grader read, for the report's code view
 
 Each file is a Gradescope results.json document (grader.report.gradescope)
 with the full labgrade result in ``extra_data.labgrade``, so the same file
@@ -23,6 +24,8 @@ from grader.report.gradescope import to_gradescope
 from grader.results import SubmissionResult, unreadable
 
 RESULTS_FOLDER = "results"
+CODE_FOLDER = "code"
+MAX_CODE_CHARS = 400_000  # per student: a report shows code, it is not an archive of it
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,32 @@ class ResultsStore:
         """Every saved result, sorted by student; damaged files are ungraded stand-ins, never left out."""
         return [self._read_file(path) for path in sorted(self.folder.glob("*.json"))]
 
+    def write_code(self, student: str, parts: dict[str, tuple]) -> None:
+        """Save the code units (grader.sandbox.job.CodeUnit) of each part, as the grader read them."""
+        budget, saved = MAX_CODE_CHARS, []
+        for part, units in parts.items():
+            kept = []
+            for unit in units:
+                source = unit.source[:max(budget, 0)]
+                budget -= len(unit.source)
+                kept.append({"label": unit.label, "source": source, "cut": len(source) < len(unit.source)})
+            saved.append({"part": part, "units": kept})
+        write_atomic(self.lab_out / CODE_FOLDER / f"{student}.json", json.dumps({"parts": saved}, ensure_ascii=False))
+
+    def read_code(self, student: str) -> list[dict]:
+        """What `write_code` saved: [{"part", "units": [{"label", "source", "cut"}]}]; [] if none or damaged."""
+        try:
+            parts = json.loads((self.lab_out / CODE_FOLDER / f"{student}.json").read_text(encoding="utf-8"))["parts"]
+            return [{"part": str(part["part"]),
+                     "units": [{"label": str(unit["label"]), "source": str(unit["source"]), "cut": bool(unit["cut"])}
+                               for unit in part["units"]]} for part in parts]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+
     def remove_unfinished_writes(self) -> None:
         """A grader killed mid-write leaves a temporary file beside its target (report.files.write_atomic);
         the finished file is either the old one or the new one, so the leftover is only removed."""
-        for folder in (self.lab_out, self.folder):
+        for folder in (self.lab_out, self.folder, self.lab_out / CODE_FOLDER):
             for leftover in folder.glob(".*.tmp"):
                 leftover.unlink(missing_ok=True)
 

@@ -155,9 +155,17 @@ class TestStudentReport:
 
     def test_score_checks_and_hints_are_shown(self, graded):
         out, _ = graded
-        text = page(out, "autograd", "farah_haddad.html")
-        assert "0 / 40" in text and "Looked for `grad_sigmoid_manual`" in text
+        text = page(out, "autograd", "mallory.html")
+        assert "/ 40</span> points" in text and "What to fix:" in text
         assert "Hint:</strong> Walk back from s to x" in text
+
+    def test_code_that_never_ran_is_one_block_not_graded_and_without_hints(self, graded):
+        out, _ = graded
+        text = page(out, "autograd", "farah_haddad.html")
+        assert "Not graded" in text and text.count("Python cannot read line 54") == 1
+        assert "Hint:" not in text and "names defined after that point" not in text
+        notebook = page(out, "autograd", "ivan_petrov.html")
+        assert "Not graded" in notebook and "save it" in notebook and "NotJSONError" not in notebook
 
     def test_the_students_figure_is_inline_and_captioned_with_its_cell(self, graded):
         out, _ = graded
@@ -305,7 +313,10 @@ class TestHiddenChecks:
         assert "123.25" not in page(out, "tiny", "bob.html") and "15190.6" not in page(out, "tiny", "bob.html")
         done = grade("report", str(out), "--instructor")
         assert done.returncode == 0, done.stderr
-        assert "x = 123.25" in page(out, "tiny", "bob.html") and "15190.6" in page(out, "tiny", "bob.html")
+        # The instructor view has a folder of its own; the student's page stays the student's view.
+        shown = page(out, "tiny", "instructor", "bob.html")
+        assert "x = 123.25" in shown and "15190.6" in shown
+        assert "123.25" not in page(out, "tiny", "bob.html") and "15190.6" not in page(out, "tiny", "bob.html")
 
 
 class TestDashboard:
@@ -316,8 +327,9 @@ class TestDashboard:
         text = page(out, "autograd", "index.html")
         for student in ("ada_lovelace", "farah_haddad", "ivan_petrov", "mallory"):
             assert f'href="{student}.html"' in text
-        flagged = re.search(r'<tr class="flagged">\s*<td><a href="([^"]+)"', text)
-        assert flagged and flagged.group(1) == "ivan_petrov.html"
+        # Rows are highlighted for the students on the "Needs attention" list: code that did not all run.
+        flagged = re.findall(r'<tr class="flagged">\s*<td><a href="([^"]+)"', text)
+        assert flagged == ["farah_haddad.html", "ivan_petrov.html", "mallory.html"]
         assert '<img class="plot" src="data:image/png;base64,' in text
 
     def test_top_index_lists_the_lab(self, graded):

@@ -2,7 +2,9 @@
 
     <out>/index.html                 every lab graded into <out>
     <out>/<lab>/index.html           the class dashboard: students × exercises, statistics, exports
-    <out>/<lab>/<student>.html       one student's report
+    <out>/<lab>/<student>.html       one student's report: always the student's view
+    <out>/<lab>/instructor/<student>.html   with ``instructor=True``: the same report with hidden checks shown,
+                                     marked as the instructor's (title, banner, noindex) — never for students
     <out>/<lab>/notebooks/<student>/ their notebook as it ran (see executed.py), linked from the report
 
 Pages are rendered through the Jinja templates in ``templates/`` at the top of
@@ -15,7 +17,9 @@ offline, from disk, on a phone, and prints cleanly. A Content-Security-Policy
 lets only that one inline script run, a second wall behind escaping.
 
 Hidden checks keep their inputs and expected values out of a student's page
-unless it is rendered with ``instructor=True``.
+unless it is rendered with ``instructor=True``; such a page is only ever written
+to the ``instructor/`` folder (see `write_student_report`), so that a page at the
+student's own address is always one that student may see.
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ import functools
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -34,11 +39,12 @@ from markupsafe import Markup
 
 from grader import __version__
 from grader.errors import GraderError
-from grader.report import executed, lms, stats
+from grader.report import executed, feedback, lms, stats
+from grader.report.code import code_styles
 from grader.report.files import write_atomic
-from grader.results import PASSED, CaseResult, CheckResult, SubmissionResult
+from grader.results import NOT_RUN, PASSED, CaseResult, CheckResult, SubmissionResult
 from grader.rubric import Rubric
-from grader.store import lab_stores
+from grader.store import ResultsStore, lab_stores
 
 CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"  # the source of truth
 PACKAGED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"  # the copy build_py puts in a wheel
@@ -47,6 +53,13 @@ TEMPLATES = PACKAGED_TEMPLATES if (PACKAGED_TEMPLATES / "base.html.j2").is_file(
 SCRIPT = "sortable.js"  # the one inline script, allowed by its hash
 LAB_FILE = "lab.json"  # the lab's title and exercise titles, so `grade report` needs no rubric
 ROSTER_FILE = "roster.csv"  # looked for in <out>/ when no roster is passed
+INSTRUCTOR_FOLDER = "instructor"  # <out>/<lab>/instructor/: pages with hidden checks shown
+INSTRUCTOR_TITLE = "INSTRUCTOR VIEW · "
+# Added to every instructor page whatever its template says (constant markup, nothing from a student).
+INSTRUCTOR_HEAD = '<meta name="robots" content="noindex, nofollow">'
+INSTRUCTOR_BANNER = ('<p class="callout instructor" role="alert"><strong>INSTRUCTOR VIEW</strong> — this page '
+                     "shows hidden checks' inputs and expected values. It is not the student's report: "
+                     "do not hand it out.</p>")
 OUTPUT_LINES, OUTPUT_CHARS = 60, 6000  # how much of one cell's output a report shows
 MAX_FIGURE_BYTES = 5 * 2**20
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -159,16 +172,25 @@ class CheckView:
     message: str
     cases: tuple[CaseResult, ...]
     redacted: bool = False
+    anchor: str = ""
+    first_failure: str = ""  # the first failing case in plain words
+    columns: dict = field(default_factory=dict)  # which columns of the cases table hold anything
+    code_href: str | None = None  # the line of the student's code behind it
 
 
-def check_view(check: CheckResult, *, instructor: bool = False) -> CheckView:
+def check_view(check: CheckResult, *, instructor: bool = False, anchors: feedback.Anchors | None = None) -> CheckView:
+    common = {"anchor": feedback.check_anchor(check.id),
+              "code_href": feedback.check_href(check, anchors) if anchors else None}
     if not check.hidden or instructor:
-        return CheckView(check=check, message=check.message, cases=check.cases)
+        failed = next((case for case in check.cases if not case.passed), None)
+        return CheckView(check=check, message=check.message, cases=check.cases,
+                         first_failure=feedback.case_sentence(failed) if failed and check.status != PASSED else "",
+                         columns=feedback.case_columns(check.cases), **common)
     if not check.cases:  # nothing was compared: the message is about the student's code only
-        return CheckView(check=check, message=check.message, cases=(), redacted=True)
+        return CheckView(check=check, message=check.message, cases=(), redacted=True, **common)
     passed = sum(case.passed for case in check.cases)
     message = "Correct." if check.status == PASSED else f"{passed} of {len(check.cases)} hidden cases passed."
-    return CheckView(check=check, message=message, cases=(), redacted=True)
+    return CheckView(check=check, message=message, cases=(), redacted=True, **common)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,6 +200,8 @@ class FigureView:
     path: str
     src: str = ""  # a data: URI; empty when the image could not be embedded
     problem: str = ""
+    part: str = ""
+    unit: str = ""
 
 
 def embed_image(lab_out: Path, relative: str) -> tuple[str, str]:
@@ -206,43 +230,115 @@ def _figures(lab_out: Path, result: SubmissionResult) -> list[FigureView]:
             caption = f"{where} (figure {number})" if len(unit.figures) > 1 else where
             src, problem = embed_image(lab_out, relative)
             views.append(FigureView(anchor=f"figure-{len(views) + 1}", caption=caption, path=relative,
-                                    src=src, problem=problem))
+                                    src=src, problem=problem, part=unit.part, unit=unit.label))
     return views
 
 
 def render_student(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, instructor: bool = False,
                    templates: Path | None = None, selfcheck: bool = False) -> str:
-    """A student's page; `selfcheck` marks a self-check's page (visible checks only, no class dashboard)."""
+    """A student's page; `selfcheck` marks a self-check's page (visible checks only, no class dashboard).
+
+    What to fix comes first, then what did not run, then each exercise (a fully passed one
+    collapsed) with its figures, then the student's code with the lines behind failures marked.
+    """
     lab = lab.covering([result])
-    exercises = [
-        {"id": e, "title": title, "score": result.exercises.get(e, (0.0, 0.0))[0],
-         "max": result.exercises.get(e, (0.0, 0.0))[1],
-         "checks": [check_view(c, instructor=instructor) for c in result.checks if c.exercise == e]}
-        for e, title in lab.exercises
-    ]
+    parts = ResultsStore(lab_out).read_code(result.student)
+    anchors = feedback.Anchors(parts)
+    figures = _figures(lab_out, result)
+    owners = feedback.exercise_of_figures(result)
+    exercises = []
+    for e, title in lab.exercises:
+        score, maximum = result.exercises.get(e, (0.0, 0.0))
+        checks = [c for c in result.checks if c.exercise == e]
+        exercises.append({
+            "id": e, "title": title, "score": score, "max": maximum,
+            "checks": [check_view(c, instructor=instructor, anchors=anchors) for c in checks],
+            "complete": bool(checks) and all(c.status == PASSED for c in checks),
+            "not_run": bool(checks) and all(c.status == NOT_RUN for c in checks),
+            "figures": [f for f in figures if owners.get((f.part, f.unit)) == e],
+        })
     units = [u for u in result.units if u.stdout or u.stderr or u.error or u.figures or u.status != "ok"]
     return render("student.html.j2", templates=templates, lab=lab, result=result, instructor=instructor,
-                  exercises=[e for e in exercises if e["checks"] or e["max"]], figures=_figures(lab_out, result),
+                  exercises=[e for e in exercises if e["checks"] or e["max"]],
+                  figures=[f for f in figures if (f.part, f.unit) not in owners],
                   units=units, quiet=len(result.units) - len(units), selfcheck=selfcheck,
-                  notebooks=executed.notebook_links(lab_out, result.student))
+                  fix=feedback.to_fix(result), todo=feedback.to_do(result),
+                  stops=feedback.stop_views(result, anchors), code=feedback.code_for(result, parts, anchors),
+                  code_css=code_styles(), notebooks=executed.notebook_links(lab_out, result.student))
 
 
 def write_student_report(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, instructor: bool = False,
                          templates: Path | None = None, selfcheck: bool = False) -> Path:
+    """The student's page at ``<lab>/<student>.html``, always the student's view; returns its path.
+
+    With `instructor`, also the instructor's page at ``<lab>/instructor/<student>.html``.
+    Without it, an instructor page left by an earlier run is removed: it was rendered from
+    an earlier result, and must not outlive it.
+    """
     path = lab_out / report_name(result.student)
-    write_atomic(path, render_student(lab_out, result, lab=lab, instructor=instructor, templates=templates,
-                                      selfcheck=selfcheck))
+    write_atomic(path, render_student(lab_out, result, lab=lab, templates=templates, selfcheck=selfcheck))
+    if instructor:
+        page = render_student(lab_out, result, lab=lab, instructor=True, templates=templates, selfcheck=selfcheck)
+        write_atomic(instructor_report_path(lab_out, result.student), instructor_page(page))
+    elif not selfcheck:
+        instructor_report_path(lab_out, result.student).unlink(missing_ok=True)
     return path
+
+
+def instructor_report_path(lab_out: Path, student: str) -> Path:
+    return lab_out / INSTRUCTOR_FOLDER / report_name(student)
+
+
+def instructor_links(lab_out: Path, students: list[str]) -> dict[str, str]:
+    """student -> href (from the dashboard) of their instructor page, for those that have one."""
+    return {student: f"{INSTRUCTOR_FOLDER}/{report_href(student)}" for student in students
+            if instructor_report_path(lab_out, student).is_file()}
+
+
+# ---------------------------------------------------------------- pages moved or marked after rendering
+# These read only the markup our own templates produce: everything a student wrote is
+# escaped (a quote becomes &#34;), so no `href="` or `<nav` in a page comes from a student.
+
+_HREF = re.compile(r'(\shref=")([^"]*)(")')
+_NAV = re.compile(r"<nav\b[^>]*>.*?</nav>", re.S)
+
+
+def is_relative(href: str) -> bool:
+    """A link to another file beside this page: not a fragment, an absolute path or a URL (data:, https:)."""
+    return bool(href) and not href.startswith(("#", "/")) and ":" not in href.split("/", 1)[0].split("#", 1)[0]
+
+
+def rewrite_links(page: str, rewrite) -> str:
+    """The page with every relative `href` replaced by ``rewrite(href)``."""
+    return _HREF.sub(lambda m: m[1] + (rewrite(m[2]) if is_relative(m[2]) else m[2]) + m[3], page)
+
+
+def without_navigation(page: str) -> str:
+    """The page without its navigation bar (the links to the class dashboard and the other labs)."""
+    return _NAV.sub("<nav></nav>", page, count=1)
+
+
+def instructor_page(page: str) -> str:
+    """A rendered student page made an instructor page one folder down: marked in its title, its
+    head (not indexed) and a banner above everything, its links to the lab's files one level up."""
+    marked = page
+    for tag, insert in (("head", INSTRUCTOR_HEAD), ("title", INSTRUCTOR_TITLE), ("body", INSTRUCTOR_BANNER)):
+        marked, found = re.subn(rf"<{tag}\b[^>]*>", lambda m, insert=insert: m[0] + insert, marked, count=1)
+        if not found:  # fail closed: an unmarked instructor page could pass for the student's
+            raise GraderError(f"the student report template has no <{tag}>: an instructor page cannot be marked")
+    return rewrite_links(marked, lambda href: "../" + href)
 
 
 # ---------------------------------------------------------------- the executed notebook
 
-def render_notebook_page(ipynb: Path, *, lab: LabInfo, student: str, templates: Path | None = None) -> str:
-    """A saved executed notebook as a page in the reports' layout."""
+def render_notebook_page(ipynb: Path, *, lab: LabInfo, student: str, templates: Path | None = None,
+                         back_href: str | None = None) -> str:
+    """A saved executed notebook as a page in the reports' layout; `back_href` links the student's report
+    (default: where it is in the reports folder, from ``notebooks/<student>/``)."""
     notebook = nbformat.read(ipynb, as_version=4)
     return render("notebook.html.j2", templates=templates, lab=lab, student=student, name=ipynb.name,
                   body=executed.notebook_body(notebook), highlight_css=Markup(executed.highlight_styles()),
-                  back_href="../../" + report_href(student))
+                  back_href="../../" + report_href(student) if back_href is None else back_href)
 
 
 def write_executed_notebooks(lab_out: Path, result: SubmissionResult, sources: dict[str, Path], *, lab: LabInfo,
@@ -305,17 +401,136 @@ def distribution_plot(results: list[SubmissionResult]) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+# How a stop is marked on a score cell and named in "Needs attention", by kind (grader.judge.stops).
+STOP_KINDS = {
+    "syntax_error": ("⚠", "syntax error"),
+    "unreadable": ("⊘", "unreadable file"),
+    "error": ("✖", "stopped with an error"),
+    "timeout": ("◷", "timed out"),
+    "exit": ("⇥", "called exit()"),
+    "crashed": ("↯", "crashed"),
+}
+UNKNOWN_STOP = ("⚠", "did not run to its end")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopMark:
+    """The mark on one score cell for one kind of stop: every stop of that kind that cost the exercise."""
+
+    kind: str
+    symbol: str
+    label: str
+    texts: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.texts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reason:
+    """One reason a student is on the "Needs attention" list: its kind, a short label, what happened."""
+
+    kind: str
+    label: str
+    texts: tuple[str, ...]
+    where: str = ""  # the file a cell is in, when the texts name only the cell
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attention:
+    """A student on the "Needs attention" list, with every reason they are on it."""
+
+    student: str
+    reasons: tuple[Reason, ...]
+
+
+def _stop_kind(kind: str) -> tuple[str, str]:
+    return STOP_KINDS.get(kind, UNKNOWN_STOP)
+
+
+def exercise_marks(result: SubmissionResult) -> dict[str, tuple[StopMark, ...]]:
+    """Per exercise, the stops that cost it points: a stop in the part a non-passed check of it was looked in.
+
+    One mark per kind of stop, in the order the stops came."""
+    marks = {}
+    for exercise in dict.fromkeys(c.exercise for c in result.checks):
+        parts = {c.source for c in result.checks if c.exercise == exercise and c.status != PASSED}
+        by_kind: dict[str, list[str]] = {}
+        for stop in result.stops:
+            if stop.part in parts:
+                by_kind.setdefault(stop.kind, []).append(stop.text)
+        if by_kind:
+            marks[exercise] = tuple(StopMark(kind=kind, symbol=_stop_kind(kind)[0], label=_stop_kind(kind)[1],
+                                             texts=tuple(texts)) for kind, texts in by_kind.items())
+    return marks
+
+
+def review_reasons(result: SubmissionResult) -> tuple[str, ...]:
+    """Why a flagged result needs a person: its review reasons, else its notes (a grader failure)."""
+    if "needs_review" not in result.flags and not result.review:
+        return ()
+    return result.review or result.notes or ("flagged for review",)
+
+
+def attention_reasons(result: SubmissionResult) -> tuple[Reason, ...]:
+    """Why a person should look at this student's result, in plain words; () when nothing is wrong."""
+    if not result.graded:
+        return (Reason(kind="ungraded", label="not graded", texts=result.notes or result.review),)
+    reasons = []
+    if not result.ran:
+        reasons.append(Reason(kind="not_run", label="nothing ran",
+                              texts=("None of the code could run, so no answer was judged.",)))
+    for stop in result.stops:
+        where = stop.part if stop.label != stop.part else ""
+        reasons.append(Reason(kind=stop.kind, label=_stop_kind(stop.kind)[1], texts=(stop.text,), where=where))
+    kinds = {stop.kind for stop in result.stops}
+    for flag, text in (("timeout", "A run was stopped by its time limit."),
+                       ("crashed", "A run's Python process died before it finished.")):
+        if flag in result.flags and flag not in kinds:
+            reasons.append(Reason(kind=flag, label=_stop_kind(flag)[1], texts=(text,)))
+    review = review_reasons(result)
+    if review:
+        reasons.append(Reason(kind="needs_review", label="needs review", texts=review))
+    return tuple(reasons)
+
+
+def needs_attention(results: list[SubmissionResult]) -> list[Attention]:
+    """The students whose code did not all run, who timed out, are flagged for review or are ungraded."""
+    entries = [Attention(student=r.student, reasons=attention_reasons(r)) for r in results]
+    return [entry for entry in entries if entry.reasons]
+
+
+def _not_passed_by_check(results: list[SubmissionResult]) -> dict[str, dict[str, list[str]]]:
+    """check -> outcome -> the students with that outcome (failed, missing, not_run), in the results' order."""
+    grouped: dict[str, dict[str, list[str]]] = {}
+    for row in stats.not_passed(results).itertuples(index=False):
+        grouped.setdefault(row.check, {}).setdefault(row.outcome, []).append(row.student)
+    return grouped
+
+
 def render_lab(results: list[SubmissionResult], *, lab: LabInfo, exports: lms.Exports | None = None,
-               templates: Path | None = None) -> str:
+               templates: Path | None = None, instructor_pages: dict[str, str] | None = None) -> str:
+    """The class dashboard: who needs attention, students × exercises, statistics, checks, exports.
+
+    `instructor_pages` (student -> href, see `instructor_links`) are the instructor views that exist."""
     lab = lab.covering(results)
     ids = [e for e, _ in lab.exercises]
+    exercise_rows = stats.exercise_summary(results, ids).to_dict("records")
+    attention = needs_attention(results)
+    marks = {r.student: exercise_marks(r) for r in results}
+    shown = dict.fromkeys(m.kind for by_exercise in marks.values() for kinds in by_exercise.values() for m in kinds)
     return render(
         "lab.html.j2", templates=templates, lab=lab, results=results, summary=stats.summary(results),
-        exercise_rows=stats.exercise_summary(results, ids).to_dict("records"),
-        check_rows=stats.check_pass_rates(results).to_dict("records"),
+        exercise_rows=exercise_rows, maxima={row["exercise"]: row["max"] for row in exercise_rows},
+        check_rows=stats.check_pass_rates(results).to_dict("records"), not_passed=_not_passed_by_check(results),
+        attention=attention, anchors={entry.student: f"attention-{n}" for n, entry in enumerate(attention, 1)},
+        marks=marks, mark_kinds=[(kind, *_stop_kind(kind)) for kind in shown],
+        review={r.student: review_reasons(r) for r in results},
         plot=distribution_plot(results),
         roster=exports.matching if exports else lms.Matching(rows=()),
-        downloads=[(label, path.name) for label, path in (exports.files.items() if exports else ())])
+        downloads=[(label, path.name) for label, path in (exports.files.items() if exports else ())],
+        instructor_pages=instructor_pages or {})
 
 
 def render_index(out: Path, *, templates: Path | None = None) -> str:
@@ -338,7 +553,9 @@ def write_dashboards(lab_out: Path, results: list[SubmissionResult], *, lab: Lab
         roster = lab_out.parent / ROSTER_FILE
     write_atomic(lab_out / LAB_FILE, json.dumps(lab.to_json(), indent=2, ensure_ascii=False))
     exports = lms.write_exports(lab_out, results, assignment=lab.title, roster=roster)
-    write_atomic(lab_out / "index.html", render_lab(results, lab=lab, exports=exports, templates=templates))
+    write_atomic(lab_out / "index.html", render_lab(
+        results, lab=lab, exports=exports, templates=templates,
+        instructor_pages=instructor_links(lab_out, [r.student for r in results])))
     write_atomic(lab_out.parent / "index.html", render_index(lab_out.parent, templates=templates))
     return exports
 
@@ -362,7 +579,20 @@ def rerender(out: Path, *, instructor: bool = False, roster: Path | None = None,
         _rerender_notebook_pages(lab_out, lab=lab, templates=templates)
         for result in results:
             write_student_report(lab_out, result, lab=lab, instructor=instructor, templates=templates)
+        _remove_other_instructor_pages(lab_out, {report_name(r.student) for r in results} if instructor else set())
         rendered[lab_out.name] = write_dashboards(lab_out, results, lab=lab, roster=roster, templates=templates)
     if not rendered:
         raise GraderError(f"no lab results under {out} (expected {out}/<lab>/results/*.json)")
     return rendered
+
+
+def _remove_other_instructor_pages(lab_out: Path, keep: set[str]) -> None:
+    """Instructor pages of students who have no result any more (or all of them, `keep` empty)."""
+    folder = lab_out / INSTRUCTOR_FOLDER
+    if not folder.is_dir():
+        return
+    for page in folder.glob("*.html"):
+        if page.name not in keep:
+            page.unlink(missing_ok=True)
+    if not any(folder.iterdir()):
+        folder.rmdir()

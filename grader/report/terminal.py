@@ -4,7 +4,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -33,22 +35,77 @@ def _score_cell(score: float, maximum: float) -> Text:
     return Text(f"{score:g}", style=style)
 
 
-def summary_table(rubric: Rubric, results: list[SubmissionResult]) -> Table:
+def summary_table(rubric: Rubric, results: list[SubmissionResult], *, compact: bool = False) -> Table:
+    """Students × exercises. Names never wrap or shorten; `compact` drops the borders and the flags column.
+
+    Every column but the flags is ``no_wrap``, and the student column is as wide as the longest name, so
+    a table too wide for the terminal is not squeezed into ``dana_iv…``: `print_summary` prints the compact
+    table instead, with the flags listed under it.
+    """
     table = Table(title=f"{rubric.title} ({rubric.lab})", title_justify="left")
-    table.add_column("student")
-    table.add_column("total", justify="right")
+    if compact:
+        table = Table(title=table.title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                      pad_edge=False, padding=(0, 0, 0, 1))
+    names = [printable(result.student) for result in results]
+    table.add_column("student", no_wrap=True, overflow="fold", min_width=max(map(len, names), default=0))
+    table.add_column("total", justify="right", no_wrap=True)
     for exercise in rubric.exercise_ids():
-        table.add_column(exercise, justify="right")
-    table.add_column("flags")
-    for result in results:
+        table.add_column(exercise, justify="right", no_wrap=True)
+    if not compact:
+        table.add_column("flags", overflow="fold")
+    for name, result in zip(names, results):
         total = Text(f"{result.score:g} / {result.max_score:g}", style="bold")
         cells = [_score_cell(*result.exercises[e]) for e in rubric.exercise_ids()]
-        table.add_row(Text(printable(result.student)), total, *cells, Text(", ".join(result.flags), style="magenta"))
+        flags = [Text(", ".join(result.flags), style="magenta")] if not compact else []
+        table.add_row(Text(name), total, *cells, *flags)
     return table
 
 
+def fits(console: Console, table: Table) -> bool:
+    """Whether the table fits the console without shortening a no_wrap cell."""
+    unbounded = console.options.update_width(1_000_000)  # measured as if any width would do
+    return Measurement.get(console, unbounded, table).minimum <= console.width
+
+
+def summary_lines(rubric: Rubric, results: list[SubmissionResult], width: int) -> Text:
+    """The summary where no table fits: a line per student (name, total, flags), the exercises under it."""
+    text = Text(f"{rubric.title} ({rubric.lab})\n", style="italic")
+    for result in results:
+        text.append(printable(result.student), style="bold")
+        text.append(f"  {result.score:g} / {result.max_score:g}")
+        if result.flags:
+            text.append(f"\n  flags: {', '.join(result.flags)}", style="magenta")
+        column = width  # start a new line before the first exercise
+        for exercise in rubric.exercise_ids():
+            cell = _score_cell(*result.exercises[exercise])
+            piece = len(exercise) + 1 + len(cell.plain)
+            if column + 3 + piece > width:  # an exercise and its score are never split
+                text.append("\n  ")
+                column = 2
+            else:
+                text.append(" · ")
+                column += 3
+            text.append(f"{exercise} ")
+            text.append_text(cell)
+            column += piece
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
 def print_summary(console: Console, rubric: Rubric, results: list[SubmissionResult], lab_out: Path) -> None:
-    console.print(summary_table(rubric, results))
+    """The summary table; narrower when the terminal is (never by shortening a student's name)."""
+    table, compact = summary_table(rubric, results), summary_table(rubric, results, compact=True)
+    if fits(console, table):
+        console.print(table)
+    elif fits(console, compact):  # no borders, and the flags under the table, one line per flagged student
+        console.print(compact)
+        for result in results:
+            if result.flags:
+                console.print(Text(f"Flags: {printable(result.student)}: {', '.join(result.flags)}", style="magenta"),
+                              soft_wrap=True)
+    else:
+        console.print(summary_lines(rubric, results, console.width), soft_wrap=True)
     for result in results:
         for reason in result.review:
             console.print(Text(f"Needs review: {printable(result.student)} {printable(reason)}", style="magenta"),
