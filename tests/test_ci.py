@@ -101,6 +101,30 @@ class TestMarkdownAndJUnit:
         assert "**2 / 5**" in summary and len(rows) == 4  # the header and three checks
         assert all(row.count(" | ") == 4 for row in rows[1:])
 
+    def test_summary_leads_with_what_to_fix_and_lists_those_rows_first(self):
+        summary = ci.markdown_summary(self.result("wrong"), title="Lab", exercise_order=["Q1", "Q2"])
+        lines = summary.splitlines()
+        assert lines[4] == "**1 check to fix: Q1.b; 1 left to your instructor's grader (Q2.a).**"
+        rows = [line for line in lines if line.startswith("| ")]
+        assert "Q1.b" in rows[1] and "Q1.a" in rows[2]  # rows[0] is the header
+
+    def todo_result(self) -> SubmissionResult:
+        stub = CheckResult(id="Q1.c", exercise="Q1", title="third", status="todo", score=0, max_score=2,
+                           message="Not written yet (f is still the starter stub).", hint="think")
+        result = self.result("wrong")
+        return SubmissionResult(**{**result.__dict__, "checks": (*result.checks, stub)})
+
+    def test_a_stub_to_do_is_neutral_in_every_ci_output(self):
+        result = self.todo_result()
+        document = ET.fromstring(ci.junit_xml(result, suite="lab: L"))
+        case = next(c for c in document.iter("testcase") if c.get("name") == "Q1.c: third")
+        assert case.find("failure") is None and case.find("error") is None
+        assert case.find("skipped").get("message").startswith("To do: Not written yet")
+        assert document.get("failures") == "1" and document.get("skipped") == "2"
+        assert [line for line in ci.annotations(result, lambda check: "lab.ipynb") if "Q1.c" in line] == []
+        summary = ci.markdown_summary(result, title="Lab", exercise_order=["Q1", "Q2"])
+        assert "| ⬜ | Q1 | Q1.c: third |" in summary and "1 to do in Q1" in summary
+
 
 def _forging_notebook(kit_notebook, out):
     """A completed autograd notebook whose Q1 and Q5 answers try to forge workflow commands."""
@@ -158,8 +182,20 @@ class TestCheckInCI:
         text = summary.read_text()
         assert text.startswith("## earlier step\n") and "### Self-check: Autograd and computation graphs" in text
         assert "| ✅ | P4 |" in text and "| ❌ | Q1 |" in text
-        row = next(line for line in text.splitlines() if "Q1.manual" in line)
+        rows = [line for line in text.splitlines() if line.startswith("| ")]
+        row = next(line for line in rows if "Q1.manual" in line)
         assert row.count(" | ") == 4 and "\\| \\`tick\\` &lt;b&gt;bold&lt;/b&gt;" in row
+
+    def test_step_summary_leads_with_what_to_fix(self, ci_run):
+        _, summary, _ = ci_run
+        lines = summary.read_text().splitlines()
+        lead = lines.index("**2 checks to fix: Q1.manual, Q5.manual.**")
+        rows = [index for index, line in enumerate(lines) if line.startswith("| ")]
+        assert lead < rows[0] and "Q1.manual" in lines[rows[1]] and "Q5.manual" in lines[rows[2]]
+
+    def test_last_line_names_the_checks_to_fix(self, ci_run):
+        _, _, done = ci_run
+        assert done.stdout.splitlines()[-1] == "2 checks to fix: Q1.manual, Q5.manual."
 
     def test_annotations_only_for_failed_checks_pointing_at_the_file(self, ci_run):
         _, _, done = ci_run

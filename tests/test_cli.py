@@ -190,3 +190,47 @@ def test_grading_with_a_roster_names_who_did_not_match(tmp_path):
             "emma_schultz, farah_haddad") in done.stdout
     assert "1 student(s) with no submission, exported with an empty grade: absent_amy" in done.stdout
     assert str(out / "autograd" / "roster_check.csv") in done.stdout
+
+
+class TestSummaryTable:
+    """The summary table never shortens a student's name, whatever the terminal's width."""
+
+    NAME = "dana_ivanova_petrovska"
+
+    def printed(self, course, width: int, names=(NAME, "al", "bob_smith")) -> str:
+        import io
+
+        from rich.console import Console
+
+        from grader.report import terminal
+        from grader.results import SubmissionResult
+
+        rubric = course.load("linreg").rubric
+        assert len(rubric.exercise_ids()) == 9
+        results = [SubmissionResult(student=name, lab="linreg", score=37.5, max_score=43, checks=(),
+                                    exercises={e: (4.5, 6.0) for e in rubric.exercise_ids()}, seed=1,
+                                    rubric_version="1", grader_version="0", elapsed=1.0,
+                                    flags=("needs_review", "timeout") if name == self.NAME else ())
+                   for name in names]
+        console = Console(width=width, record=True, file=io.StringIO())
+        terminal.print_summary(console, rubric, results, Path("reports/linreg"))
+        return console.export_text()
+
+    @pytest.mark.parametrize("width", [80, 60, 40, 120, 200])
+    def test_the_full_name_is_on_one_line(self, course, width):
+        text = self.printed(course, width)
+        assert any(self.NAME in line for line in text.splitlines()), text
+        summary = text.split("Gradebook:")[0].splitlines()  # (the paths after it are soft-wrapped, as ever)
+        assert "…" not in text and all(len(line.rstrip()) <= width for line in summary)
+        assert "needs_review, timeout" in text
+
+    def test_in_80_columns_every_score_and_flag_is_still_shown(self, course):
+        lines = self.printed(course, 80).splitlines()
+        [row] = [line for line in lines if self.NAME in line and "4.5" in line]
+        assert row.split() == [self.NAME, "37.5", "/", "43", *["4.5"] * 9]
+        assert f"Flags: {self.NAME}: needs_review, timeout" in lines
+
+    def test_a_wide_terminal_keeps_the_boxed_table_with_its_flags_column(self, course):
+        text = self.printed(course, 200)
+        row = next(line for line in text.splitlines() if self.NAME in line)
+        assert row.startswith("│") and "needs_review, timeout" in row and "Flags:" not in text

@@ -1,4 +1,5 @@
 """The self-check: kit expectations, finding the lab, `grade check`, and `check("Q2")` in a notebook."""
+import ast
 import contextlib
 import io
 import json
@@ -14,17 +15,20 @@ from textwrap import dedent
 
 import nbformat
 import pytest
+from rich.console import Console
 
 from conftest import ROOT
 from grader.errors import ExpectationUnavailable, GraderError
 from grader.judge.score import Evidence, judge_check
 from grader.reference import ReferenceSolution
-from grader.results import INSTRUCTOR_ONLY, PASSED
+from grader.results import (ERROR, FAILED, GRADER_ERROR, INSTRUCTOR_ONLY, MISSING, PASSED, TIMEOUT, TODO, CheckResult,
+                            SubmissionResult)
 from grader.rubric import load_rubric
-from grader.sandbox.record import Observation, RunRecord
-from grader.selfcheck import notebook
+from grader.sandbox.record import ErrorInfo, Observation, RunRecord
+from grader.selfcheck import command, notebook
+from grader.selfcheck.todo import Outstanding
 from grader.selfcheck.expectations import (SELF_CHECK_SEED, KitExpectations, export_selfcheck, visible_rubric)
-from grader.selfcheck.locate import find_kit, infer_lab, resolve_kit
+from grader.selfcheck.locate import contract_names, find_kit, infer_lab, resolve_kit
 from kit_support import complete_from_reference
 
 SHARED_RUBRIC = dedent('''
@@ -204,19 +208,55 @@ class TestCheckCommand:
         done = grade_check("completed.ipynb", "--fail-under", "100", cwd=student_kit)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "27 / 27 points (100 %)" in done.stdout and "Expected values from the kit" in done.stdout
-        assert "P4.manual" in done.stdout and "Q6.manual" in done.stdout
-        assert "Q2.autograd" not in done.stdout  # hidden: never run, never named
+        lines = done.stdout.splitlines()
+        assert "passed: P4, Q1, Q2, Q3, Q4, Q5, Q6" in lines and lines[-1] == "Everything passes."
+        assert "P4.manual" not in done.stdout  # passed checks are not listed one by one
         page = (student_kit / "selfcheck" / "completed.html").read_text()
         assert "Self-check: only the visible checks ran" in page and "class dashboard" not in page
 
-    def test_untouched_notebook_misses_the_threshold_with_friendly_messages(self, student_kit, tmp_path):
+    def test_all_lists_every_check_passed_ones_too(self, student_kit, tmp_path):
+        done = grade_check("completed.ipynb", "--all", "--out", str(tmp_path), cwd=student_kit)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "P4.manual" in done.stdout and "Q6.manual" in done.stdout and "passed" in done.stdout
+        assert "Q2.autograd" not in done.stdout  # hidden: never run, never named
+        assert done.stdout.splitlines()[-1] == "Everything passes."
+
+    def test_untouched_notebook_is_a_list_of_stubs_to_write(self, student_kit, tmp_path):
         done = grade_check("autograd.ipynb", "--fail-under", "50", "--out", str(tmp_path / "out"), cwd=student_kit)
         assert done.returncode == 1, done.stdout + done.stderr
-        assert "Not written yet" in done.stdout and "Hint:" in done.stdout
+        assert "  ○ to do: Q6.forward (3 points)" in done.stdout.splitlines()  # one entry per stub
+        assert done.stdout.count("Not written yet") == 9
+        assert "✗" not in done.stdout and "error" not in done.stdout  # neutral: nothing to fix yet
         assert "0 / 27 points (0 %)" in done.stdout and (tmp_path / "out" / "autograd.html").is_file()
+        lines = done.stdout.splitlines()
+        assert lines[-2:] == ["Below --fail-under 50 %.", "Nothing to fix; 9 to do in P4, Q1, Q2, Q3, Q4, Q5, Q6."]
+
+    def test_partly_done_notebook_lists_what_to_fix_and_what_to_do(self, student_kit, tmp_path):
+        notebook_path = tmp_path / "partly.ipynb"
+        complete_from_reference(student_kit / "autograd.ipynb", ROOT / "reference" / "autograd.py", notebook_path)
+        partly = nbformat.read(notebook_path, as_version=4)
+        partly.cells.append(nbformat.v4.new_code_cell(dedent('''
+            def dz_da_manual(a, b):
+                return 2.0 * a  # forgets the route through y
+
+            def poly_dy_dx_manual(x):
+                """Not done yet."""
+                raise NotImplementedError("poly_dy_dx_manual is still the starter stub")
+        ''')))
+        nbformat.write(partly, notebook_path)
+        done = grade_check(str(notebook_path), "--kit", str(student_kit), "--out", str(tmp_path / "out"),
+                           cwd=student_kit)
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[-1] == "1 check to fix: Q1.manual; 1 to do in Q5."
+        assert "passed: P4, Q2, Q3, Q4, Q6" in lines
+        assert any(line.startswith("  ✗ Q1.manual · failed · 0 / 3") for line in lines)
+        assert any(line.startswith("      Hint: z depends on a through two paths") for line in lines)
+        assert "  ○ to do: Q5.manual (3 points)" in lines
+        assert "P4.manual" not in done.stdout and "Q2.autograd" not in done.stdout
 
     def test_course_checkout_uses_the_reference_solution_for_visible_checks(self, tmp_path):
-        done = grade_check("submissions/autograd/emma_schultz.py", "--out", str(tmp_path), cwd=ROOT)
+        done = grade_check("submissions/autograd/emma_schultz.py", "--all", "--out", str(tmp_path), cwd=ROOT)
         assert done.returncode == 0, done.stderr
         assert "Expected values from the reference solution" in done.stdout
         assert "Q5.manual" in done.stdout and "Q5.autograd" not in done.stdout
@@ -320,3 +360,278 @@ class TestNotebookCheck:
             [shown] = [o for o in outputs if o.output_type == "display_data"]
             html = shown.data["text/html"]
             assert "<table>" in html and "✗" not in html
+
+
+# ---------------------------------------------------------------- to do, and the to-do list
+
+
+def _stub_record(error_type: str, message: str = "pair is still the starter stub") -> RunRecord:
+    observations = tuple(Observation(probe="pair", case=case, status="error", strategy=0,
+                                     error=ErrorInfo(type=error_type, message=message)) for case in (0, 1))
+    return RunRecord(part="lab.py", observations=observations, finished=True)
+
+
+def _check(ident: str, status: str, score: float = 0.0, maximum: float = 2.0, **extra) -> CheckResult:
+    return CheckResult(id=ident, exercise=ident.split(".")[0], title=f"title of {ident}", status=status, score=score,
+                       max_score=maximum, message=extra.pop("message", f"message of {ident}"),
+                       hint=extra.pop("hint", f"hint of {ident}"), **extra)
+
+
+def _result(*checks: CheckResult) -> SubmissionResult:
+    exercises: dict[str, tuple[float, float]] = {}
+    for check in checks:
+        score, maximum = exercises.get(check.exercise, (0.0, 0.0))
+        exercises[check.exercise] = (score + check.score, maximum + check.max_score)
+    return SubmissionResult(student="sam", lab="lab", score=sum(c.score for c in checks),
+                            max_score=sum(c.max_score for c in checks), checks=checks, exercises=exercises, seed=1,
+                            rubric_version="1", grader_version="0", elapsed=1.0)
+
+
+class TestToDo:
+    """A stub not written yet is "to do": neutral, worth nothing, never an error, counted apart."""
+
+    @pytest.mark.parametrize("error_type, status", [
+        ("NotImplementedError", TODO),
+        ("ValueError", ERROR),
+        ("TypeError", ERROR),
+    ])
+    def test_the_error_a_call_raised_decides_the_status(self, shared, error_type, status):
+        rubric, reference = shared
+        check = visible_rubric(rubric).checks[0]
+        result = judge_check(check, rubric.probes["pair"], Evidence(part="lab.py", record=_stub_record(error_type)),
+                             reference, 10)
+        assert (result.status, result.score, result.max_score) == (status, 0.0, 1.0)
+
+    def test_to_do_says_what_to_write_and_shows_no_inputs(self, shared):
+        rubric, reference = shared
+        check = visible_rubric(rubric).checks[0]
+        result = judge_check(check, rubric.probes["pair"],
+                             Evidence(part="lab.py", record=_stub_record("NotImplementedError")), reference, 10)
+        assert result.message.startswith("Not written yet (pair is still the starter stub).")
+        assert result.cases == () and result.status != ERROR
+
+    def test_one_raising_case_among_answers_is_an_error_not_to_do(self, shared):
+        rubric, reference = shared
+        check = visible_rubric(rubric).checks[0]
+        answered = Observation(probe="pair", case=0, status="ok", strategy=0,
+                               value={"kind": "dict", "items": {"visible": {"kind": "number", "value": 4.0}}})
+        raised = Observation(probe="pair", case=1, status="error", strategy=0,
+                             error=ErrorInfo(type="NotImplementedError", message="negative x"))
+        record = RunRecord(part="lab.py", observations=(answered, raised), finished=True)
+        result = judge_check(check, rubric.probes["pair"], Evidence(part="lab.py", record=record), reference, 10)
+        assert result.status == ERROR
+
+    @pytest.mark.parametrize("statuses, closing", [
+        ((PASSED, PASSED), "Everything passes."),
+        ((PASSED, FAILED), "1 check to fix: Q2.a."),
+        ((MISSING, FAILED), "2 checks to fix: Q1.a, Q2.a."),
+        ((TODO, FAILED), "1 check to fix: Q2.a; 1 to do in Q1."),
+        ((TODO, TODO), "Nothing to fix; 2 to do in Q1, Q2."),
+        ((PASSED, INSTRUCTOR_ONLY), "Nothing to fix: everything the self-check can judge passes; "
+                                    "1 left to your instructor's grader (Q2.a)."),
+        ((TIMEOUT, GRADER_ERROR), "1 check to fix: Q1.a; 1 the grader could not decide, not your code's fault "
+                                  "(Q2.a)."),
+    ])
+    def test_closing_line_names_the_checks_to_fix_and_counts_to_do_apart(self, statuses, closing):
+        result = _result(_check("Q1.a", statuses[0]), _check("Q2.a", statuses[1]))
+        assert Outstanding.of(result, ["Q1", "Q2"]).closing() == closing
+
+    def test_closing_line_follows_the_rubric_order(self):
+        result = _result(_check("Q2.a", FAILED), _check("Q1.a", FAILED), _check("Q1.b", TODO))
+        outstanding = Outstanding.of(result, ["Q1", "Q2"])
+        assert [c.id for c in outstanding.to_fix] == ["Q1.a", "Q2.a"] and outstanding.passed_exercises == ()
+
+
+def _lab_source(rubric) -> types.SimpleNamespace:
+    return types.SimpleNamespace(lab=types.SimpleNamespace(rubric=rubric))
+
+
+def _rendered(renderable, width: int = 80) -> str:
+    console = Console(width=width, record=True, file=io.StringIO(), highlight=False)
+    console.print(renderable, soft_wrap=True)
+    return console.export_text()
+
+
+class TestToDoList:
+    """The default `grade check` output: only what did not pass, by exercise, and a line naming it."""
+
+    RUBRIC = dedent('''
+        [lab]
+        id = "lab"
+        title = "Three exercises"
+        version = "1"
+        reference = "lab"
+
+        [exercises]
+        Q1 = "First"
+        Q2 = "Second"
+        Q3 = "Third"
+    ''')
+
+    @pytest.fixture
+    def rubric(self, tmp_path):
+        (tmp_path / "lab.toml").write_text(self.RUBRIC)
+        return load_rubric(tmp_path / "lab.toml")
+
+    def result(self) -> SubmissionResult:
+        stub = "Not written yet (f is still the starter stub). Replace the `raise NotImplementedError` line."
+        return _result(
+            _check("Q1.a", PASSED, 2.0), _check("Q1.b", PASSED, 1.0, 1.0),
+            _check("Q2.a", FAILED, message="2 of 3 cases wrong; first: differs by 1.", hint="Add both paths."),
+            _check("Q2.b", PASSED, 2.0),
+            _check("Q3.a", TODO, message=stub), _check("Q3.b", TODO, message=stub),
+        )
+
+    def test_only_the_checks_that_did_not_pass_grouped_by_exercise(self, rubric):
+        text = _rendered(command.todo_list(_lab_source(rubric), self.result()))
+        lines = text.splitlines()
+        assert lines[0] == "Self-check · Three exercises (lab) · sam"
+        assert lines[1].startswith("Visible checks: 5 / 11 points (45 %).")
+        assert "Q1.a" not in text and "Q2.b" not in text  # passed: not listed one by one
+        assert "Q2 · Second · 2 / 4" in lines and "Q3 · Third · 0 / 4" in lines
+        assert "  ✗ Q2.a · failed · 0 / 2 · title of Q2.a" in lines
+        assert "      2 of 3 cases wrong; first: differs by 1." in lines and "      Hint: Add both paths." in lines
+        assert lines[-1] == "passed: Q1"
+
+    def test_a_stub_is_one_neutral_to_do_entry(self, rubric):
+        text = _rendered(command.todo_list(_lab_source(rubric), self.result()))
+        [entry] = [line for line in text.splitlines() if "Q3.a" in line]
+        assert entry == "  ○ to do: Q3.a, Q3.b (4 points)"
+        assert text.count("Not written yet") == 1 and "error" not in text and "✗ Q3" not in text
+
+    def test_wrapped_lines_keep_their_indent_and_have_no_trailing_spaces(self, rubric):
+        long = "word " * 40
+        result = _result(_check("Q1.a", FAILED, message=long, hint=long))
+        lines = _rendered(command.todo_list(_lab_source(rubric), result, width=60), width=60).splitlines()
+        body = [line for line in lines if "word" in line]
+        assert len(body) > 4 and all(line.startswith("      ") and len(line) <= 60 for line in body)
+        assert all(line == line.rstrip() for line in lines)
+
+    def test_everything_passing_leaves_only_the_header_and_the_passed_line(self, rubric):
+        result = _result(_check("Q1.a", PASSED, 2.0), _check("Q2.a", PASSED, 2.0), _check("Q3.a", PASSED, 2.0))
+        lines = _rendered(command.todo_list(_lab_source(rubric), result)).splitlines()
+        assert lines[0].startswith("Self-check") and lines[-2:] == ["", "passed: Q1, Q2, Q3"]
+        assert not any("Q1.a" in line for line in lines)
+        assert command.closing_line(_lab_source(rubric), result).plain == "Everything passes."
+
+    def test_student_text_is_printed_plain(self, rubric):
+        result = _result(_check("Q1.a", FAILED, message="got [bold]x[/bold]\x1b[31m", hint="\x07"))
+        text = _rendered(command.todo_list(_lab_source(rubric), result))
+        assert "[bold]x[/bold]" in text and "\x1b" not in text and "\x07" not in text
+
+
+# ---------------------------------------------------------------- the starter's data
+
+# The handout's data of each linreg exercise, by the rubric's [data] names (Q3/Q4 use Problem 1's, Q5 Q1's).
+LINREG_DATA = {
+    "P1": ["p1_x", "p1_y"], "Q1": ["q1_x", "q1_y"], "Q2": ["q2_x", "q2_y"], "AQ1": ["q2_x", "q2_y"],
+    "Q3": ["p1_x", "p1_y"], "Q4": ["p1_x", "p1_y"], "Q5": ["q1_x", "q1_y"], "Q6": ["q6_X", "q6_y", "q6_point"],
+    "Q7": ["q7_x", "q7_y"],
+}
+# autograd: the handout's input_x = 2.0 (P4) and x = 2 (Q5); elsewhere the rubric's [behaviour] example.
+AUTOGRAD_HANDOUT = {"P4": [2.0], "Q5": [2.0]}
+
+
+def _starter(course, lab: str):
+    from grader.selfcheck.starter import load_starter, starter_notebook
+
+    rubric = course.load(lab).rubric
+    return rubric, starter_notebook(load_starter(course.root / "starters" / f"{lab}.toml", rubric), rubric)
+
+
+def _sections(notebook) -> dict[str, list]:
+    """Each exercise's cells, from its "## Q2 · …" heading to the next heading."""
+    sections, current = {}, None
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            current = cell.source[3:].split(" · ")[0]
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(cell)
+    return sections
+
+
+def _data_cell(cells) -> str:
+    """The section's data cell: the code cell right under the task, holding no function or class."""
+    first = cells[0]
+    assert first.cell_type == "code" and not any(
+        isinstance(node, (ast.FunctionDef, ast.ClassDef)) for node in ast.walk(ast.parse(first.source))), first.source
+    return first.source
+
+
+def _flat(value) -> list[float]:
+    return [x for item in value for x in _flat(item)] if isinstance(value, (list, tuple)) else [float(value)]
+
+
+class TestStarterData:
+    """Every exercise's section of the starter notebook carries its data, and nothing of an answer."""
+
+    def test_each_linreg_exercise_has_the_handouts_data_in_its_cell(self, course):
+        import torch
+
+        rubric, notebook = _starter(course, "linreg")
+        sections = _sections(nbformat.reads(nbformat.writes(notebook), as_version=4))
+        assert list(sections) == list(rubric.exercise_ids()) == list(LINREG_DATA)
+        for exercise, names in LINREG_DATA.items():
+            source = _data_cell(sections[exercise])
+            namespace = {"torch": torch}
+            exec(source, namespace)
+            tensors = [value.flatten().tolist() for value in namespace.values() if isinstance(value, torch.Tensor)]
+            for name in names:
+                expected = _flat(rubric.data[name])
+                assert any(t == pytest.approx(expected) for t in tensors), (exercise, name)
+                assert all(repr(number) in source for number in expected), (exercise, name)
+
+    def test_each_autograd_exercise_has_values_to_try_its_functions_at(self, course):
+        rubric, notebook = _starter(course, "autograd")
+        sections = _sections(notebook)
+        for exercise in rubric.exercise_ids():
+            namespace = {}
+            exec(_data_cell(sections[exercise]), namespace)
+            values = sorted(v for k, v in namespace.items() if not k.startswith("__"))
+            example = rubric.behaviour[exercise].options.example
+            assert values == sorted(example.values()), exercise
+            assert values == sorted(AUTOGRAD_HANDOUT.get(exercise, values)), exercise
+
+    @pytest.mark.parametrize("lab", ["autograd", "linreg"])
+    def test_data_cells_come_right_under_the_task_and_define_no_answer(self, course, lab):
+        rubric, notebook = _starter(course, lab)
+        contract = contract_names(rubric)
+        for exercise, cells in _sections(notebook).items():
+            tree = ast.parse(_data_cell(cells))
+            assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            assert not assigned & contract and not any(isinstance(n, ast.FunctionDef) for n in ast.walk(tree))
+
+    @pytest.mark.parametrize("data, message", [
+        ("x = torch.tensor({{ nowhere }})",
+         r"\{\{ nowhere \}\} is not in the rubric's \[data\] \(it has unused, used\)"),
+        ("def pair(x, used):\n    return 1", "a data cell holds data only"),
+        ("shortcut = lambda x, used: 1", "a data cell holds data only"),
+        ("used_here = {{ used }}\npair = 3", "defines `pair`, a name of the contract"),
+        ("x = (", "the data code does not parse"),
+    ])
+    def test_a_data_cell_that_is_not_just_data_is_refused(self, shared, tmp_path, data, message):
+        from grader.selfcheck.starter import load_starter
+
+        starter = tmp_path / "starter.toml"
+        code = "def pair(x, used):\n    \"\"\"Return a dict.\"\"\"\n    raise NotImplementedError\n\np = 1"
+        starter.write_text(tomli_w_like({"task": "Do it.", "data": data, "code": code}))
+        with pytest.raises(GraderError, match=message):
+            load_starter(starter, shared[0])
+
+    def test_placeholders_become_python_literals_aligned_under_their_bracket(self, shared, tmp_path):
+        from grader.selfcheck.starter import fill_data, python_literal
+
+        long = [float(i) + 0.25 for i in range(40)]
+        source = fill_data("values = torch.tensor({{ long }})", {"long": long}, "here")
+        lines = source.splitlines()
+        assert len(lines) > 1 and all(len(line) <= 96 for line in lines)
+        assert all(line.startswith(" " * len("values = torch.tensor([")) for line in lines[1:])
+        assert ast.literal_eval(source.split("(", 1)[1].rsplit(")", 1)[0]) == long
+        assert python_literal([[3.0, 2.0]]) == "[[3.0, 2.0]]" and python_literal(-3.7) == "-3.7"
+
+
+def tomli_w_like(entry: dict) -> str:
+    """A one-exercise starter file (multi-line strings as TOML literal strings)."""
+    body = "".join(f"{key} = '''\n{value}\n'''\n" for key, value in entry.items())
+    return f"[exercises.Q1]\n{body}"

@@ -14,6 +14,9 @@ values their code returned, exception messages, file names), so:
   each cell on one line;
 * the JUnit file is built with ElementTree (escaped) after dropping the
   characters XML 1.0 cannot hold.
+
+A stub not written yet ("to do") is neutral here too: no annotation, a JUnit
+``<skipped>``, a ⬜ in the summary, which leads with the checks to fix.
 """
 from __future__ import annotations
 
@@ -23,8 +26,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader.results import ERROR, GRADER_ERROR, INSTRUCTOR_ONLY, PASSED, CheckResult, SubmissionResult
+from grader.results import ERROR, GRADER_ERROR, INSTRUCTOR_ONLY, PASSED, TODO, CheckResult, SubmissionResult
 from grader.report.gradescope import check_output
+from grader.selfcheck.todo import Outstanding
 
 # ---------------------------------------------------------------- workflow commands
 
@@ -87,8 +91,8 @@ def annotation(check: CheckResult, file: str | None = None) -> str:
 
 
 def annotations(result: SubmissionResult, file_for) -> list[str]:
-    """One annotation per failed check (passed and instructor-only ones make none)."""
-    return [annotation(c, file_for(c)) for c in result.checks if c.status not in (PASSED, INSTRUCTOR_ONLY)]
+    """One annotation per failed check (passed, to-do and instructor-only ones make none)."""
+    return [annotation(c, file_for(c)) for c in result.checks if c.status not in (PASSED, INSTRUCTOR_ONLY, TODO)]
 
 
 # ---------------------------------------------------------------- Markdown step summary
@@ -104,22 +108,29 @@ def escape_markdown(text: str) -> str:
     return " ".join(text.split())
 
 
-_SYMBOL = {PASSED: "✅", INSTRUCTOR_ONLY: "➖"}
+_SYMBOL = {PASSED: "✅", INSTRUCTOR_ONLY: "➖", TODO: "⬜"}
 
 
-def markdown_summary(result: SubmissionResult, *, title: str) -> str:
-    """A Markdown report for ``$GITHUB_STEP_SUMMARY``: the total, then one row per check."""
+def markdown_summary(result: SubmissionResult, *, title: str, exercise_order: Iterable[str] = ()) -> str:
+    """A Markdown report for ``$GITHUB_STEP_SUMMARY``: the total, what to fix, then one row per check.
+
+    The rows of the checks to fix come first, then the ones still to do, then the rest.
+    """
     share = f" ({result.score / result.max_score:.0%})" if result.max_score else ""
+    outstanding = Outstanding.of(result, tuple(exercise_order))
     lines = [
         f"### Self-check: {escape_markdown(title)}",
         "",
         f"**{result.score:g} / {result.max_score:g}** points from the visible checks{share}. "
         "Hidden checks are run only by your instructor's grader.",
         "",
+        f"**{escape_markdown(outstanding.closing())}**",
+        "",
         "| | Exercise | Check | Points | Message |",
         "|---|---|---|---|---|",
     ]
-    for check in result.checks:
+    first = [*outstanding.to_fix, *outstanding.to_do]
+    for check in [*first, *(c for c in result.checks if c not in first)]:
         message = check.message + (f" Hint: {check.hint}" if check.status != PASSED and check.hint else "")
         points = f"{check.score:g} / {check.max_score:g}"
         lines.append(f"| {_SYMBOL.get(check.status, '❌')} | {escape_markdown(check.exercise)} | "
@@ -148,9 +159,10 @@ def xml_text(text: str) -> str:
 def junit_xml(result: SubmissionResult, *, suite: str, checks: Iterable[CheckResult] | None = None) -> bytes:
     """A JUnit report: one testcase per check, failures carrying the message, hint and first failing case."""
     checks = list(result.checks if checks is None else checks)
-    failures = sum(c.status not in (PASSED, INSTRUCTOR_ONLY, GRADER_ERROR) for c in checks)
+    failures = sum(c.status not in (PASSED, INSTRUCTOR_ONLY, TODO, GRADER_ERROR) for c in checks)
     errors = sum(c.status == GRADER_ERROR for c in checks)
-    skipped = sum(c.status == INSTRUCTOR_ONLY for c in checks)  # judged by the instructor's grader only
+    # Skipped: judged by the instructor's grader only, or a stub not written yet.
+    skipped = sum(c.status in (INSTRUCTOR_ONLY, TODO) for c in checks)
     counts = {"tests": str(len(checks)), "failures": str(failures), "errors": str(errors), "skipped": str(skipped)}
     root = ET.Element("testsuites", name="labgrade self-check", **counts)
     testsuite = ET.SubElement(root, "testsuite", name=xml_text(suite), time=f"{result.elapsed:.3f}", **counts)
@@ -159,8 +171,9 @@ def junit_xml(result: SubmissionResult, *, suite: str, checks: Iterable[CheckRes
                              name=xml_text(f"{check.id}: {check.title}"), time="0")
         if check.status == PASSED:
             continue
-        if check.status == INSTRUCTOR_ONLY:
-            ET.SubElement(case, "skipped", message=xml_text(check.message))
+        if check.status in (INSTRUCTOR_ONLY, TODO):
+            prefix = "To do: " if check.status == TODO else ""
+            ET.SubElement(case, "skipped", message=xml_text(prefix + check.message))
             continue
         kind = "error" if check.status == GRADER_ERROR else "failure"
         element = ET.SubElement(case, kind, message=xml_text(check.message),

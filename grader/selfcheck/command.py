@@ -1,10 +1,12 @@
 """`grade check` and `grade kit`: the commands of the students' side.
 
-    grade check [PATH] [--lab L] [--fail-under PERCENT] [--ci] [--kit DIR] [--out DIR]
+    grade check [PATH] [--lab L] [--all] [--fail-under PERCENT] [--ci] [--kit DIR] [--out DIR]
     grade kit LAB --out DIR [--wheel WHEEL]
 
 `grade check` runs a submission's *visible* checks through the same sandboxed
-launcher and judge as `grade`, prints a table per exercise and writes the
+launcher and judge as `grade`, prints what is left to do — the checks that did
+not pass, grouped by exercise, each with its message and hint, then one line
+naming the checks to fix (``--all``: a table of every check) — and writes the
 student's HTML report. Expected values come from a kit (``--kit``, or a
 ``.labgrade/`` folder next to or above PATH or the current folder) or, in a
 course checkout, from the reference solution, with the same fixed seed the
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,13 +33,17 @@ from grader.lab import Course, Lab, default_course
 from grader.reference import Expectations, ReferenceSolution
 from grader.report import html
 from grader.report.terminal import printable
-from grader.results import INSTRUCTOR_ONLY, PASSED, SubmissionResult
+from grader.results import GRADER_ERROR, INSTRUCTOR_ONLY, PASSED, TODO, CheckResult, SubmissionResult
 from grader.sandbox.warm import WarmLauncher
 from grader.selfcheck import ci
 from grader.selfcheck.expectations import SELF_CHECK_SEED, KitExpectations, visible_rubric
 from grader.selfcheck.locate import KIT_FOLDER, find_kit, infer_lab, kit_labs, resolve_kit
+from grader.selfcheck.todo import Outstanding
 
-STYLES = {PASSED: "green", INSTRUCTOR_ONLY: "cyan"}
+STYLES = {PASSED: "green", INSTRUCTOR_ONLY: "cyan", TODO: "default", GRADER_ERROR: "magenta"}
+# The mark before a check in the to-do list: a cross only for what the student has to fix.
+SYMBOLS = {PASSED: "✓", TODO: "○", INSTRUCTOR_ONLY: "–", GRADER_ERROR: "!"}
+LABELS = {TODO: "to do"}  # otherwise the status, "_" read as a space
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +61,8 @@ def build_check_parser() -> argparse.ArgumentParser:
     parser.add_argument("path", type=Path, nargs="?", default=Path("."),
                         help="your notebook, module or folder (default: the current folder)")
     parser.add_argument("--lab", help="the lab id (default: inferred from the kit, the folder, the file)")
+    parser.add_argument("--all", action="store_true",
+                        help="print every check, passed ones too, as a table (default: only what is left to do)")
     parser.add_argument("--fail-under", type=float, metavar="PERCENT",
                         help="exit with 1 when the visible checks score below PERCENT of their points")
     parser.add_argument("--ci", action="store_true",
@@ -125,11 +134,101 @@ def open_source(path: Path, *, lab: str | None, kit: Path | None, course: Path |
 
 # ---------------------------------------------------------------- output
 
+def _label(status: str) -> str:
+    return LABELS.get(status, status.replace("_", " "))
+
+
+def _title(source: Source, result: SubmissionResult) -> str:
+    rubric = source.lab.rubric
+    return f"Self-check · {rubric.title} ({rubric.lab}) · {printable(result.student)}"
+
+
+def _score_line(result: SubmissionResult) -> str:
+    return (f"Visible checks: {result.score:g} / {result.max_score:g} points ({percent(result):.0f} %). "
+            "Hidden checks are run only by your instructor's grader.")
+
+
+def _wrapped(text: Text, line: str, *, indent: int, width: int, style: str = "", first: str = "") -> None:
+    """Append `line` to `text`, wrapped to `width` under an indent (no trailing spaces, unlike a padded block)."""
+    for paragraph in _printable_lines(line):
+        pieces = textwrap.wrap(first + paragraph, width=max(width - indent, 20), break_on_hyphens=False) or [""]
+        first = ""
+        for piece in pieces:
+            text.append(" " * indent + piece + "\n", style=style)
+
+
+def _printable_lines(text: str) -> list[str]:
+    """Student-controlled text, line by line, without control characters."""
+    return [printable(line) for line in text.splitlines()] or [""]
+
+
+def _check_entry(text: Text, check: CheckResult, width: int) -> None:
+    """One check not passed: mark, id, status, points and title; under it the message and the hint."""
+    style = STYLES.get(check.status, "red")
+    mark = SYMBOLS.get(check.status, "✗")
+    head = f"{mark} {check.id} · {_label(check.status)} · {check.score:g} / {check.max_score:g}"
+    text.append(f"  {head}", style=style)
+    lines = textwrap.wrap(f"{head} · {printable(check.title)}", width=max(width - 2, 20), subsequent_indent="    ")
+    text.append(lines[0][len(head):] + "\n", style="bold")
+    for line in lines[1:]:
+        text.append(f"  {line}\n", style="bold")
+    _wrapped(text, check.message, indent=6, width=width)
+    if check.hint:
+        _wrapped(text, check.hint, indent=6, width=width, style="italic", first="Hint: ")
+
+
+def _todo_entry(text: Text, checks: list[CheckResult], width: int) -> None:
+    """Checks whose stub is not written yet, said once per stub: the checks waiting for it, what to do."""
+    points = sum(c.max_score for c in checks)
+    _wrapped(text, f"{SYMBOLS[TODO]} to do: {', '.join(c.id for c in checks)} ({points:g} points)", indent=2,
+             width=width)
+    _wrapped(text, checks[0].message, indent=6, width=width)
+
+
+def todo_list(source: Source, result: SubmissionResult, width: int = 80) -> Text:
+    """The default output: header and score, the checks that did not pass by exercise, the passed exercises.
+
+    A stub not written yet is one neutral "to do" entry, whichever checks wait for it; hints are for the
+    checks to fix (the task in the notebook says what to write).
+    """
+    rubric = source.lab.rubric
+    outstanding = Outstanding.of(result, rubric.exercise_ids())
+    text = Text()
+    text.append(_title(source, result) + "\n", style="bold")
+    _wrapped(text, _score_line(result), indent=0, width=width)
+    for exercise in rubric.exercises:
+        left = [c for c in result.checks if c.exercise == exercise.id and c.status != PASSED]
+        if not left:
+            continue
+        score, maximum = result.exercises.get(exercise.id, (0.0, 0.0))
+        text.append("\n")
+        _wrapped(text, f"{exercise.id} · {exercise.title} · {score:g} / {maximum:g}", indent=0, width=width,
+                 style="bold")
+        stubs: dict[str, list[CheckResult]] = {}
+        for check in left:
+            if check.status == TODO:
+                stubs.setdefault(check.message, []).append(check)
+        for check in left:
+            if check.status != TODO:
+                _check_entry(text, check, width)
+            elif stubs.get(check.message, [None])[0] is check:
+                _todo_entry(text, stubs[check.message], width)
+    if outstanding.passed_exercises:
+        text.append(f"\npassed: {', '.join(outstanding.passed_exercises)}\n", style="green")
+    text.rstrip()
+    return text
+
+
+def closing_line(source: Source, result: SubmissionResult) -> Text:
+    """The last line of `grade check`: the checks to fix by name (and how many stubs are still to do)."""
+    outstanding = Outstanding.of(result, source.lab.rubric.exercise_ids())
+    return Text(printable(outstanding.closing()), style="bold green" if outstanding.everything_passes else "bold")
+
+
 def results_table(source: Source, result: SubmissionResult) -> Table:
     """One row per check, grouped by exercise, with each message and (when not passed) the hint."""
     rubric = source.lab.rubric
-    table = Table(title=f"Self-check · {rubric.title} ({rubric.lab}) · {printable(result.student)}",
-                  title_justify="left", show_lines=True)
+    table = Table(title=_title(source, result), title_justify="left", show_lines=True)
     table.add_column("exercise", no_wrap=True)
     table.add_column("check", no_wrap=True)
     table.add_column("result", no_wrap=True)
@@ -146,8 +245,7 @@ def results_table(source: Source, result: SubmissionResult) -> Table:
             message.append(f"\n{printable(check.message)}")
             if check.hint and check.status != PASSED:
                 message.append(f"\nHint: {printable(check.hint)}", style="italic")
-            table.add_row(label, Text(check.id),
-                          Text(check.status.replace("_", " "), style=STYLES.get(check.status, "red")),
+            table.add_row(label, Text(check.id), Text(_label(check.status), style=STYLES.get(check.status, "red")),
                           Text(f"{check.score:g} / {check.max_score:g}"), message)
     return table
 
@@ -195,14 +293,21 @@ def check_main(argv: list[str]) -> int:
         result = grade_submission(source.lab, submission, source.expectations, launcher, settings)
         launcher.close()
         report = html.write_student_report(out_dir, result, lab=html.LabInfo.from_rubric(rubric), selfcheck=True)
-        out.print(results_table(source, result))
+        if args.all:
+            out.print(results_table(source, result))
+        else:
+            out.print(todo_list(source, result, width=out.width), soft_wrap=True)
         for note in result.notes:
             out.print(Text(f"Note: {printable(note)}", style="yellow"))
-        out.print(Text(f"Visible checks: {result.score:g} / {result.max_score:g} points ({percent(result):.0f} %). "
-                       "Hidden checks are run only by your instructor's grader."))
+        if args.all:
+            out.print(Text(_score_line(result)))
         out.print(Text(f"Expected values from {source.origin}. Report: {report}"), soft_wrap=True)
         if args.ci:
             _ci_outputs(source, submission.path, result, out, out_dir)
+        below = args.fail_under is not None and percent(result) < args.fail_under
+        if below:
+            out.print(Text(f"Below --fail-under {args.fail_under:g} %."))
+        out.print(closing_line(source, result))  # the last line: what to fix
     except GraderError as error:
         err.print(Text(f"grade check: {error}"), soft_wrap=True)
         return 2
@@ -210,11 +315,7 @@ def check_main(argv: list[str]) -> int:
         launcher.close()
         for stream in (out_stream, err_stream):
             stream.flush()
-    if args.fail_under is not None and percent(result) < args.fail_under:
-        out.print(Text(f"Below --fail-under {args.fail_under:g} %."))
-        out_stream.flush()
-        return 1
-    return 0
+    return 1 if below else 0
 
 
 def _ci_outputs(source: Source, submission_path: Path, result: SubmissionResult, out: Console,
@@ -226,7 +327,8 @@ def _ci_outputs(source: Source, submission_path: Path, result: SubmissionResult,
     out.print(Text(f"JUnit: {junit}"), soft_wrap=True)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        ci.append_summary(Path(summary), ci.markdown_summary(result, title=f"{rubric.title} ({rubric.lab})"))
+        ci.append_summary(Path(summary), ci.markdown_summary(result, title=f"{rubric.title} ({rubric.lab})",
+                                                                exercise_order=rubric.exercise_ids()))
     out.file.flush()
     # Our own workflow commands bypass the defusing stream: they are built from escaped pieces only.
     for line in ci.annotations(result, lambda check: _annotation_file(submission_path, check.source)):

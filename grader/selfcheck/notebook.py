@@ -30,14 +30,14 @@ from pathlib import Path
 
 from grader.errors import GraderError
 from grader.judge.score import Evidence, judge_check
-from grader.results import INSTRUCTOR_ONLY, NOT_RUN, PASSED, CheckResult
+from grader.results import INSTRUCTOR_ONLY, NOT_RUN, PASSED, TODO, CheckResult
 from grader.rubric import probe_spec
 from grader.sandbox.record import RunRecord, parse_messages
 from grader.selfcheck.expectations import KitExpectations
 from grader.selfcheck.locate import contract_names, find_kit, kit_labs, resolve_kit
 
 PART = "this notebook"
-SYMBOLS = {PASSED: "✓", INSTRUCTOR_ONLY: "–", NOT_RUN: "–"}
+SYMBOLS = {PASSED: "✓", INSTRUCTOR_ONLY: "–", NOT_RUN: "–", TODO: "○"}  # ✗ for the rest: something to fix
 FIGURES_MESSAGE = ("Plots are checked by `grade check` on your saved notebook (it sees the figures every cell "
                    "drew), not inside the running notebook.")
 

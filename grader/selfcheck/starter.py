@@ -9,18 +9,27 @@ course's words and a stub for every name the contract needs. The format::
 
     [exercises.Q2]              # one table per exercise of the rubric, none missing
     task = "…"                  # Markdown: what to do, in your own words
-    code = "def f(x): …"        # the stubs: each def/class with a docstring saying what to return,
-                                #   each body raising NotImplementedError with a kind message
+    data = "q2_x = torch.tensor({{ q2_x }})"
+                                # optional: the handout's data for this exercise, as code; each
+                                #   {{ name }} is the rubric's [data] value of that name, written
+                                #   as a Python literal (so numbers are typed once, in the rubric)
+    code = "def f(x): …"        # the stubs (optional: an exercise may use an earlier one's): each
+                                #   def/class with a docstring saying what to return, each body
+                                #   raising NotImplementedError with a kind message
     demo = "…"                  # optional: a cell that uses the stubs (a plot, a printout)
 
-The notebook gets one section per exercise — the task, the stubs, the demo
-and a self-check cell, ``check("Q2")`` — in the rubric's order. Building it
-fails, saying what is wrong, if a contract name has no stub or a stub has no
-docstring: the kit must never hand out less than the contract.
+The notebook gets one section per exercise — the task, its data, the stubs,
+the demo and a self-check cell, ``check("Q2")`` — in the rubric's order.
+Building it fails, saying what is wrong, if a contract name has no stub or a
+stub has no docstring (the kit must never hand out less than the contract),
+or if a data cell names a value the rubric's ``[data]`` does not have, or
+defines a function, a class or a name of the contract (data is data, never a
+piece of the answer).
 """
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +56,8 @@ from grader import check"""
 class ExerciseStarter:
     id: str
     task: str
-    code: str
+    code: str = ""  # the stubs
+    data: str = ""  # the exercise's data cell, its {{ name }} placeholders already filled in
     demo: str = ""
 
 
@@ -76,6 +86,67 @@ def _top_level_names(source: str, where: str) -> set[str]:
     return names
 
 
+PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+LINE = 96  # where a long literal wraps
+
+
+def _items(value) -> list[str]:
+    return [_inline(item) for item in value]
+
+
+def _inline(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_items(value)) + "]"
+    if isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    raise TypeError(f"{type(value).__name__} is not a data value")
+
+
+def python_literal(value, column: int = 0) -> str:
+    """A [data] value as Python source; a long list wraps, its items aligned after the opening bracket."""
+    flat = _inline(value)
+    if not isinstance(value, (list, tuple)) or column + len(flat) <= LINE:
+        return flat
+    lines, current = [], ""
+    for item in _items(value):
+        piece = f"{current}, {item}" if current else item
+        if current and column + 1 + len(piece) + 2 > LINE:
+            lines.append(current + ",")
+            current = item
+        else:
+            current = piece
+    lines.append(current)
+    return "[" + ("\n" + " " * (column + 1)).join(lines) + "]"
+
+
+def fill_data(code: str, data: dict, where: str) -> str:
+    """The data cell's source with every ``{{ name }}`` replaced by the rubric's ``[data]`` value."""
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in data:
+            known = ", ".join(sorted(data)) or "none"
+            raise GraderError(f"{where}: {{{{ {name} }}}} is not in the rubric's [data] (it has {known})")
+        line_start = code.rfind("\n", 0, match.start()) + 1
+        try:
+            return python_literal(data[name], column=match.start() - line_start)
+        except TypeError as error:
+            raise GraderError(f"{where}: [data] {name}: {error}") from None
+    return PLACEHOLDER.sub(value, code)
+
+
+def _check_data_cell(source: str, contract: set[str], where: str) -> None:
+    """A data cell holds values only: no function or class, no name the checks look for."""
+    try:
+        tree = parse(source)
+    except SyntaxError as error:
+        raise GraderError(f"{where}: the data code does not parse ({error.msg}, line {error.lineno})") from None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            raise GraderError(f"{where}: a data cell holds data only, not code to complete (line {node.lineno})")
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in contract:
+            raise GraderError(f"{where}: the data cell defines `{node.id}`, a name of the contract")
+
+
 def load_starter(path: Path, rubric: Rubric) -> Starter:
     """Read and check a lab's starter file against its rubric."""
     if not path.is_file():
@@ -92,14 +163,17 @@ def load_starter(path: Path, rubric: Rubric) -> Starter:
                           + (f"; missing {', '.join(missing)}" if missing else "")
                           + (f"; unknown {', '.join(extra)}" if extra else ""))
     exercises, defined = [], _top_level_names(raw.get("setup", ""), f"{path} setup")
+    contract = contract_names(rubric)
     for ident in ids:
-        entry = given[ident]
-        if "task" not in entry or "code" not in entry:
-            raise GraderError(f"{path}: [exercises.{ident}] needs `task` and `code`")
-        defined |= _top_level_names(entry["code"], f"{path} [exercises.{ident}]")
-        exercises.append(ExerciseStarter(id=ident, task=entry["task"].strip(), code=entry["code"].strip(),
-                                         demo=entry.get("demo", "").strip()))
-    missing = sorted(contract_names(rubric) - defined)
+        entry, where = given[ident], f"{path} [exercises.{ident}]"
+        if "task" not in entry:
+            raise GraderError(f"{path}: [exercises.{ident}] needs a `task`")
+        defined |= _top_level_names(entry.get("code", ""), where)
+        data = fill_data(entry.get("data", "").strip(), rubric.data, where)
+        _check_data_cell(data, contract, where)
+        exercises.append(ExerciseStarter(id=ident, task=entry["task"].strip(), code=entry.get("code", "").strip(),
+                                         data=data, demo=entry.get("demo", "").strip()))
+    missing = sorted(contract - defined)
     if missing:
         raise GraderError(f"{path}: no stub for {', '.join(missing)} (every name the checks look for needs one)")
     return Starter(lab=rubric.lab, title=raw.get("title", rubric.title), intro=raw.get("intro", "").strip(),
@@ -107,7 +181,7 @@ def load_starter(path: Path, rubric: Rubric) -> Starter:
 
 
 def starter_notebook(starter: Starter, rubric: Rubric) -> nbformat.NotebookNode:
-    """The notebook: intro, setup, the check import, then task · stubs · demo · check per exercise."""
+    """The notebook: intro, setup, the check import, then task · data · stubs · demo · check per exercise."""
     v4 = nbformat.v4
     titles = {e.id: e.title for e in rubric.exercises}
     cells = [v4.new_markdown_cell(f"# {starter.title}\n\n{starter.intro}\n\n{USAGE}".strip())]
@@ -116,7 +190,10 @@ def starter_notebook(starter: Starter, rubric: Rubric) -> nbformat.NotebookNode:
     cells.append(v4.new_code_cell(CHECK_IMPORT))
     for exercise in starter.exercises:
         cells.append(v4.new_markdown_cell(f"## {exercise.id} · {titles[exercise.id]}\n\n{exercise.task}"))
-        cells.append(v4.new_code_cell(exercise.code))
+        if exercise.data:
+            cells.append(v4.new_code_cell(exercise.data))
+        if exercise.code:
+            cells.append(v4.new_code_cell(exercise.code))
         if exercise.demo:
             cells.append(v4.new_code_cell(exercise.demo))
         cells.append(v4.new_code_cell(f'check("{exercise.id}")'))
