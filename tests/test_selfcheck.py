@@ -26,7 +26,7 @@ from grader.results import (ERROR, FAILED, GRADER_ERROR, INSTRUCTOR_ONLY, MISSIN
 from grader.rubric import load_rubric
 from grader.sandbox.record import ErrorInfo, Observation, RunRecord
 from grader.selfcheck import command, notebook
-from grader.selfcheck.todo import Outstanding
+from grader.report.todo import Outstanding
 from grader.selfcheck.expectations import (SELF_CHECK_SEED, KitExpectations, export_selfcheck, visible_rubric)
 from grader.selfcheck.locate import contract_names, find_kit, infer_lab, resolve_kit
 from kit_support import complete_from_reference

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.report.code import Anchors, PartCode, code_views
-from grader.results import INSTRUCTOR_ONLY, NOT_RUN, PASSED, CaseResult, CheckResult, Stop, SubmissionResult
+from grader.report.todo import NOT_TO_FIX, Outstanding
+from grader.results import NOT_RUN, CaseResult, CheckResult, Stop, SubmissionResult
 
-NOT_A_FAILURE = {PASSED, INSTRUCTOR_ONLY, "todo"}  # "todo": a stub the student has not written yet
 
 
 STOP_MARKS = {"syntax_error": "Python cannot read this line", "error": "the code stopped here with an error",
@@ -39,14 +39,13 @@ class StopView:
 
 
 def to_fix(result: SubmissionResult) -> list[FixItem]:
-    """Every check that lost points for a reason the student can act on, in report order."""
+    """Every check to fix that lost points, in report order; code that never ran is said once instead."""
     return [FixItem(check=c, anchor=check_anchor(c.id), lost=round(c.max_score - c.score, 2))
-            for c in result.checks
-            if c.status not in NOT_A_FAILURE and c.status != NOT_RUN and c.max_score > 0]
+            for c in Outstanding.of(result).to_fix if c.status != NOT_RUN and c.max_score > 0]
 
 
 def to_do(result: SubmissionResult) -> list[CheckResult]:
-    return [c for c in result.checks if c.status == "todo"]
+    return list(Outstanding.of(result).to_do)
 
 
 def case_sentence(case: CaseResult) -> str:
@@ -96,7 +95,7 @@ def code_for(result: SubmissionResult, parts: list[dict], anchors: Anchors) -> l
         if stop.line:
             marks.setdefault((stop.part, stop.label), {})[stop.line] = STOP_MARKS.get(stop.kind, "the code stopped here")
     for check in result.checks:
-        if check.line and check.status not in NOT_A_FAILURE:
+        if check.line and check.status not in NOT_TO_FIX:
             where = marks.setdefault((check.source, check.unit), {})
             where.setdefault(check.line, f"{check.id}: {check.title}")
     return code_views(parts, marks, anchors)

@@ -3,7 +3,6 @@
     expectations.py   the kit's self-check data, and `KitExpectations` answering the judge from it
     locate.py         finding a kit's data and telling which lab a submission is for
     command.py        `grade check` (terminal, HTML, --ci) and `grade kit`
-    todo.py           what is left after a self-check: the checks to fix, the stubs still to do
     notebook.py       `check("Q2")` inside a notebook
     ci.py             JUnit XML, the GitHub step summary and annotations, injection-safe
     starter.py        the starter notebook, from a course's starters/<lab>.toml

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from grader.results import ERROR, GRADER_ERROR, INSTRUCTOR_ONLY, PASSED, TODO, CheckResult, SubmissionResult
 from grader.report.gradescope import check_output
-from grader.selfcheck.todo import Outstanding
+from grader.report.todo import Outstanding
 
 # ---------------------------------------------------------------- workflow commands
 

@@ -38,7 +38,7 @@ from grader.sandbox.warm import WarmLauncher
 from grader.selfcheck import ci
 from grader.selfcheck.expectations import SELF_CHECK_SEED, KitExpectations, visible_rubric
 from grader.selfcheck.locate import KIT_FOLDER, find_kit, infer_lab, kit_labs, resolve_kit
-from grader.selfcheck.todo import Outstanding
+from grader.report.todo import Outstanding
 
 STYLES = {PASSED: "green", INSTRUCTOR_ONLY: "cyan", TODO: "default", GRADER_ERROR: "magenta"}
 # The mark before a check in the to-do list: a cross only for what the student has to fix.

@@ -1,7 +1,7 @@
-"""What is left to do after a self-check: the checks to fix, the stubs still to write.
+"""What is left for a student to do: the checks to fix, the stubs still to write.
 
-`grade check` ends with this list and the CI step summary leads with it. A
-check is one of:
+A student's report leads with it, `grade check` ends with it and the CI step
+summary starts with it. A check is one of:
 
 * passed;
 * **to fix**: failed, missing, an error, a timeout, or not run (the student's code
