@@ -11,8 +11,12 @@ import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from grader.adjust import AdjustFiles, FinalGrade, Policy, load_policy
+from grader.adjust.final import rubric_items, save_deadline
+from grader.adjust.times import submission_time
 
 from grader.discover import Submission, discover_class, discover_submission
 from grader.errors import GraderError, SubmissionPathError
@@ -48,6 +52,7 @@ class BatchOptions:
     # Each notebook as it ran (.ipynb and page). Off by default: nbconvert takes about
     # 0.25 s a notebook, a third of the sample class's grading time.
     notebooks: bool = False
+    adjust: AdjustFiles = AdjustFiles()  # overrides, extensions, submission times (default: in <out>/<lab>/)
 
     def resolved_workers(self) -> int:
         return self.workers or default_workers()
@@ -91,25 +96,41 @@ def _class_batch(folder: Path, lab: Lab) -> LabBatch:
                     whole_class=True)
 
 
+def batch_policy(batch: LabBatch, store: ResultsStore, options: BatchOptions) -> Policy:
+    """The lab's overrides and late policy, every line checked before any code runs: the students are
+    this batch's (and, grading one student, those already saved), the items the rubric's."""
+    students = {s.student for s in batch.submissions}
+    if not batch.whole_class and store.exists():
+        students |= {result.student for result in store.read_all()}
+    return load_policy(store.lab_out, lab=batch.lab.id, deadline=batch.lab.rubric.deadline, students=students,
+                       items=rubric_items(batch.lab.rubric), files=options.adjust)
+
+
 def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | None = None,
                 on_result: Callable[[SubmissionResult], None] | None = None,
-                on_exports: Callable[[lms.Exports], None] | None = None) -> list[SubmissionResult]:
+                on_exports: Callable[[lms.Exports], None] | None = None,
+                on_policy: Callable[[Policy, dict[str, FinalGrade]], None] | None = None) -> list[SubmissionResult]:
     """Grade every submission of one lab; write each result as it arrives, then the gradebooks.
 
     `on_result` is called once per student as results arrive, `on_exports` once
-    with what the LMS exports hold (who did not match the roster).
+    with what the LMS exports hold (who did not match the roster), `on_policy` once with
+    the lab's overrides and late policy (grader.adjust) and the final grades.
+    Each result records when it was handed in (grader.adjust.times); final scores are
+    computed from the results, never saved as scores, so they follow the CSV files as they are now.
     """
     lab_out = options.out / batch.lab.id
     lab_out.mkdir(parents=True, exist_ok=True)
     store = ResultsStore(lab_out)
     store.remove_unfinished_writes()
+    policy = batch_policy(batch, store, options)  # a bad overrides line stops the run here, before any code runs
     kept = _still_valid_results(batch, store) if options.resume else []
     seed = options.seed
     if seed is None:
         seed = kept[0].seed if kept else secrets.randbelow(2**31)
+    by_student = {submission.student: submission for submission in batch.submissions}
+    kept = [_timed(result, by_student[result.student], policy) for result in kept]
     done = {result.student for result in kept}
     todo = [submission for submission in batch.submissions if submission.student not in done]
-    by_student = {submission.student: submission for submission in batch.submissions}
     owned = launcher is None
     if owned:
         launcher = WarmLauncher()
@@ -123,20 +144,24 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
         settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures",
                                hide=folders_to_hide(batch, options.out))
         for result in kept:  # their pages again, in this run's mode (an instructor view only with --instructor)
-            html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor)
+            store.write(result, policy.final(result))  # the final score as the CSV files say now
+            html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor,
+                                      final=policy.final(result))
             if on_result:
                 on_result(result)
         with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
             futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings) for s in todo]
             for future in as_completed(futures):
-                graded = future.result()
+                finished = future.result()
+                graded = _timed(finished, by_student[finished.student], policy)
                 store.write_code(graded.student, part_units(by_student[graded.student]))  # before its result: see --resume
-                result = _write_or_flag(store, batch.lab, graded, by_student)
+                result = _write_or_flag(store, batch.lab, graded, by_student, policy)
                 executed.forget_notebooks(lab_out, result.student)  # an earlier run's would be stale
                 if options.notebooks:
                     sources = {part.name: part.path for part in by_student[result.student].parts}
                     html.write_executed_notebooks(lab_out, result, sources, lab=pages)
-                html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor)
+                html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor,
+                                          final=policy.final(result))
                 results.append(result)
                 if on_result:
                     on_result(result)
@@ -145,11 +170,21 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
             launcher.close()
     results.sort(key=lambda r: r.student)
     rows = results if batch.whole_class else store.read_all()
-    gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows)
-    exports = html.write_dashboards(lab_out, rows, lab=pages, roster=options.roster)
+    finals = policy.finals(rows)
+    save_deadline(lab_out, policy.deadline)
+    gradebook.write_grades(lab_out / "grades.csv", batch.lab.rubric, rows, finals)
+    exports = html.write_dashboards(lab_out, rows, lab=pages, roster=options.roster, finals=finals)
     if on_exports:
         on_exports(exports)
+    if on_policy:
+        on_policy(policy, finals)
     return results
+
+
+def _timed(result: SubmissionResult, submission: Submission, policy: Policy) -> SubmissionResult:
+    """The result with when its submission was handed in, and how we know (grader.adjust.times)."""
+    submitted, source = submission_time(submission, policy.submitted)
+    return replace(result, submitted_at=submitted, submitted_source=source)
 
 
 def folders_to_hide(batch: LabBatch, out: Path) -> tuple[str, ...]:
@@ -167,15 +202,16 @@ def _still_valid_results(batch: LabBatch, store: ResultsStore) -> list[Submissio
 
 
 def _write_or_flag(store: ResultsStore, lab: Lab, result: SubmissionResult,
-                   by_student: dict[str, Submission]) -> SubmissionResult:
+                   by_student: dict[str, Submission], policy: Policy) -> SubmissionResult:
     """Write a result; if even that fails (a grader bug), write a flagged one instead and go on."""
     try:
-        store.write(result)
+        store.write(result, policy.final(result))
         return result
     except Exception as error:  # deliberately broad: one student's result must not end the batch
         flagged = grader_failure(lab, by_student[result.student], result.seed,
                                  f"could not write the result: {type(error).__name__}: {error}")
-        store.write(flagged)
+        flagged = replace(flagged, submitted_at=result.submitted_at, submitted_source=result.submitted_source)
+        store.write(flagged, policy.final(flagged))
         return flagged
 
 

@@ -5,10 +5,13 @@
     grade alice.ipynb --lab linreg     one student
     grade report reports/              re-render the HTML and LMS exports from saved results
     grade release reports/             one zip per student of what they may see (grader.report.release)
+    grade diff old/ new/               what a regrade changed, per student and check (grader.report.diff)
+    grade submissions/ --out new/ --compare old/   grade, then the same diff against an earlier run
+    grade similarity submissions/linreg pairs sharing unusual code, for a person to review (grader.similarity)
     grade check alice.ipynb            a student's self-check: visible checks only (grader.selfcheck)
     grade kit linreg --out kit/        the student kit of a lab (grader.selfcheck.kit)
 
-(`grade report`, `grade release`, `grade check` and `grade kit` are modes; to grade
+(`grade report`, `grade release`, `grade diff`, `grade similarity`, `grade check` and `grade kit` are modes; to grade
 a folder named like one of them, write `grade ./report`.)
 
 Exit status: 0 when grading finished, whatever the students scored; 2 when
@@ -22,11 +25,28 @@ from pathlib import Path
 
 from rich.console import Console
 
-from grader.batch import BatchOptions, grade_batch, plan
+from grader.adjust import AdjustFiles
+from grader.batch import BatchOptions, batch_policy, grade_batch, plan
 from grader.errors import GraderError
 from grader.lab import default_course
+from grader.report import diff as regrade
 from grader.report import html, terminal
 from grader.store import ResultsStore
+
+
+def add_adjust_options(parser: argparse.ArgumentParser) -> None:
+    """--overrides, --extensions, --submitted: the files that turn autograded scores into final ones."""
+    parser.add_argument("--overrides", type=Path,
+                        help="TA overrides, student,item,points,comment,by (default: OUT/<lab>/overrides.csv)")
+    parser.add_argument("--extensions", type=Path,
+                        help="deadline extensions, student,due or student,days (default: OUT/<lab>/extensions.csv)")
+    parser.add_argument("--submitted", type=Path,
+                        help="submission times, student,time (default: OUT/<lab>/submitted.csv; else each "
+                             "folder's git history, else file times)")
+
+
+def adjust_files(args: argparse.Namespace) -> AdjustFiles:
+    return AdjustFiles(overrides=args.overrides, extensions=args.extensions, submitted=args.submitted)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true",
                         help="keep saved results whose submission, rubric, reference and grader are unchanged; "
                              "grade only the rest (an interrupted run picks up where it stopped)")
+    parser.add_argument("--compare", type=Path, metavar="OLD_OUT",
+                        help="after grading, print what changed against an earlier run's output folder "
+                             "(read before grading, so it may be --out itself); as `grade diff`")
+    add_adjust_options(parser)
     return parser
 
 
@@ -65,6 +89,7 @@ def build_report_parser() -> argparse.ArgumentParser:
                         help="folder holding rubrics/, for labs whose results have no saved lab.json")
     parser.add_argument("--roster", type=Path,
                         help="CSV mapping submission names to student ids (default: OUT/roster.csv)")
+    add_adjust_options(parser)
     return parser
 
 
@@ -74,17 +99,23 @@ def report(argv: list[str]) -> int:
     err = Console(stderr=True)
     course = default_course(args.course)
     rubrics = {}
-    for lab_id in course.lab_ids():
-        try:
-            rubrics[lab_id] = course.load(lab_id).rubric
-        except GraderError:
-            continue  # only used for titles; a lab without one is shown by its id
+    out = Console()
     try:
-        labs = html.rerender(args.out, instructor=args.instructor, rubrics=rubrics, roster=args.roster)
+        for lab_id in course.lab_ids():
+            try:
+                rubrics[lab_id] = course.load(lab_id).rubric
+            except GraderError:
+                if (args.out / lab_id / "results").is_dir():
+                    raise  # its deadline decides final scores: a broken rubric must not drop the late policy
+                continue  # only used for titles; a lab without one is shown by its id
+        policies = []
+        labs = html.rerender(args.out, instructor=args.instructor, rubrics=rubrics, roster=args.roster,
+                             adjust=adjust_files(args), on_policy=lambda *lab: policies.append(lab))
     except GraderError as error:
         err.print(f"grade report: {error}", markup=False, highlight=False, soft_wrap=True)
         return 2
-    out = Console()
+    for lab_id, policy, finals in policies:
+        terminal.print_policy(out, lab_id, policy, finals)
     for lab_id, exports in labs.items():
         terminal.print_roster_check(out, exports, args.out / lab_id)
     out.print(f"Re-rendered {', '.join(labs)}.\nDashboard: {args.out / 'index.html'}",
@@ -126,12 +157,110 @@ def release(argv: list[str]) -> int:
     return 0
 
 
+def build_diff_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade diff", description=(
+        "What a regrade changed: every student and check whose autograded points or status differ between "
+        "two output folders (before → after, and the message where it changed), with totals and a class "
+        "summary. No student code runs."))
+    parser.add_argument("old", type=Path, help="the output folder of the earlier run")
+    parser.add_argument("new", type=Path, help="the output folder of the later run")
+    parser.add_argument("--lab", help="compare this lab only (default: every lab graded into both)")
+    parser.add_argument("--csv", type=Path, help="write the changes of every lab compared to this file "
+                                                 "(default: NEW/<lab>/diff.csv per lab)")
+    return parser
+
+
+def diff(argv: list[str]) -> int:
+    """`grade diff OLD NEW`: what changed between two runs, from results on disk."""
+    args = build_diff_parser().parse_args(argv)
+    err = Console(stderr=True)
+    try:
+        if args.old.resolve() == args.new.resolve():
+            raise GraderError(f"{args.old} and {args.new} are the same folder")
+        old, new = regrade.read_run(args.old), regrade.read_run(args.new)
+        for run in (old, new):
+            if args.lab and args.lab not in run.labs:
+                raise GraderError(f"no results for lab {args.lab!r} in {run.out} (labs there: {', '.join(run.labs)})")
+        compared = regrade.compare_runs(old, new, labs=[args.lab] if args.lab else None)
+        if not compared.labs:
+            raise GraderError(f"no lab graded into both {args.old} ({', '.join(old.labs)}) "
+                              f"and {args.new} ({', '.join(new.labs)})")
+        regrade.report(Console(), compared, csv=args.csv)
+    except (GraderError, OSError) as error:
+        err.print(f"grade diff: {error}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    return 0
+
+
+def build_similarity_parser(threshold: float) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade similarity", description=(
+        "Pairs of submissions that share unusual code, with the shared code side by side, for a person to "
+        "review: OUT/<lab>/similarity.html and similarity.csv. Not evidence of copying by itself. The "
+        "starter kit's code, the files given with --boilerplate and code many submissions have are left "
+        "out. No student code runs."))
+    parser.add_argument("path", type=Path, help="a lab's class folder (submissions/<lab>) or a folder of them")
+    parser.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
+    parser.add_argument("--threshold", type=float, default=threshold,
+                        help="list pairs scoring this or more, from 0 to 1: the larger of the two shares of "
+                             f"unusual code (default: {threshold:g})")
+    parser.add_argument("--boilerplate", type=Path, nargs="+", action="extend", default=[], metavar="FILE",
+                        help="files of code every student was given (the handout's): left out like the starter's")
+    parser.add_argument("--common", type=int, metavar="N",
+                        help="leave out passages found in N or more submissions (default: a fifth of the class, "
+                             "at least 4, at most 10)")
+    parser.add_argument("--course", type=Path, help="folder holding rubrics/ and starters/ (default: found automatically)")
+    return parser
+
+
+def similarity(argv: list[str]) -> int:
+    """`grade similarity PATH`: who shares unusual code with whom, from the submissions' text (nothing runs)."""
+    err = Console(stderr=True)
+    try:
+        from grader import similarity as similar  # copydetect only when asked for
+    except ModuleNotFoundError as missing:
+        err.print(f"grade similarity: needs {missing.name}: pip install 'labgrade[similarity]'", markup=False,
+                  highlight=False, soft_wrap=True)
+        return 2
+    args = build_similarity_parser(similar.THRESHOLD).parse_args(argv)
+    out = Console()
+    threshold = args.threshold
+    try:
+        if not 0 <= threshold <= 1 or (args.common is not None and args.common < 2):
+            raise GraderError("--threshold must be between 0 and 1 and --common at least 2")
+        course = default_course(args.course)
+        for batch in plan(args.path, course):
+            if not batch.whole_class:
+                raise GraderError(f"{args.path} is one submission: give a lab's class folder")
+            result = similar.find_similar(batch.lab, list(batch.submissions), course_root=course.root,
+                                          extra=args.boilerplate, threshold=threshold, common=args.common)
+            lab_out = args.out / batch.lab.id
+            page = similar.write_similarity(lab_out, result, title=batch.lab.rubric.title)
+            line = (f"{batch.lab.id}: {len(result.students)} submission(s) compared, {len(result.listed)} pair(s) "
+                    f"to review, scoring {threshold:.2f} or more (not evidence of copying by itself): {page}")
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+            for item in result.unreadable:
+                out.print(f"  not read: {terminal.printable(item.student)}: {terminal.printable(item.reason)}",
+                          markup=False, highlight=False, soft_wrap=True)
+            dashboard = lab_out / "index.html"
+            if dashboard.is_file() and similar.PAGE not in dashboard.read_text(encoding="utf-8"):
+                out.print(f"  the class dashboard links it once written again: grade report {args.out}",
+                          markup=False, highlight=False, soft_wrap=True)
+    except (GraderError, OSError) as error:
+        err.print(f"grade similarity: {error}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["report"]:
         return report(argv[1:])
     if argv[:1] == ["release"]:
         return release(argv[1:])
+    if argv[:1] == ["similarity"]:
+        return similarity(argv[1:])
+    if argv[:1] == ["diff"]:
+        return diff(argv[1:])
     if argv[:1] in (["check"], ["kit"]):
         from grader.selfcheck import command  # students' side: loaded only when asked for
 
@@ -143,18 +272,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed,
                            instructor=args.instructor, resume=args.resume, roster=args.roster,
-                           notebooks=args.notebooks)
+                           notebooks=args.notebooks, adjust=adjust_files(args))
     try:
         batches = plan(args.path, default_course(args.course), args.lab)
+        for batch in batches:  # every overrides/extensions/times line checked before any code runs
+            batch_policy(batch, ResultsStore(options.out / batch.lab.id), options)
+        earlier = regrade.read_run(args.compare) if args.compare else None  # before grading may overwrite it
         for batch in batches:
             label = f"{batch.lab.id}: {len(batch.submissions)} submission(s)"
-            exports = []
+            exports, policies = [], []
             with terminal.progress_bar(err, label, len(batch.submissions)) as advance:
-                results = grade_batch(batch, options, on_result=advance, on_exports=exports.append)
-            terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id)
+                results = grade_batch(batch, options, on_result=advance, on_exports=exports.append,
+                                      on_policy=lambda *lab: policies.append(lab))
+            finals = policies[0][1] if policies else {}
+            terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id, finals)
+            for policy, all_finals in policies:
+                terminal.print_policy(out, batch.lab.id, policy, all_finals)
             terminal.print_ungraded(out, ResultsStore(options.out / batch.lab.id).read_all())
             for written in exports:
                 terminal.print_roster_check(out, written, options.out / batch.lab.id)
+        if earlier is not None:
+            labs = [batch.lab.id for batch in batches]
+            regrade.report(out, regrade.compare_runs(earlier, regrade.read_run(options.out), labs=labs))
         out.print(f"Dashboard: {options.out / 'index.html'}", markup=False, highlight=False, soft_wrap=True)
     except GraderError as error:
         err.print(f"grade: {error}", markup=False, highlight=False, soft_wrap=True)

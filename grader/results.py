@@ -110,6 +110,11 @@ class SubmissionResult:
     review: tuple[str, ...] = ()  # why a person should look at it (code that reaches into the grader, a grader fault)
     grader_log: tuple[str, ...] = ()  # what the grader's harness left when it failed, for the instructor
     stops: tuple[Stop, ...] = ()  # code that did not run to its end
+    # When it was handed in (ISO 8601 with its offset, "" unknown) and how we know: "submitted.csv",
+    # "git" or "file times" (grader.adjust.times). Recorded when graded, so that the late policy can be
+    # applied again from the saved result alone.
+    submitted_at: str = ""
+    submitted_source: str = ""
 
     @property
     def ran(self) -> bool:
@@ -141,6 +146,8 @@ class SubmissionResult:
                 "review": tuple(data.get("review", ())),
                 "grader_log": tuple(data.get("grader_log", ())),
                 "stops": tuple(Stop(**stop) for stop in data.get("stops", ())),
+                "submitted_at": str(data.get("submitted_at", "")),
+                "submitted_source": str(data.get("submitted_source", "")),
             }
         )
 

@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.adjust.lateness import Deadline
 from grader.errors import RubricError
 from grader.judge.compare import COMPARATORS, OPTIONS
 from grader.sandbox.job import ProbeSpec, StrategySpec
@@ -89,6 +90,7 @@ class Rubric:
     limits: RunLimits = RunLimits()
     behaviour: dict = field(default_factory=dict)  # exercise id -> its behaviour family (grader.judge.behaviour)
     evaluations: tuple[str, ...] = ()  # [data] names a trained module is called on at the end of each unit
+    deadline: Deadline | None = None  # the late policy ([deadline]; grader.adjust.lateness), None: none
 
     def exercise_ids(self) -> tuple[str, ...]:
         return tuple(exercise.id for exercise in self.exercises)
@@ -237,7 +239,17 @@ def load_rubric(path: Path) -> Rubric:
         limits=_limits(raw.get("limits", {}), path),
         behaviour=behaviour,
         evaluations=evaluations,
+        deadline=_deadline(raw.get("deadline"), path),
     )
+
+
+def _deadline(table, path: Path) -> Deadline | None:
+    if table is None:
+        return None
+    try:
+        return Deadline.from_table(table)
+    except ValueError as problem:
+        raise RubricError(f"{path}: {problem}") from None
 
 
 def _limits(table: dict, path: Path) -> RunLimits:

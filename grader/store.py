@@ -18,10 +18,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.report.files import write_atomic
 from grader.report.gradescope import to_gradescope
 from grader.results import SubmissionResult, unreadable
+
+if TYPE_CHECKING:
+    from grader.adjust import FinalGrade
 
 RESULTS_FOLDER = "results"
 CODE_FOLDER = "code"
@@ -44,11 +48,29 @@ class ResultsStore:
     def exists(self) -> bool:
         return self.folder.is_dir()
 
-    def write(self, result: SubmissionResult) -> Path:
-        """Save one student's result, replacing theirs; a crash leaves the old file or the new one."""
+    def write(self, result: SubmissionResult, final: "FinalGrade | None" = None) -> Path:
+        """Save one student's result, replacing theirs; a crash leaves the old file or the new one.
+
+        With `final` (grader.adjust) the document's score is the final one, with its adjustments; the
+        raw result in ``extra_data.labgrade`` is what `read` returns, whatever the final was."""
+        if not result.graded:  # a stand-in for a damaged file: the damaged file stays, to be looked at
+            raise ValueError(f"{result.student}: an ungraded stand-in is never saved")
         path = self.path(result.student)
-        write_atomic(path, json.dumps(to_gradescope(result), indent=2, ensure_ascii=False))
+        write_atomic(path, json.dumps(to_gradescope(result, final), indent=2, ensure_ascii=False))
         return path
+
+    def read_final(self, student: str) -> "FinalGrade | None":
+        """The final grade saved with a student's result when it was last written (None if there was none
+        to say, or the file cannot be read). A rendering, kept for pages made later (`grade release`);
+        finals are always computed afresh from the raw results when grading or reporting."""
+        from grader.adjust import FinalGrade
+
+        try:
+            document = json.loads(self.path(student).read_text(encoding="utf-8"))
+            data = document["extra_data"].get("final")
+            return FinalGrade.from_json(data) if data else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
 
     def read(self, student: str) -> SubmissionResult | None:
         """One student's saved result (an ungraded stand-in if damaged), or None if there is none."""

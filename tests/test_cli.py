@@ -116,7 +116,10 @@ class TestOutputs:
     def test_gradebook_columns(self, graded: Path):
         with open(graded / "autograd" / "grades.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
-        assert list(rows[0]) == ["student", "total", "max_total", "P4", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]
+        assert list(rows[0]) == ["student", "total", "max_total", "P4", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6",
+                                 "overrides", "adjustments", "submitted", "submitted_from", "due", "lateness",
+                                 "days_late", "penalty_percent", "penalty", "final"]
+        assert rows[0]["final"] == rows[0]["total"] and rows[0]["lateness"] == ""  # no overrides, no deadline
         assert rows[0]["student"] == "dmitri_volkov" and float(rows[0]["max_total"]) == 40
 
     def test_results_follow_gradescope_schema(self, graded: Path):

@@ -102,6 +102,12 @@ class TestWhatToFixFirst:
                          text)
         assert "mismatched elements" not in text and "case(s)" not in text
 
+    def test_names_in_messages_are_set_as_code_not_as_backticks(self, graded):
+        text = page(graded, "gus_moreno")  # Q3.autograd is missing: "Looked for `sigmoid_da_dw_autograd` …"
+        assert "<code>sigmoid_da_dw_autograd</code>" in text
+        body = text[text.index("<main>"):text.index("<h2 id=\"your-code\">")]
+        assert "`" not in body
+
 
 class TestCodeThatNeverRan:
     def test_one_block_says_what_happened_and_the_checks_are_not_graded(self, graded):

@@ -6,7 +6,12 @@ later without running any student code again (grader.store saves and reads these
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from grader.results import PASSED, CheckResult, SubmissionResult
+
+if TYPE_CHECKING:
+    from grader.adjust import FinalGrade
 
 
 def check_output(check: CheckResult) -> str:
@@ -41,8 +46,36 @@ def submission_output(result: SubmissionResult) -> str:
     return "\n".join(lines)
 
 
-def to_gradescope(result: SubmissionResult) -> dict:
-    """The Gradescope results.json document for one submission."""
+def adjustments_output(final: "FinalGrade") -> str:
+    """The steps from the autograded score to the final one, in plain text (empty when there are none)."""
+    if not final.adjusted:
+        return ""
+    lines = [f"Autograded: {final.autograded:g} / {final.max_score:g} points."]
+    for adjustment in final.adjustments:
+        if adjustment.kind == "late":
+            lines.append(f"Late penalty: {adjustment.points:+g} ({adjustment.comment}).")
+            continue
+        capped = f", capped at {adjustment.maximum:g}" if adjustment.capped else ""
+        lines.append(f"Override of {adjustment.label} ({adjustment.written}{capped}): {adjustment.points:+g} "
+                     f"— {adjustment.comment} ({adjustment.by}).")
+    lateness = final.lateness
+    if lateness is not None and not any(a.kind == "late" for a in final.adjustments):
+        lines.append(f"Lateness: {lateness.text()}.")
+    if lateness is not None and lateness.submitted:
+        from grader.adjust.times import describe_source
+
+        lines.append(f"Submitted {lateness.shown(lateness.submitted)} (from {describe_source(lateness.source)}); "
+                     f"due {lateness.shown(lateness.due)}{'; ' + lateness.extension if lateness.extension else ''}.")
+    lines.append(f"Final: {final.final:g} / {final.max_score:g} points.")
+    return "\n".join(lines)
+
+
+def to_gradescope(result: SubmissionResult, final: "FinalGrade | None" = None) -> dict:
+    """The Gradescope results.json document for one submission.
+
+    With `final` (grader.adjust), the top-level score is the final one, the output spells out each
+    adjustment and ``extra_data.final`` holds them; the tests keep the autograded points of each check,
+    and ``extra_data.labgrade`` the raw result, unchanged."""
     tests = [
         {
             "name": f"{check.id}: {check.title}",
@@ -55,12 +88,19 @@ def to_gradescope(result: SubmissionResult) -> dict:
         }
         for check in result.checks
     ]
+    output = submission_output(result)
+    extra = {"seed": result.seed, "rubric_version": result.rubric_version, "grader_version": result.grader_version}
+    score = result.score
+    if final is not None and final.graded and final.adjusted:
+        rest = output.split("\n", 1)[1] if result.ran and "\n" in output else ("" if result.ran else output)
+        output = "\n".join(part for part in (adjustments_output(final), rest) if part)
+        score = final.final
+        extra["final"] = final.to_json()
     return {
-        "score": result.score,
+        "score": score,
         "execution_time": result.elapsed,
-        "output": submission_output(result),
+        "output": output,
         "visibility": "visible",
         "tests": tests,
-        "extra_data": {"seed": result.seed, "rubric_version": result.rubric_version,
-                       "grader_version": result.grader_version, "labgrade": result.to_json()},
+        "extra_data": {**extra, "labgrade": result.to_json()},
     }

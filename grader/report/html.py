@@ -35,11 +35,14 @@ from urllib.parse import quote
 
 import jinja2
 import nbformat
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from grader import __version__
+from grader.adjust import AdjustFiles, FinalGrade, Policy, load_policy
+from grader.adjust.final import result_items, rubric_items, save_deadline, saved_deadline
+from grader.adjust.times import describe_source
 from grader.errors import GraderError
-from grader.report import executed, feedback, lms, stats, triage
+from grader.report import executed, feedback, gradebook, lms, stats, triage
 from grader.report.code import code_styles
 from grader.report.files import write_atomic
 from grader.results import NOT_RUN, PASSED, CaseResult, CheckResult, SubmissionResult
@@ -133,6 +136,14 @@ def clip(text: str, lines: int = OUTPUT_LINES, chars: int = OUTPUT_CHARS) -> str
     return clipped
 
 
+_TICKED = re.compile(r"`([^`\n]{1,200})`")
+
+
+def prose(text: str) -> Markup:
+    """A grader message as page text: escaped first, then its `names in backticks` set as code."""
+    return Markup(_TICKED.sub(r"<code>\1</code>", str(escape(text))))
+
+
 def format_inputs(inputs: dict) -> str:
     return ", ".join(f"{name} = {value!r}" for name, value in inputs.items())
 
@@ -141,7 +152,7 @@ def format_inputs(inputs: dict) -> str:
 def _environment(folder: Path) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(clip=clip, inputs=format_inputs)
+    env.filters.update(clip=clip, inputs=format_inputs, prose=prose)
     env.globals.update(percent=percent, report_href=report_href, grader_version=__version__)
     return env
 
@@ -234,14 +245,37 @@ def _figures(lab_out: Path, result: SubmissionResult) -> list[FigureView]:
     return views
 
 
+def final_view(final: FinalGrade | None) -> dict | None:
+    """What the pages say about a final grade (grader.adjust): each step in words; None when there is
+    nothing beyond the autograded score."""
+    if final is None or not final.graded or not final.adjusted:
+        return None
+    late = final.lateness
+    steps = [{"kind": a.kind, "label": a.label, "points": f"{a.points:+g}", "written": a.written,
+              "capped": a.capped, "maximum": f"{a.maximum:g}", "comment": a.comment, "by": a.by}
+             for a in final.adjustments]
+    return {"autograded": final.autograded, "max": final.max_score, "final": final.final, "steps": steps,
+            "lateness": late.text() if late else "", "late_status": str(late.status) if late else "",
+            "submitted": late.shown(late.submitted) if late and late.submitted else "",
+            "source": describe_source(late.source) if late else "", "due": late.shown(late.due) if late else "",
+            "extension": late.extension if late else "",
+            "title": "; ".join([f"autograded {final.autograded:g}"] + [f"{a.label} {a.points:+g}"
+                                                                     for a in final.adjustments])}
+
+
 def render_student(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, instructor: bool = False,
-                   templates: Path | None = None, selfcheck: bool = False) -> str:
+                   templates: Path | None = None, selfcheck: bool = False, final: FinalGrade | None = None) -> str:
     """A student's page; `selfcheck` marks a self-check's page (visible checks only, no class dashboard).
 
     What to fix comes first, then what did not run, then each exercise (a fully passed one
     collapsed) with its figures, then the student's code with the lines behind failures marked.
+    `final` (grader.adjust) adds the way from the autograded score to the final one under the score;
+    without it, the final saved with the result when it was last graded or reported is shown, if any
+    (so that `grade release` hands out what the instructor last rendered).
     """
     lab = lab.covering([result])
+    if final is None and not selfcheck:
+        final = ResultsStore(lab_out).read_final(result.student)
     parts = ResultsStore(lab_out).read_code(result.student)
     anchors = feedback.Anchors(parts)
     figures = _figures(lab_out, result)
@@ -264,11 +298,13 @@ def render_student(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, ins
                   units=units, quiet=len(result.units) - len(units), selfcheck=selfcheck,
                   fix=feedback.to_fix(result), todo=feedback.to_do(result),
                   stops=feedback.stop_views(result, anchors), code=feedback.code_for(result, parts, anchors),
-                  code_css=code_styles(), notebooks=executed.notebook_links(lab_out, result.student))
+                  code_css=code_styles(), notebooks=executed.notebook_links(lab_out, result.student),
+                  final=final_view(final))
 
 
 def write_student_report(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, instructor: bool = False,
-                         templates: Path | None = None, selfcheck: bool = False) -> Path:
+                         templates: Path | None = None, selfcheck: bool = False,
+                         final: FinalGrade | None = None) -> Path:
     """The student's page at ``<lab>/<student>.html``, always the student's view; returns its path.
 
     With `instructor`, also the instructor's page at ``<lab>/instructor/<student>.html``.
@@ -276,9 +312,11 @@ def write_student_report(lab_out: Path, result: SubmissionResult, *, lab: LabInf
     an earlier result, and must not outlive it.
     """
     path = lab_out / report_name(result.student)
-    write_atomic(path, render_student(lab_out, result, lab=lab, templates=templates, selfcheck=selfcheck))
+    write_atomic(path, render_student(lab_out, result, lab=lab, templates=templates, selfcheck=selfcheck,
+                                      final=final))
     if instructor:
-        page = render_student(lab_out, result, lab=lab, instructor=True, templates=templates, selfcheck=selfcheck)
+        page = render_student(lab_out, result, lab=lab, instructor=True, templates=templates, selfcheck=selfcheck,
+                              final=final)
         write_atomic(instructor_report_path(lab_out, result.student), instructor_page(page))
     elif not selfcheck:
         instructor_report_path(lab_out, result.student).unlink(missing_ok=True)
@@ -410,10 +448,15 @@ def _not_passed_by_check(results: list[SubmissionResult]) -> dict[str, dict[str,
 
 
 def render_lab(results: list[SubmissionResult], *, lab: LabInfo, exports: lms.Exports | None = None,
-               templates: Path | None = None, instructor_pages: dict[str, str] | None = None) -> str:
+               templates: Path | None = None, instructor_pages: dict[str, str] | None = None,
+               finals: dict[str, FinalGrade] | None = None, similarity: bool = False) -> str:
     """The class dashboard: who needs attention, students × exercises, statistics, checks, exports.
 
-    `instructor_pages` (student -> href, see `instructor_links`) are the instructor views that exist."""
+    `instructor_pages` (student -> href, see `instructor_links`) are the instructor views that exist.
+    `finals` (grader.adjust) add a Final column to the students table when any student's differs or
+    the lab has a deadline."""
+    finals = finals or {}
+    final_views = {student: view for student, final in finals.items() for view in [final_view(final)] if view}
     lab = lab.covering(results)
     ids = [e for e, _ in lab.exercises]
     exercise_rows = stats.exercise_summary(results, ids).to_dict("records")
@@ -430,7 +473,7 @@ def render_lab(results: list[SubmissionResult], *, lab: LabInfo, exports: lms.Ex
         plot=distribution_plot(results),
         roster=exports.matching if exports else lms.Matching(rows=()),
         downloads=[(label, path.name) for label, path in (exports.files.items() if exports else ())],
-        instructor_pages=instructor_pages or {})
+        instructor_pages=instructor_pages or {}, finals=final_views, similarity=similarity)
 
 
 def render_index(out: Path, *, templates: Path | None = None) -> str:
@@ -443,44 +486,80 @@ def render_index(out: Path, *, templates: Path | None = None) -> str:
 
 
 def write_dashboards(lab_out: Path, results: list[SubmissionResult], *, lab: LabInfo,
-                     roster: Path | None = None, templates: Path | None = None) -> lms.Exports:
+                     roster: Path | None = None, templates: Path | None = None,
+                     finals: dict[str, FinalGrade] | None = None) -> lms.Exports:
     """A lab's LMS exports and dashboard, then the index of every lab in the output folder.
 
     `roster` defaults to ``<out>/roster.csv`` when that file exists. Returns what
     the exports contain, so that the caller can tell who did not match the roster.
+    The LMS files carry the final scores of `finals` (grader.adjust) where given.
     """
     if roster is None and (lab_out.parent / ROSTER_FILE).is_file():
         roster = lab_out.parent / ROSTER_FILE
     write_atomic(lab_out / LAB_FILE, json.dumps(lab.to_json(), indent=2, ensure_ascii=False))
-    exports = lms.write_exports(lab_out, results, assignment=lab.title, roster=roster)
+    exports = lms.write_exports(lab_out, results, assignment=lab.title, roster=roster, finals=finals)
     write_atomic(lab_out / "index.html", render_lab(
         results, lab=lab, exports=exports, templates=templates,
-        instructor_pages=instructor_links(lab_out, [r.student for r in results])))
+        instructor_pages=instructor_links(lab_out, [r.student for r in results]), finals=finals,
+        similarity=(lab_out / "similarity.html").is_file()))  # grader.similarity's page, when it was written
     write_atomic(lab_out.parent / "index.html", render_index(lab_out.parent, templates=templates))
     return exports
 
 
+def lab_policy(lab_out: Path, results: list[SubmissionResult], *, rubric: Rubric | None = None,
+               adjust: AdjustFiles | None = None) -> Policy:
+    """The overrides and late policy of a lab graded into `lab_out`, checked against its saved results.
+
+    The deadline is the rubric's when there is one, else the one last applied (policy.json)."""
+    deadline = rubric.deadline if rubric is not None else saved_deadline(lab_out)
+    items = result_items(results) | (rubric_items(rubric) if rubric is not None else set())
+    policy = load_policy(lab_out, lab=lab_out.name, deadline=deadline, students={r.student for r in results},
+                         items=items, files=adjust or AdjustFiles())
+    policy.check(results)
+    return policy
+
+
 def rerender(out: Path, *, instructor: bool = False, roster: Path | None = None, templates: Path | None = None,
-             rubrics: dict[str, Rubric] | None = None) -> dict[str, lms.Exports]:
+             rubrics: dict[str, Rubric] | None = None, adjust: AdjustFiles | None = None,
+             on_policy=None) -> dict[str, lms.Exports]:
     """Every page under `out` again, from the saved results alone (no student code runs).
 
     A lab is described by the lab.json saved beside its results, else by a rubric from
-    `rubrics` (lab id -> rubric), else by its folder name. Returns each rendered
-    lab's LMS exports, by lab id.
+    `rubrics` (lab id -> rubric), else by its folder name. Final scores are computed again
+    (grader.adjust): the overrides and extensions in ``<out>/<lab>/`` (or `adjust`'s files), the
+    deadline of the lab's rubric in `rubrics` (else the one last applied). Every policy is checked
+    before anything is written, so a bad line changes no file. The results files are written again
+    with the final scores (their raw results unchanged), and grades.csv. `on_policy(lab, policy,
+    finals)` is called per lab. Returns each rendered lab's LMS exports, by lab id.
     """
     if not out.is_dir():
         raise GraderError(f"{out} is not a folder of grading results")
     rendered = {}
+    labs = []
     for store in lab_stores(out):
-        lab_out, results = store.lab_out, store.read_all()
+        results = store.read_all()
+        rubric = (rubrics or {}).get(store.lab_out.name)
+        labs.append((store, results, rubric, lab_policy(store.lab_out, results, rubric=rubric, adjust=adjust)))
+    for store, results, rubric, policy in labs:
+        lab_out = store.lab_out
         lab = saved_lab_info(lab_out)
-        if not (lab_out / LAB_FILE).is_file() and rubrics and lab_out.name in rubrics:
-            lab = LabInfo.from_rubric(rubrics[lab_out.name])
+        if not (lab_out / LAB_FILE).is_file() and rubric is not None:
+            lab = LabInfo.from_rubric(rubric)
+        finals = policy.finals(results)
+        save_deadline(lab_out, policy.deadline)
+        for result in results:
+            if result.graded:
+                store.write(result, finals[result.student])
         _rerender_notebook_pages(lab_out, lab=lab, templates=templates)
         for result in results:
-            write_student_report(lab_out, result, lab=lab, instructor=instructor, templates=templates)
+            write_student_report(lab_out, result, lab=lab, instructor=instructor, templates=templates,
+                                 final=finals[result.student])
         _remove_other_instructor_pages(lab_out, {report_name(r.student) for r in results} if instructor else set())
-        rendered[lab_out.name] = write_dashboards(lab_out, results, lab=lab, roster=roster, templates=templates)
+        gradebook.write_grades(lab_out / "grades.csv", [e for e, _ in lab.covering(results).exercises], results, finals)
+        rendered[lab_out.name] = write_dashboards(lab_out, results, lab=lab, roster=roster, templates=templates,
+                                                  finals=finals)
+        if on_policy:
+            on_policy(lab_out.name, policy, finals)
     if not rendered:
         raise GraderError(f"no lab results under {out} (expected {out}/<lab>/results/*.json)")
     return rendered

@@ -24,10 +24,14 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.errors import GraderError
 from grader.report.files import write_atomic
 from grader.results import SubmissionResult
+
+if TYPE_CHECKING:
+    from grader.adjust import FinalGrade
 
 ROSTER_COLUMNS = ("submission", "id", "name", "email", "login", "section")
 
@@ -92,9 +96,13 @@ def read_roster(path: Path) -> tuple[RosterEntry, ...]:
 
 
 def match(results: list[SubmissionResult], roster: tuple[RosterEntry, ...] | None,
-          roster_path: Path | None = None) -> Matching:
-    """Line results up with the roster: roster order, with the missing and the unknown named."""
-    scores = {r.student: r.score if r.graded else None for r in results}  # ungraded: an empty grade, not 0
+          roster_path: Path | None = None, finals: "dict[str, FinalGrade] | None" = None) -> Matching:
+    """Line results up with the roster: roster order, with the missing and the unknown named.
+
+    The grade is the final score (grader.adjust) where `finals` has one, else the autograded score."""
+    finals = finals or {}
+    scores = {r.student: (finals[r.student].final if r.student in finals else r.score) if r.graded else None
+              for r in results}  # ungraded: an empty grade, not 0
     if roster is None:
         return Matching(rows=tuple(GradeRow(student=RosterEntry(submission=s, login=s), score=scores[s])
                                    for s in sorted(scores)))
@@ -155,10 +163,11 @@ def roster_check_csv(matching: Matching) -> str:
 
 
 def write_exports(lab_out: Path, results: list[SubmissionResult], *, assignment: str,
-                  roster: Path | None = None) -> Exports:
-    """Write canvas.csv and moodle.csv (and roster_check.csv when there is a roster) into `lab_out`."""
+                  roster: Path | None = None, finals: "dict[str, FinalGrade] | None" = None) -> Exports:
+    """Write canvas.csv and moodle.csv (and roster_check.csv when there is a roster) into `lab_out`;
+    the grade exported is the final score where `finals` (grader.adjust) has one."""
     entries = read_roster(roster) if roster is not None else None
-    matching = match(results, entries, roster)
+    matching = match(results, entries, roster, finals)
     max_score = max((r.max_score for r in results), default=0.0)
     files = {"Canvas gradebook import": lab_out / "canvas.csv", "Moodle grade import": lab_out / "moodle.csv"}
     write_atomic(files["Canvas gradebook import"], canvas_csv(matching, assignment=assignment, max_score=max_score))

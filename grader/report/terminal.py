@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from grader.adjust import FinalGrade, Policy
 from grader.report.lms import Exports
 from grader.results import SubmissionResult
 from grader.rubric import Rubric
@@ -35,7 +36,21 @@ def _score_cell(score: float, maximum: float) -> Text:
     return Text(f"{score:g}", style=style)
 
 
-def summary_table(rubric: Rubric, results: list[SubmissionResult], *, compact: bool = False) -> Table:
+def _adjusted(finals: dict[str, FinalGrade] | None) -> dict[str, FinalGrade]:
+    """The finals worth a column: those of a lab where any student's differs from the autograded score
+    or there is a deadline; {} otherwise."""
+    finals = finals or {}
+    return finals if any(final.graded and final.adjusted for final in finals.values()) else {}
+
+
+def _final_text(final: FinalGrade | None) -> Text:
+    if final is None or not final.graded:
+        return Text("")
+    return Text(f"{final.final:g}", style="bold" if final.final == final.autograded else "bold cyan")
+
+
+def summary_table(rubric: Rubric, results: list[SubmissionResult], *, compact: bool = False,
+                  finals: dict[str, FinalGrade] | None = None) -> Table:
     """Students × exercises. Names never wrap or shorten; `compact` drops the borders and the flags column.
 
     Every column but the flags is ``no_wrap``, and the student column is as wide as the longest name, so
@@ -49,15 +64,19 @@ def summary_table(rubric: Rubric, results: list[SubmissionResult], *, compact: b
     names = [printable(result.student) for result in results]
     table.add_column("student", no_wrap=True, overflow="fold", min_width=max(map(len, names), default=0))
     table.add_column("total", justify="right", no_wrap=True)
+    finals = _adjusted(finals)
+    if finals:
+        table.add_column("final", justify="right", no_wrap=True)
     for exercise in rubric.exercise_ids():
         table.add_column(exercise, justify="right", no_wrap=True)
     if not compact:
         table.add_column("flags", overflow="fold")
     for name, result in zip(names, results):
         total = Text(f"{result.score:g} / {result.max_score:g}", style="bold")
+        final = [_final_text(finals.get(result.student))] if finals else []
         cells = [_score_cell(*result.exercises[e]) for e in rubric.exercise_ids()]
         flags = [Text(", ".join(result.flags), style="magenta")] if not compact else []
-        table.add_row(Text(name), total, *cells, *flags)
+        table.add_row(Text(name), total, *final, *cells, *flags)
     return table
 
 
@@ -67,12 +86,16 @@ def fits(console: Console, table: Table) -> bool:
     return Measurement.get(console, unbounded, table).minimum <= console.width
 
 
-def summary_lines(rubric: Rubric, results: list[SubmissionResult], width: int) -> Text:
+def summary_lines(rubric: Rubric, results: list[SubmissionResult], width: int,
+                  finals: dict[str, FinalGrade] | None = None) -> Text:
     """The summary where no table fits: a line per student (name, total, flags), the exercises under it."""
     text = Text(f"{rubric.title} ({rubric.lab})\n", style="italic")
+    finals = _adjusted(finals)
     for result in results:
         text.append(printable(result.student), style="bold")
         text.append(f"  {result.score:g} / {result.max_score:g}")
+        if result.student in finals and finals[result.student].graded:
+            text.append(f"  final {finals[result.student].final:g}")
         if result.flags:
             text.append(f"\n  flags: {', '.join(result.flags)}", style="magenta")
         column = width  # start a new line before the first exercise
@@ -93,9 +116,13 @@ def summary_lines(rubric: Rubric, results: list[SubmissionResult], width: int) -
     return text
 
 
-def print_summary(console: Console, rubric: Rubric, results: list[SubmissionResult], lab_out: Path) -> None:
-    """The summary table; narrower when the terminal is (never by shortening a student's name)."""
-    table, compact = summary_table(rubric, results), summary_table(rubric, results, compact=True)
+def print_summary(console: Console, rubric: Rubric, results: list[SubmissionResult], lab_out: Path,
+                  finals: dict[str, FinalGrade] | None = None) -> None:
+    """The summary table; narrower when the terminal is (never by shortening a student's name).
+
+    With `finals` (grader.adjust) that change anything, a "final" column follows the total."""
+    table = summary_table(rubric, results, finals=finals)
+    compact = summary_table(rubric, results, compact=True, finals=finals)
     if fits(console, table):
         console.print(table)
     elif fits(console, compact):  # no borders, and the flags under the table, one line per flagged student
@@ -105,12 +132,28 @@ def print_summary(console: Console, rubric: Rubric, results: list[SubmissionResu
                 console.print(Text(f"Flags: {printable(result.student)}: {', '.join(result.flags)}", style="magenta"),
                               soft_wrap=True)
     else:
-        console.print(summary_lines(rubric, results, console.width), soft_wrap=True)
+        console.print(summary_lines(rubric, results, console.width, finals), soft_wrap=True)
     for result in results:
         for reason in result.review:
             console.print(Text(f"Needs review: {printable(result.student)} {printable(reason)}", style="magenta"),
                           soft_wrap=True)
     console.print(Text(f"Gradebook: {lab_out / 'grades.csv'}   Results: {lab_out / 'results'}/"), soft_wrap=True)
+
+
+def print_policy(console: Console, lab: str, policy: Policy, finals: dict[str, FinalGrade]) -> None:
+    """What turned autograded scores into final ones, in a few lines (nothing when nothing did)."""
+    lines = policy.describe()
+    if not lines:
+        return
+    console.print(Text(f"{lab}: " + "; ".join(lines)), soft_wrap=True)
+    late = [f for f in finals.values() if f.lateness is not None and f.penalty]
+    unknown = [f.student for f in finals.values() if f.lateness is not None and f.lateness.status == "unknown"]
+    if late:
+        console.print(Text(f"Late: {len(late)} student(s) penalised: {_names([f.student for f in late])}",
+                           style="yellow"), soft_wrap=True)
+    if unknown:
+        console.print(Text(f"Late: no submission time for {_names(unknown)} (no penalty applied)", style="yellow"),
+                      soft_wrap=True)
 
 
 def print_ungraded(console: Console, saved: list[SubmissionResult]) -> None:
