@@ -48,3 +48,34 @@ def kits(tmp_path_factory, course, engine_wheel) -> dict:
 
     root = tmp_path_factory.mktemp("kits")
     return {lab: build_kit(course, lab, root / lab, wheel=engine_wheel) for lab in ("autograd", "linreg")}
+
+
+IN_PROCESS_MODES = {"report", "release", "diff", "similarity"}  # modes that run no student code
+
+
+def run_grade_command(*args: str, cwd: Path = ROOT, extra_env: dict | None = None, timeout: float = 600):
+    """`grade ARGS` as a user types it. The modes that run no student code run in this process (a
+    subprocess costs about 2.5 s of imports each time, and the suite calls them often); grading, and any
+    call with its own directory or environment, runs as a real subprocess."""
+    import contextlib
+    import io
+    import subprocess
+    import sys
+
+    import os
+    from unittest import mock
+
+    extra_env = extra_env or {}
+    if args[:1] and args[0] in IN_PROCESS_MODES and cwd == ROOT:
+        from grader.cli import main
+
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+                mock.patch.dict(os.environ, extra_env):
+            try:
+                code = main(list(args))
+            except SystemExit as stop:  # argparse's usage errors
+                code = stop.code if isinstance(stop.code, int) else 2
+        return subprocess.CompletedProcess(["grade", *args], code, stdout.getvalue(), stderr.getvalue())
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, env={**os.environ, **extra_env},
+                          capture_output=True, text=True, timeout=timeout)

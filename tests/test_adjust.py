@@ -14,13 +14,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, read_result
+from conftest import ROOT, run_grade_command, read_result
 
 SAMPLES = ROOT / "submissions" / "autograd"
 DEADLINE = '''
@@ -39,8 +38,7 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 
 
 def grade(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
+    return run_grade_command(*args)
 
 
 def git_repository(folder: Path, date: str) -> None:

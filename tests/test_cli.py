@@ -3,13 +3,12 @@ import csv
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
-from conftest import ROOT, read_result, scores_by_exercise
+from conftest import ROOT, read_result, run_grade_command, scores_by_exercise
 
 TINY_RUBRIC = dedent('''
     [lab]
@@ -69,8 +68,7 @@ TINY_REFERENCE = dedent('''
 
 
 def grade(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return run_grade_command(*args, cwd=cwd, timeout=300)
 
 
 @pytest.fixture

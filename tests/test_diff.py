@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_grade_command
 from grader.report import diff
 from grader.store import ResultsStore
 
@@ -21,8 +19,7 @@ WIDE = {"COLUMNS": "200"}  # rich reads the width from COLUMNS when stdout is no
 
 
 def grade(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or WIDE)})
+    return run_grade_command(*args, extra_env=env or WIDE, timeout=300)
 
 
 def set_option(rubric: str, check: str, key: str, old: str, new: str) -> str:

@@ -4,14 +4,13 @@ import io
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from textwrap import dedent
 from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_grade_command
 from grader.errors import GraderError
 from grader.report import html, lms, stats
 from grader.results import CaseResult, CheckResult, SubmissionResult
@@ -67,8 +66,7 @@ HIDDEN_RUBRIC = dedent('''
 
 
 def grade(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return run_grade_command(*args, cwd=cwd, timeout=300)
 
 
 def page(out: Path, *parts: str) -> str:
@@ -90,7 +88,7 @@ def graded(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     return out, done
 
 
-def hostile_notebook() -> "nbformat.NotebookNode":
+def hostile_notebook():
     """Markup in markdown, in printed text, and in outputs saved by the student's own kernel."""
     import nbformat
 

@@ -10,7 +10,6 @@ import posixpath
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +17,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_grade_command
 from grader.report import html
 from grader.report.release import safe_name
 
@@ -39,8 +38,7 @@ SAFE_ENTRY = re.compile(r"[\w.-]+(?:/[\w.-]+)*")
 
 
 def grade(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    return run_grade_command(*args)
 
 
 @pytest.fixture(scope="module")

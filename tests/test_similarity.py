@@ -9,7 +9,6 @@ import csv
 import re
 import shutil
 import subprocess
-import sys
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +16,7 @@ from textwrap import dedent
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_grade_command
 from grader.lab import Course
 from grader.selfcheck.starter import load_starter, starter_notebook
 
@@ -94,8 +93,7 @@ def own_script(student: str) -> str:
 
 
 def grade(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
+    return run_grade_command(*args)
 
 
 def listed(out: Path) -> dict[frozenset, dict]:
