@@ -205,7 +205,8 @@ class TestPage:
     """The page: the pair's shared code side by side and marked, escaped, neutral words, one script."""
 
     @pytest.fixture(scope="class")
-    def page(self, checked) -> tuple[str, Page]:
+    @classmethod
+    def page(cls, checked) -> tuple[str, Page]:
         out, _ = checked
         text = (out / "autograd" / "similarity.html").read_text(encoding="utf-8")
         return text, Page(text)
@@ -269,7 +270,8 @@ class TestDashboard:
     """Graded into the same folder, the class dashboard links the page; the page links back and to reports."""
 
     @pytest.fixture(scope="class")
-    def graded(self, class_folder) -> Path:
+    @classmethod
+    def graded(cls, class_folder) -> Path:
         tiny = class_folder.parent / "tiny" / "autograd"
         tiny.mkdir(parents=True)
         shutil.copy(SAMPLES / "dmitri_volkov.py", tiny)
