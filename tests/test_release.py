@@ -178,6 +178,11 @@ class TestInstructorPages:
             page = (out / lab / html.report_name(student)).read_text(encoding="utf-8")
             assert leaks(page, secrets(out, lab, student)) == [], student
 
+    def test_a_passed_hidden_check_still_shows_its_cases_to_the_instructor_only(self, out):
+        instructor = (out / "autograd" / "instructor" / "dmitri_volkov.html").read_text(encoding="utf-8")
+        student = (out / "autograd" / "dmitri_volkov.html").read_text(encoding="utf-8")
+        assert 'class="instructor-cases"' in instructor and 'class="instructor-cases"' not in student
+
     def test_marked_in_title_head_and_a_banner_first(self, out):
         text = (out / "autograd" / "instructor" / "emma_schultz.html").read_text(encoding="utf-8")
         assert re.search(r"<title>INSTRUCTOR VIEW · emma_schultz", text)
