@@ -7,6 +7,7 @@ message on that student's report.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from collections.abc import Callable
@@ -89,6 +90,45 @@ def plan(path: Path, course: Course, lab_id: str | None = None) -> list[LabBatch
         if labs:
             return [_class_batch(folder, course.load(folder.name)) for folder in labs]
     raise GraderError(f"cannot tell which lab {path} is for: name a lab folder ({', '.join(known)}) or pass --lab")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shard:
+    """The i-th of n parts of a class (`--shard i/n`, i from 1), for array jobs; merged by `grade merge`."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Shard":
+        """`"i/n"` with 1 ≤ i ≤ n, else a GraderError saying why."""
+        index, slash, count = text.partition("/")
+        try:
+            shard = cls(index=int(index), count=int(count)) if slash else None
+        except ValueError:
+            shard = None
+        if shard is None or not 1 <= shard.index <= shard.count:
+            raise GraderError(f"--shard {text!r}: expected i/N with 1 ≤ i ≤ N, e.g. 1/4")
+        return shard
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def holds(self, student: str) -> bool:
+        """Whether `student` is in this shard: a hash of the name alone, so not the listing order."""
+        return shard_of(student, self.count) == self.index
+
+
+def shard_of(student: str, count: int) -> int:
+    """The shard (1 to `count`) a submission's name falls in, the same on every machine and run."""
+    return int(hashlib.sha256(student.encode("utf-8")).hexdigest(), 16) % count + 1
+
+
+def shard_batch(batch: LabBatch, shard: Shard) -> LabBatch:
+    """The part of a class's batch in `shard`; a single student cannot be sharded."""
+    if not batch.whole_class:
+        raise GraderError(f"--shard {shard}: a single submission cannot be sharded; give a lab's class folder")
+    return replace(batch, submissions=tuple(s for s in batch.submissions if shard.holds(s.student)))
 
 
 def _class_batch(folder: Path, lab: Lab) -> LabBatch:

@@ -8,10 +8,12 @@
     grade diff old/ new/               what a regrade changed, per student and check (grader.report.diff)
     grade submissions/ --out new/ --compare old/   grade, then the same diff against an earlier run
     grade similarity submissions/linreg pairs sharing unusual code, for a person to review (grader.similarity)
+    grade submissions/ --shard 2/8 --out s2/   only the 2nd of 8 stable parts of each class (array jobs)
+    grade merge s1/ … s8/ --out reports/       the shards' outputs combined and rendered again (grader.merge)
     grade check alice.ipynb            a student's self-check: visible checks only (grader.selfcheck)
     grade kit linreg --out kit/        the student kit of a lab (grader.selfcheck.kit)
 
-(`grade report`, `grade release`, `grade diff`, `grade similarity`, `grade check` and `grade kit` are modes; to grade
+(`grade report`, `grade release`, `grade diff`, `grade similarity`, `grade merge`, `grade check` and `grade kit` are modes; to grade
 a folder named like one of them, write `grade ./report`.)
 
 Exit status: 0 when grading finished, whatever the students scored; 2 when
@@ -26,7 +28,8 @@ from pathlib import Path
 from rich.console import Console
 
 from grader.adjust import AdjustFiles
-from grader.batch import BatchOptions, batch_policy, grade_batch, plan
+from grader.batch import BatchOptions, Shard, batch_policy, grade_batch, plan, shard_batch
+from grader import merge as merging
 from grader.errors import GraderError
 from grader.lab import default_course
 from grader.report import diff as regrade
@@ -72,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--compare", type=Path, metavar="OLD_OUT",
                         help="after grading, print what changed against an earlier run's output folder "
                              "(read before grading, so it may be --out itself); as `grade diff`")
+    parser.add_argument("--shard", metavar="I/N",
+                        help="grade only the I-th of N parts of each class (I from 1; a hash of each submission's "
+                             "name, so the same on every machine); combine the parts with `grade merge`")
     add_adjust_options(parser)
     return parser
 
@@ -251,6 +257,42 @@ def similarity(argv: list[str]) -> int:
     return 0
 
 
+def build_merge_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade merge", description=(
+        "Combine the output folders of `grade … --shard i/N` runs into one: every shard's results, code, "
+        "figures and notebooks copied into --out, then every gradebook, export and page rendered again from "
+        "them. A missing or unfinished shard, or a student with different results in two shards, is named "
+        "and nothing is written. Merging again changes nothing. No student code runs."))
+    parser.add_argument("shards", type=Path, nargs="+", metavar="SHARD_OUT", help="the output folder of each shard")
+    parser.add_argument("--out", type=Path, required=True, help="the merged output folder (not one of the shards)")
+    parser.add_argument("--instructor", action="store_true",
+                        help="also write OUT/<lab>/instructor/<student>.html (hidden checks shown; not for students)")
+    parser.add_argument("--roster", type=Path,
+                        help="CSV mapping submission names to student ids (default: OUT/roster.csv)")
+    return parser
+
+
+def merge(argv: list[str]) -> int:
+    """`grade merge SHARD_OUT… --out OUT`: array jobs' outputs as one run's."""
+    args = build_merge_parser().parse_args(argv)
+    out, err = Console(), Console(stderr=True)
+    policies = []
+    try:
+        merged = merging.merge(args.shards, args.out, instructor=args.instructor, roster=args.roster,
+                               on_policy=lambda *lab: policies.append(lab))
+    except GraderError as error:
+        err.print(f"grade merge: {error}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    for lab_id, policy, finals in policies:
+        terminal.print_policy(out, lab_id, policy, finals)
+    for lab in merged.labs:
+        out.print(f"{lab.lab}: {len(lab.students)} submission(s) from {len(merged.shards)} shard(s)",
+                  markup=False, highlight=False, soft_wrap=True)
+        terminal.print_roster_check(out, lab.exports, args.out / lab.lab)
+    out.print(f"Dashboard: {args.out / 'index.html'}", markup=False, highlight=False, soft_wrap=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["report"]:
@@ -261,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         return similarity(argv[1:])
     if argv[:1] == ["diff"]:
         return diff(argv[1:])
+    if argv[:1] == ["merge"]:
+        return merge(argv[1:])
     if argv[:1] in (["check"], ["kit"]):
         from grader.selfcheck import command  # students' side: loaded only when asked for
 
@@ -274,7 +318,10 @@ def main(argv: list[str] | None = None) -> int:
                            instructor=args.instructor, resume=args.resume, roster=args.roster,
                            notebooks=args.notebooks, adjust=adjust_files(args))
     try:
+        shard = Shard.parse(args.shard) if args.shard else None
         batches = plan(args.path, default_course(args.course), args.lab)
+        if shard:
+            batches = [shard_batch(batch, shard) for batch in batches]
         for batch in batches:  # every overrides/extensions/times line checked before any code runs
             batch_policy(batch, ResultsStore(options.out / batch.lab.id), options)
         earlier = regrade.read_run(args.compare) if args.compare else None  # before grading may overwrite it
@@ -291,6 +338,11 @@ def main(argv: list[str] | None = None) -> int:
             terminal.print_ungraded(out, ResultsStore(options.out / batch.lab.id).read_all())
             for written in exports:
                 terminal.print_roster_check(out, written, options.out / batch.lab.id)
+        if shard:  # written last: a job stopped before the end leaves a folder `grade merge` refuses
+            merging.write_shard_marker(options.out, shard,
+                                       {batch.lab.id: [s.student for s in batch.submissions] for batch in batches})
+        elif any(batch.whole_class for batch in batches):
+            merging.forget_shard_marker(options.out)
         if earlier is not None:
             labs = [batch.lab.id for batch in batches]
             regrade.report(out, regrade.compare_runs(earlier, regrade.read_run(options.out), labs=labs))

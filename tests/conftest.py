@@ -50,7 +50,7 @@ def kits(tmp_path_factory, course, engine_wheel) -> dict:
     return {lab: build_kit(course, lab, root / lab, wheel=engine_wheel) for lab in ("autograd", "linreg")}
 
 
-IN_PROCESS_MODES = {"report", "release", "diff", "similarity"}  # modes that run no student code
+IN_PROCESS_MODES = {"report", "release", "diff", "similarity", "merge"}  # modes that run no student code
 
 
 def run_grade_command(*args: str, cwd: Path = ROOT, extra_env: dict | None = None, timeout: float = 600):
