@@ -3,10 +3,16 @@
 It covers everything a result depends on: the submission's files, the
 rubric, the reference solution and the grader's version. A resumed run
 skips every student whose saved result carries the same fingerprint.
+
+The rubric's ``[deadline]`` table is left out: the late policy is applied
+when results are rendered (grader.adjust), so moving a due date must not make
+`grade --resume` run every submission again.
 """
 from __future__ import annotations
 
 import hashlib
+import json
+import tomllib
 from pathlib import Path
 
 from grader import __version__
@@ -23,9 +29,24 @@ def _feed(digest, label: str, path: Path) -> None:
     digest.update(b"\0")
 
 
+RENDER_TIME_TABLES = ("deadline",)  # rubric tables no grading depends on
+
+
+def _feed_rubric(digest, path: Path) -> None:
+    """The rubric as parsed, without the tables only rendering reads (its raw bytes if it cannot be parsed)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        _feed(digest, "rubric", path)
+        return
+    for table in RENDER_TIME_TABLES:
+        data.pop(table, None)
+    digest.update(b"rubric\0" + json.dumps(data, sort_keys=True, default=str).encode() + b"\0")
+
+
 def fingerprint(lab: Lab, submission: Submission) -> str:
     digest = hashlib.sha256(f"labgrade {__version__}\0".encode())
-    _feed(digest, "rubric", lab.rubric_path)
+    _feed_rubric(digest, lab.rubric_path)
     _feed(digest, "reference", lab.reference_path)
     for path in sorted(set(submission.files) | {part.path for part in submission.parts}):
         _feed(digest, f"file {path.name}", path)

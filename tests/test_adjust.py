@@ -353,6 +353,18 @@ class TestLatePolicy:
         assert canvas(run["out"])["ben_okafor"] == "40"
         assert read_result(run["out"], "autograd", "ben_okafor")["score"] == 40
 
+    def test_moving_the_due_date_does_not_make_resume_grade_again(self, run):
+        saved = {name: read_result(run["out"], "autograd", name)["extra_data"]["labgrade"]["elapsed"]
+                 for name in RAW}
+        rubric = run["course"] / "rubrics" / "autograd.toml"
+        rubric.write_text(rubric.read_text().replace('due = "2026-12-08T23:59:00"', 'due = "2026-12-10T23:59:00"'))
+        done = grade(str(run["class"]), "--out", str(run["out"]), "--course", str(run["course"]), "--seed", "1",
+                     "--resume")
+        assert done.returncode == 0, done.stderr
+        kept = {name: read_result(run["out"], "autograd", name)["extra_data"]["labgrade"]["elapsed"] for name in RAW}
+        assert kept == saved  # the same saved results: nothing ran again
+        assert float(gradebook(run["out"])["ben_okafor"]["final"]) == 40  # and the new due date applies
+
     def test_without_the_rubric_the_policy_last_applied_still_holds(self, run, tmp_path):
         elsewhere = tmp_path / "other-course"
         (elsewhere / "rubrics").mkdir(parents=True)  # a course without the lab
