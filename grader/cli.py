@@ -52,6 +52,11 @@ def adjust_files(args: argparse.Namespace) -> AdjustFiles:
     return AdjustFiles(overrides=args.overrides, extensions=args.extensions, submitted=args.submitted)
 
 
+def plain(console: Console, text: str) -> None:
+    """One line as written: no markup or highlighting (it may hold a student's file names), never cut."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade", description="Grade deep-learning lab submissions.")
     parser.add_argument("path", type=Path, help="a folder of lab folders, one lab's folder, or one submission")
@@ -118,14 +123,13 @@ def report(argv: list[str]) -> int:
         labs = html.rerender(args.out, instructor=args.instructor, rubrics=rubrics, roster=args.roster,
                              adjust=adjust_files(args), on_policy=lambda *lab: policies.append(lab))
     except GraderError as error:
-        err.print(f"grade report: {error}", markup=False, highlight=False, soft_wrap=True)
+        plain(err, f"grade report: {error}")
         return 2
     for lab_id, policy, finals in policies:
         terminal.print_policy(out, lab_id, policy, finals)
     for lab_id, exports in labs.items():
         terminal.print_roster_check(out, exports, args.out / lab_id)
-    out.print(f"Re-rendered {', '.join(labs)}.\nDashboard: {args.out / 'index.html'}",
-              markup=False, highlight=False, soft_wrap=True)
+    plain(out, f"Re-rendered {', '.join(labs)}.\nDashboard: {args.out / 'index.html'}")
     return 0
 
 
@@ -151,15 +155,14 @@ def release(argv: list[str]) -> int:
     try:
         labs = releasing.release(args.out, to=args.to, lab=args.lab)
     except GraderError as error:
-        err.print(f"grade release: {error}", markup=False, highlight=False, soft_wrap=True)
+        plain(err, f"grade release: {error}")
         return 2
     for lab in labs:
         left = f"; {len(lab.skipped)} not released" if lab.skipped else ""
-        out.print(f"{lab.lab}: {len(lab.released)} zip(s) in {lab.folder}{left}", markup=False, highlight=False,
-                  soft_wrap=True)
+        plain(out, f"{lab.lab}: {len(lab.released)} zip(s) in {lab.folder}{left}")
         for skipped in lab.skipped:
             line = f"  not released: {terminal.printable(skipped.student)}: {terminal.printable(skipped.reason)}"
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
+            plain(out, line)
     return 0
 
 
@@ -193,7 +196,7 @@ def diff(argv: list[str]) -> int:
                               f"and {args.new} ({', '.join(new.labs)})")
         regrade.report(Console(), compared, csv=args.csv)
     except (GraderError, OSError) as error:
-        err.print(f"grade diff: {error}", markup=False, highlight=False, soft_wrap=True)
+        plain(err, f"grade diff: {error}")
         return 2
     return 0
 
@@ -224,8 +227,7 @@ def similarity(argv: list[str]) -> int:
     try:
         from grader import similarity as similar  # copydetect only when asked for
     except ModuleNotFoundError as missing:
-        err.print(f"grade similarity: needs {missing.name}: pip install 'labgrade[similarity]'", markup=False,
-                  highlight=False, soft_wrap=True)
+        plain(err, f"grade similarity: needs {missing.name}: pip install 'labgrade[similarity]'")
         return 2
     args = build_similarity_parser(similar.THRESHOLD).parse_args(argv)
     out = Console()
@@ -243,16 +245,14 @@ def similarity(argv: list[str]) -> int:
             page = similar.write_similarity(lab_out, result, title=batch.lab.rubric.title)
             line = (f"{batch.lab.id}: {len(result.students)} submission(s) compared, {len(result.listed)} pair(s) "
                     f"to review, scoring {threshold:.2f} or more (not evidence of copying by itself): {page}")
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
+            plain(out, line)
             for item in result.unreadable:
-                out.print(f"  not read: {terminal.printable(item.student)}: {terminal.printable(item.reason)}",
-                          markup=False, highlight=False, soft_wrap=True)
+                plain(out, f"  not read: {terminal.printable(item.student)}: {terminal.printable(item.reason)}")
             dashboard = lab_out / "index.html"
             if dashboard.is_file() and similar.PAGE not in dashboard.read_text(encoding="utf-8"):
-                out.print(f"  the class dashboard links it once written again: grade report {args.out}",
-                          markup=False, highlight=False, soft_wrap=True)
+                plain(out, f"  the class dashboard links it once written again: grade report {args.out}")
     except (GraderError, OSError) as error:
-        err.print(f"grade similarity: {error}", markup=False, highlight=False, soft_wrap=True)
+        plain(err, f"grade similarity: {error}")
         return 2
     return 0
 
@@ -281,15 +281,14 @@ def merge(argv: list[str]) -> int:
         merged = merging.merge(args.shards, args.out, instructor=args.instructor, roster=args.roster,
                                on_policy=lambda *lab: policies.append(lab))
     except GraderError as error:
-        err.print(f"grade merge: {error}", markup=False, highlight=False, soft_wrap=True)
+        plain(err, f"grade merge: {error}")
         return 2
     for lab_id, policy, finals in policies:
         terminal.print_policy(out, lab_id, policy, finals)
     for lab in merged.labs:
-        out.print(f"{lab.lab}: {len(lab.students)} submission(s) from {len(merged.shards)} shard(s)",
-                  markup=False, highlight=False, soft_wrap=True)
+        plain(out, f"{lab.lab}: {len(lab.students)} submission(s) from {len(merged.shards)} shard(s)")
         terminal.print_roster_check(out, lab.exports, args.out / lab.lab)
-    out.print(f"Dashboard: {args.out / 'index.html'}", markup=False, highlight=False, soft_wrap=True)
+    plain(out, f"Dashboard: {args.out / 'index.html'}")
     return 0
 
 
@@ -312,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out, err = Console(), Console(stderr=True)
     if args.workers < 0 or (args.timeout is not None and args.timeout <= 0):
-        err.print("grade: --workers must be ≥ 0 and --timeout > 0", markup=False, soft_wrap=True)
+        plain(err, "grade: --workers must be ≥ 0 and --timeout > 0")
         return 2
     options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed,
                            instructor=args.instructor, resume=args.resume, roster=args.roster,
@@ -346,9 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         if earlier is not None:
             labs = [batch.lab.id for batch in batches]
             regrade.report(out, regrade.compare_runs(earlier, regrade.read_run(options.out), labs=labs))
-        out.print(f"Dashboard: {options.out / 'index.html'}", markup=False, highlight=False, soft_wrap=True)
+        plain(out, f"Dashboard: {options.out / 'index.html'}")
     except GraderError as error:
-        err.print(f"grade: {error}", markup=False, highlight=False, soft_wrap=True)
+        plain(err, f"grade: {error}")
         return 2
     return 0
 

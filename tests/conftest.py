@@ -79,3 +79,21 @@ def run_grade_command(*args: str, cwd: Path = ROOT, extra_env: dict | None = Non
         return subprocess.CompletedProcess(["grade", *args], code, stdout.getvalue(), stderr.getvalue())
     return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, env={**os.environ, **extra_env},
                           capture_output=True, text=True, timeout=timeout)
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; the tests never download a browser
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through Playwright, started once for every browser test; skipped, saying why, without it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install -y chromium)")
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is missing (pip install playwright)")
+    with playwright_api.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

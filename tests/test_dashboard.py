@@ -383,24 +383,12 @@ class TestChecks:
 
 # ---------------------------------------------------------------- in a browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 
 
 class TestInBrowser:
     """The dashboard in headless Chromium, phone-sized: a check opens to who did not pass, nothing overflows."""
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def browser(cls):
-        if not CHROMIUM.exists():
-            pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install -y chromium)")
-        playwright_api = pytest.importorskip(
-            "playwright.sync_api", reason="the playwright package is missing (pip install playwright)")
-        with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-            yield browser
-            browser.close()
 
     def test_a_checks_expansion_opens_and_a_phone_wide_page_does_not_overflow(self, browser, graded):
         tab = browser.new_page(viewport=PHONE)

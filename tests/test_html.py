@@ -429,25 +429,11 @@ class TestReportCommand:
         assert build_parser().parse_args(["submissions/"]).path == Path("submissions/")
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 class TestInBrowser:
     """The dashboard and a report in headless Chromium: links, plots, no script from a student, no errors."""
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def browser(cls):
-        if not CHROMIUM.exists():
-            pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install -y chromium)")
-        playwright_api = pytest.importorskip(
-            "playwright.sync_api", reason="the playwright package is missing (pip install playwright)")
-        with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
     def open(self, browser, url: str):
         tab = browser.new_page()

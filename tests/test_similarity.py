@@ -296,24 +296,12 @@ class TestDashboard:
         assert all((graded / source).is_file() for source in page.sources if not source.startswith(("#", "data:")))
 
 
-CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 
 
 class TestInBrowser:
     """The page in headless Chromium: no overflow on a phone, columns stacked there and side by side on a desk."""
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def browser(cls):
-        if not CHROMIUM.exists():
-            pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install -y chromium)")
-        playwright_api = pytest.importorskip(
-            "playwright.sync_api", reason="the playwright package is missing (pip install playwright)")
-        with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-            yield browser
-            browser.close()
 
     def open(self, browser, url: str, viewport: dict):
         tab = browser.new_page(viewport=viewport)

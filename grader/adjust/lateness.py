@@ -25,7 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from grader.adjust.table import parse_time, read_rows, resolve_student
+from grader.adjust.table import parse_time, read_rows, row_student
 
 DAY = 86400.0
 DEADLINE_KEYS = ("due", "timezone", "grace_minutes", "penalty_percent_per_day", "max_days_late")
@@ -151,10 +151,7 @@ def read_extensions(path: Path, deadline: Deadline | None, students: set[str] | 
         raise rows[0].error("extensions need a deadline, and the rubric has no [deadline] table")
     extensions: dict[str, Extension] = {}
     for row in rows:
-        name = row.values["student"]
-        student = resolve_student(name, students) if students is not None else name
-        if not name or student is None:
-            raise row.error(f"no submission is called {name!r}" if name else "empty `student`")
+        student = row_student(row, students)
         if student in extensions:
             raise row.error(f"{student} already has an extension ({extensions[student].where})")
         due, days = row.values.get("due", ""), row.values.get("days", "")

@@ -85,3 +85,13 @@ def resolve_student(name: str, students: set[str]) -> str | None:
         return name
     matches = [student for student in students if student.casefold() == name.casefold()]
     return matches[0] if len(matches) == 1 else None
+
+
+def row_student(row, students: set[str] | None) -> str:
+    """The student a CSV row names (resolved as `resolve_student` does when `students` is known), or the
+    row's error for an empty or unknown name."""
+    name = row.values["student"]
+    student = resolve_student(name, students) if students is not None else name
+    if not name or student is None:
+        raise row.error(f"no submission is called {name!r}" if name else "empty `student`")
+    return student

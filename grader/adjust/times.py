@@ -26,7 +26,7 @@ from datetime import datetime, timezone, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
-from grader.adjust.table import parse_time, read_rows, resolve_student
+from grader.adjust.table import parse_time, read_rows, row_student
 from grader.discover import Submission
 
 GIT_TIMEOUT = 10.0  # seconds for one `git log`
@@ -55,10 +55,7 @@ def read_submitted(path: Path, zone: tzinfo | None, students: set[str] | None) -
     times: dict[str, str] = {}
     lines: dict[str, str] = {}
     for row in read_rows(path, required=("student", "time")):
-        name = row.values["student"]
-        student = resolve_student(name, students) if students is not None else name
-        if not name or student is None:
-            raise row.error(f"no submission is called {name!r}" if name else "empty `student`")
+        student = row_student(row, students)
         if student in times:
             raise row.error(f"{student} already has a time ({lines[student]})")
         try:
