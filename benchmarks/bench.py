@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py            # N=100 submissions
     python benchmarks/bench.py --n 20     # a quicker look
+    python benchmarks/bench.py --executors --n 200   # local executor vs a 2-worker Dask LocalCluster
 
 Builds a class of N submissions by cycling through the sample class (the
 endless-loop student is left out: ten seconds of alarm would swamp every
@@ -15,6 +16,12 @@ column alike), then grades each submission one at a time with:
 then grades the whole class once more with the warm pool and `grade`'s default
 number of workers, as an instructor's run would, and measures the floor: the student code alone (cells and probes), run in
 this already-warm interpreter. Overhead = wall time − floor, per submission.
+
+With --executors it compares instead the executors `grade --executor` offers
+(grader.execute): the same N submissions through the local executor and
+through a Dask LocalCluster of 2 workers, each timed from opening the executor
+(zygotes and cluster started) to the last result, with the time to the first
+result; the ratio of the two per-submission times is Dask's overhead.
 """
 from __future__ import annotations
 
@@ -198,13 +205,46 @@ def describe(name: str, times: list[float], floors: list[float]) -> str:
             f"total {sum(times):7.1f} s  overhead median {statistics.median(overheads):6.3f} s")
 
 
+def executor_seconds(mix, name: str, workers: int) -> tuple[float, float]:
+    """(first result, last result) in seconds from opening executor `name`, for the whole mix, lab by lab."""
+    from grader.execute import ExecutorChoice, open_executor
+
+    started = time.monotonic()
+    first = None
+    executor = open_executor(ExecutorChoice(name=name, workers=workers))
+    try:
+        for lab in {lab.id: lab for lab, _ in mix}.values():
+            with tempfile.TemporaryDirectory() as figures:
+                settings = RunSettings(seed=1, figures_root=Path(figures))
+                for _ in executor.results(lab, [s for l, s in mix if l.id == lab.id], settings):
+                    first = first if first is not None else time.monotonic() - started
+    finally:
+        executor.close()
+    return first or 0.0, time.monotonic() - started
+
+
+def compare_executors(mix, workers: int = 2) -> None:
+    """Local vs Dask on the same machine, in the same run: the numbers the Dask executor's target is about."""
+    timings = {name: executor_seconds(mix, name, workers) for name in ("local", "dask")}
+    for name, (first, total) in timings.items():
+        print(f"{name:6} {workers} worker(s): first result {first:5.1f} s, all {len(mix)} in {total:6.1f} s "
+              f"({total / len(mix):.3f} s per submission)")
+    ratio = timings["dask"][1] / timings["local"][1]
+    print(f"dask / local per submission: {ratio:.2f}x (target ≤ 1.2x, zygote and cluster start included)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--skip-kernel", action="store_true", help="leave out (c), the slowest")
     parser.add_argument("--skip-fresh", action="store_true", help="leave out (b)")
+    parser.add_argument("--executors", action="store_true",
+                        help="only compare the local executor with a 2-worker Dask LocalCluster")
     args = parser.parse_args()
     mix = sample_mix(args.n)
+    if args.executors:
+        compare_executors(mix)
+        return
     references: dict = {}
 
     def settings_for(lab):

@@ -8,10 +8,8 @@ message on that student's report.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,14 +19,14 @@ from grader.adjust.times import submission_time
 
 from grader.discover import Submission, discover_class, discover_submission
 from grader.errors import GraderError, SubmissionPathError
+from grader.execute import Deferred, Executor, ExecutorChoice
+from grader.execute.local import default_workers
 from grader.fingerprint import fingerprint
-from grader.grade import RunSettings, grade_submission, grader_failure, part_units
+from grader.grade import RunSettings, grader_failure, part_units
 from grader.lab import Course, Lab
-from grader.reference import ReferenceSolution
 from grader.report import executed, gradebook, html, lms
 from grader.results import SubmissionResult
 from grader.sandbox.launcher import Launcher
-from grader.sandbox.warm import WarmLauncher
 from grader.store import ResultsStore
 
 
@@ -45,6 +43,9 @@ class LabBatch:
 class BatchOptions:
     out: Path = Path("reports")
     workers: int = 0  # 0: one per core, as far as memory allows
+    executor: str = "local"  # where submissions run: grader.execute (local, dask)
+    scheduler: str | None = None  # dask: a running scheduler's address; None starts a LocalCluster
+    retries: int = 2  # dask LocalCluster: worker deaths a submission may cause before it is ungradable
     timeout: float | None = None
     seed: int | None = None  # None: a fresh random seed, recorded in every result
     instructor: bool = False  # also an instructor page per student (<lab>/instructor/), hidden checks shown
@@ -58,18 +59,9 @@ class BatchOptions:
     def resolved_workers(self) -> int:
         return self.workers or default_workers()
 
-
-MEMORY_PER_WORKER = 1024**3  # a child with torch loaded and a small model trained stays well under this
-
-
-def default_workers() -> int:
-    """One worker per core, but never more than the machine's memory can hold."""
-    cores = os.cpu_count() or 1
-    try:
-        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError):
-        return cores
-    return max(1, min(cores, memory // MEMORY_PER_WORKER))
+    def executor_choice(self) -> ExecutorChoice:
+        return ExecutorChoice(name=self.executor, scheduler=self.scheduler, workers=self.workers,
+                              retries=self.retries)
 
 
 def plan(path: Path, course: Course, lab_id: str | None = None) -> list[LabBatch]:
@@ -147,11 +139,14 @@ def batch_policy(batch: LabBatch, store: ResultsStore, options: BatchOptions) ->
 
 
 def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | None = None,
+                executor: Executor | None = None,
                 on_result: Callable[[SubmissionResult], None] | None = None,
                 on_exports: Callable[[lms.Exports], None] | None = None,
                 on_policy: Callable[[Policy, dict[str, FinalGrade]], None] | None = None) -> list[SubmissionResult]:
     """Grade every submission of one lab; write each result as it arrives, then the gradebooks.
 
+    Submissions run on `executor` (grader.execute), which the caller keeps open across labs; without
+    one, the executor `options` names is opened for this batch (on `launcher`, if given) and closed after.
     `on_result` is called once per student as results arrive, `on_exports` once
     with what the LMS exports hold (who did not match the roster), `on_policy` once with
     the lab's overrides and late policy (grader.adjust) and the final grades.
@@ -171,43 +166,37 @@ def grade_batch(batch: LabBatch, options: BatchOptions, *, launcher: Launcher | 
     kept = [_timed(result, by_student[result.student], policy) for result in kept]
     done = {result.student for result in kept}
     todo = [submission for submission in batch.submissions if submission.student not in done]
-    owned = launcher is None
-    if owned:
-        launcher = WarmLauncher()
-        if todo:
-            launcher.start()  # the zygote imports while the reference computes its expected values
     pages = html.LabInfo.from_rubric(batch.lab.rubric)
     results: list[SubmissionResult] = list(kept)
+    settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures",
+                           hide=folders_to_hide(batch, options.out))
+    for result in kept:  # their pages again, in this run's mode (an instructor view only with --instructor)
+        store.write(result, policy.final(result))  # the final score as the CSV files say now
+        html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor,
+                                  final=policy.final(result))
+        if on_result:
+            on_result(result)
+    owned = executor is None
+    if owned:
+        executor = Deferred(options.executor_choice(), launcher=launcher)
     try:
-        reference = ReferenceSolution(batch.lab.rubric, batch.lab.reference_path, seed)
-        reference.warm()
-        settings = RunSettings(seed=seed, timeout=options.timeout, figures_root=lab_out / "figures",
-                               hide=folders_to_hide(batch, options.out))
-        for result in kept:  # their pages again, in this run's mode (an instructor view only with --instructor)
-            store.write(result, policy.final(result))  # the final score as the CSV files say now
+        for finished in executor.results(batch.lab, todo, settings):
+            submission = by_student[finished.student]
+            graded = _timed(finished, submission, policy)
+            store.write_code(graded.student, part_units(submission))  # before its result: see --resume
+            result = _write_or_flag(store, batch.lab, graded, by_student, policy)
+            executed.forget_notebooks(lab_out, result.student)  # an earlier run's would be stale
+            if options.notebooks:
+                sources = {part.name: part.path for part in submission.parts}
+                html.write_executed_notebooks(lab_out, result, sources, lab=pages)
             html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor,
                                       final=policy.final(result))
+            results.append(result)
             if on_result:
                 on_result(result)
-        with ThreadPoolExecutor(max_workers=options.resolved_workers()) as pool:
-            futures = [pool.submit(_grade_safely, batch.lab, s, reference, launcher, settings) for s in todo]
-            for future in as_completed(futures):
-                finished = future.result()
-                graded = _timed(finished, by_student[finished.student], policy)
-                store.write_code(graded.student, part_units(by_student[graded.student]))  # before its result: see --resume
-                result = _write_or_flag(store, batch.lab, graded, by_student, policy)
-                executed.forget_notebooks(lab_out, result.student)  # an earlier run's would be stale
-                if options.notebooks:
-                    sources = {part.name: part.path for part in by_student[result.student].parts}
-                    html.write_executed_notebooks(lab_out, result, sources, lab=pages)
-                html.write_student_report(lab_out, result, lab=pages, instructor=options.instructor,
-                                          final=policy.final(result))
-                results.append(result)
-                if on_result:
-                    on_result(result)
     finally:
         if owned:
-            launcher.close()
+            executor.close()
     results.sort(key=lambda r: r.student)
     rows = results if batch.whole_class else store.read_all()
     finals = policy.finals(rows)
@@ -253,15 +242,6 @@ def _write_or_flag(store: ResultsStore, lab: Lab, result: SubmissionResult,
         flagged = replace(flagged, submitted_at=result.submitted_at, submitted_source=result.submitted_source)
         store.write(flagged, policy.final(flagged))
         return flagged
-
-
-def _grade_safely(lab: Lab, submission: Submission, reference: ReferenceSolution, launcher: Launcher,
-                  settings: RunSettings) -> SubmissionResult:
-    """A grader bug on one submission becomes that submission's flagged result, not a dead batch."""
-    try:
-        return grade_submission(lab, submission, reference, launcher, settings)
-    except Exception as error:  # deliberately broad: the batch must go on
-        return grader_failure(lab, submission, settings.seed, f"{type(error).__name__}: {error}")
 
 
 def grade_path(path: Path | str, *, lab: str | None = None, course: Course | None = None,

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from rich.console import Console
 
 from grader.adjust import AdjustFiles
-from grader.batch import BatchOptions, Shard, batch_policy, grade_batch, plan, shard_batch
+from grader.batch import BatchOptions, LabBatch, Shard, batch_policy, grade_batch, plan, shard_batch
 from grader import merge as merging
 from grader.errors import GraderError
+from grader.execute import EXECUTORS, Deferred, Executor
 from grader.lab import default_course
 from grader.report import diff as regrade
 from grader.report import html, terminal
@@ -61,7 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade", description="Grade deep-learning lab submissions.")
     parser.add_argument("path", type=Path, help="a folder of lab folders, one lab's folder, or one submission")
     parser.add_argument("--lab", help="the lab id; needed when PATH is a single submission")
-    parser.add_argument("--workers", type=int, default=0, help="submissions graded at once (default: all cores)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="submissions graded at once; with --executor dask and no --scheduler, the LocalCluster's "
+                             "worker processes (default: one per core)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="where submissions run: this machine's warm pool (local, the default) or a Dask cluster")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --executor dask: a running Dask scheduler, e.g. tcp://HOST:8786 "
+                             "(default: start a LocalCluster for this run)")
+    parser.add_argument("--retries", type=int, default=2,
+                        help="with --executor dask: how often a submission is tried again after its worker died "
+                             "before it is recorded as ungradable (infrastructure) (default: 2)")
     parser.add_argument("--timeout", type=float, help="wall-clock seconds per submission run (default: the rubric's)")
     parser.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
     parser.add_argument("--seed", type=int, help="seed for the random test inputs (default: a fresh one, recorded)")
@@ -292,6 +304,24 @@ def merge(argv: list[str]) -> int:
     return 0
 
 
+def grade_batches(batches: list[LabBatch], options: BatchOptions, executor: Executor, out: Console,
+                  err: Console) -> None:
+    """Grade each lab's batch on `executor`, with a progress bar, then print its summary."""
+    for batch in batches:
+        label = f"{batch.lab.id}: {len(batch.submissions)} submission(s)"
+        exports, policies = [], []
+        with terminal.progress_bar(err, label, len(batch.submissions)) as advance:
+            results = grade_batch(batch, options, executor=executor, on_result=advance,
+                                  on_exports=exports.append, on_policy=lambda *lab: policies.append(lab))
+        finals = policies[0][1] if policies else {}
+        terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id, finals)
+        for policy, all_finals in policies:
+            terminal.print_policy(out, batch.lab.id, policy, all_finals)
+        terminal.print_ungraded(out, ResultsStore(options.out / batch.lab.id).read_all())
+        for written in exports:
+            terminal.print_roster_check(out, written, options.out / batch.lab.id)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["report"]:
@@ -313,10 +343,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers < 0 or (args.timeout is not None and args.timeout <= 0):
         plain(err, "grade: --workers must be ≥ 0 and --timeout > 0")
         return 2
-    options = BatchOptions(out=args.out, workers=args.workers, timeout=args.timeout, seed=args.seed,
+    options = BatchOptions(out=args.out, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+                           retries=args.retries, timeout=args.timeout, seed=args.seed,
                            instructor=args.instructor, resume=args.resume, roster=args.roster,
                            notebooks=args.notebooks, adjust=adjust_files(args))
     try:
+        options.executor_choice()  # a contradictory choice stops here, before anything is read
         shard = Shard.parse(args.shard) if args.shard else None
         batches = plan(args.path, default_course(args.course), args.lab)
         if shard:
@@ -324,19 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         for batch in batches:  # every overrides/extensions/times line checked before any code runs
             batch_policy(batch, ResultsStore(options.out / batch.lab.id), options)
         earlier = regrade.read_run(args.compare) if args.compare else None  # before grading may overwrite it
-        for batch in batches:
-            label = f"{batch.lab.id}: {len(batch.submissions)} submission(s)"
-            exports, policies = [], []
-            with terminal.progress_bar(err, label, len(batch.submissions)) as advance:
-                results = grade_batch(batch, options, on_result=advance, on_exports=exports.append,
-                                      on_policy=lambda *lab: policies.append(lab))
-            finals = policies[0][1] if policies else {}
-            terminal.print_summary(out, batch.lab.rubric, results, options.out / batch.lab.id, finals)
-            for policy, all_finals in policies:
-                terminal.print_policy(out, batch.lab.id, policy, all_finals)
-            terminal.print_ungraded(out, ResultsStore(options.out / batch.lab.id).read_all())
-            for written in exports:
-                terminal.print_roster_check(out, written, options.out / batch.lab.id)
+        with closing(Deferred(options.executor_choice())) as executor:  # one pool or cluster for every lab
+            grade_batches(batches, options, executor, out, err)
         if shard:  # written last: a job stopped before the end leaves a folder `grade merge` refuses
             merging.write_shard_marker(options.out, shard,
                                        {batch.lab.id: [s.student for s in batch.submissions] for batch in batches})

@@ -21,8 +21,8 @@ from grader.judge.score import Evidence, unscored
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
 from grader.reference import Expectations
-from grader.results import (GRADER_ERROR, MISSING, NOT_RUN, PASSED, CheckResult, Stop, SubmissionResult,
-                            UnitSummary)
+from grader.results import (GRADER_ERROR, MISSING, NOT_RUN, PASSED, UNGRADABLE, CheckResult, Stop,
+                            SubmissionResult, UnitSummary)
 from grader.rubric import probe_spec
 from grader.sandbox.job import Job
 from grader.sandbox.launcher import Launcher
@@ -38,6 +38,7 @@ class RunSettings:
     timeout: float | None = None  # overrides the rubric's per-run wall clock
     figures_root: Path | None = None  # where to keep figures: <root>/<student>/<part>/
     hide: tuple[str, ...] = ()  # folders a child must not see: answers, reports, the class
+    memory_mb: int | None = None  # caps the rubric's per-run memory (a Dask worker's share: grader.execute.worker)
 
     def wall_seconds(self, lab: Lab) -> float:
         return self.timeout if self.timeout is not None else lab.rubric.limits.timeout
@@ -76,10 +77,15 @@ def _answers(rubric, part: Part) -> dict[str, str]:
     return answers
 
 
+def memory_mb(lab: Lab, settings: RunSettings) -> int:
+    """The memory one run may use: the rubric's, unless the machine grading it allows less."""
+    limit = lab.rubric.limits.memory_mb
+    return limit if settings.memory_mb is None else min(limit, settings.memory_mb)
+
+
 def _limits(lab: Lab, settings: RunSettings) -> Limits:
     wall = settings.wall_seconds(lab)
-    return Limits(wall_seconds=wall, cpu_seconds=int(wall * 2) + 5,
-                  memory_bytes=lab.rubric.limits.memory_mb * 1024**2)
+    return Limits(wall_seconds=wall, cpu_seconds=int(wall * 2) + 5, memory_bytes=memory_mb(lab, settings) * 1024**2)
 
 
 @dataclass(frozen=True)
@@ -232,18 +238,38 @@ def _no_file(check, submission: Submission) -> CheckResult:
                              f"{name}.py, {check.exercise}.py or {name}_something.py, or a whole-lab notebook or module."))
 
 
-def grader_failure(lab: Lab, submission: Submission, seed: int, reason: str) -> SubmissionResult:
+GRADER_FAILED = "The grader failed on this submission; it will be reviewed by hand."
+
+
+def grader_failure(lab: Lab, submission: Submission, seed: int, reason: str, *,
+                   message: str = GRADER_FAILED, flags: tuple[str, ...] = ()) -> SubmissionResult:
     """The result for a submission the grader itself failed on: nothing scored, flagged for review."""
-    checks = tuple(
-        unscored(c, source=submission.path.name, status=GRADER_ERROR,
-                 message="The grader failed on this submission; it will be reviewed by hand.")
-        for c in lab.rubric.checks)
+    checks = tuple(unscored(c, source=submission.path.name, status=GRADER_ERROR, message=message)
+                   for c in lab.rubric.checks)
     return SubmissionResult(
         student=submission.student, lab=lab.id, score=0.0, max_score=sum(c.max_score for c in checks),
         checks=checks, exercises={e.id: (0.0, sum(c.points for c in lab.rubric.checks if c.exercise == e.id))
                                   for e in lab.rubric.exercises},
         seed=seed, rubric_version=lab.rubric.version, grader_version=__version__, elapsed=0.0,
-        notes=(f"grader error: {reason}",), flags=("needs_review",))
+        notes=(f"grader error: {reason}",), flags=(*flags, "needs_review"))
+
+
+def ungradable(lab: Lab, submission: Submission, seed: int, attempts: int) -> SubmissionResult:
+    """A submission every worker that took it died on: not a score the student earned, but one for a person."""
+    reason = (f"ungradable (infrastructure): the worker grading it died on each of {attempts} attempt(s); "
+              "grade it again on one machine, or by hand")
+    return grader_failure(lab, submission, seed, reason, flags=(UNGRADABLE,), message=(
+        "This submission could not be graded: the machine grading it stopped each time it tried. "
+        "This is not a score; your instructor will grade it by hand."))
+
+
+def grade_or_flag(lab: Lab, submission: Submission, reference: Expectations, launcher: Launcher,
+                  settings: RunSettings) -> SubmissionResult:
+    """`grade_submission`, with a grader bug on one submission turned into its flagged result, not a dead batch."""
+    try:
+        return grade_submission(lab, submission, reference, launcher, settings)
+    except Exception as error:  # deliberately broad: the batch must go on
+        return grader_failure(lab, submission, settings.seed, f"{type(error).__name__}: {error}")
 
 
 def grade_submission(lab: Lab, submission: Submission, reference: Expectations, launcher: Launcher,

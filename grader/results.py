@@ -153,6 +153,7 @@ class SubmissionResult:
 
 
 UNGRADED = "ungraded"
+UNGRADABLE = "ungradable"  # a submission no worker survived grading (grader.execute): flagged, not a score
 
 
 def unreadable(student: str, lab: str, file: str, reason: str) -> SubmissionResult:

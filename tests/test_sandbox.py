@@ -250,6 +250,45 @@ def test_a_run_that_kills_the_zygote_does_not_take_a_concurrent_run_with_it(monk
     assert run(LAUNCHERS["warm"], "def f(): return 2", probes=[call("f", "f()")]).observations[0].status == "ok"
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except (OSError, ValueError):
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if entry.isdigit() and int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def test_a_zygote_whose_grader_is_gone_stops_its_runs():
+    """When the grader goes away mid-run (a Dask worker killed; here, its launcher closed), the zygote kills
+    the runs nobody will read or stop, rather than leaving them to run out their own limits."""
+    import threading
+
+    launcher = WarmLauncher().start()
+    zygote = launcher._zygote._process.pid
+    records = {}
+    thread = threading.Thread(target=lambda: records.update(
+        sleeper=run(launcher, "import time\ntime.sleep(100)", wall=120, unit_timeout=110)))
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not _children(zygote) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    runs = _children(zygote)
+    assert runs, "the run never started"
+    closed = time.monotonic()
+    launcher.close()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and time.monotonic() - closed < 15
+    assert not [pid for pid in runs if os.path.exists(f"/proc/{pid}") and
+                Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"]
+    assert not records["sleeper"].finished
+
+
 def run_set(launcher, *parts: str, wall=30.0):
     """One single-cell job per source, run as one set; each probes f()."""
     jobs = [Job(part=f"q{i}.py", units=(CodeUnit(label=f"q{i}.py", filename=f"q{i}.py", source=source),),

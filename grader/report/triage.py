@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.results import PASSED, SubmissionResult
+from grader.results import PASSED, UNGRADABLE, SubmissionResult
 
 # How a stop is marked on a score cell and named in "Needs attention", by kind (grader.judge.stops).
 STOP_KINDS = {
@@ -87,6 +87,8 @@ def attention_reasons(result: SubmissionResult) -> tuple[Reason, ...]:
     """Why a person should look at this student's result, in plain words; () when nothing is wrong."""
     if not result.graded:
         return (Reason(kind="ungraded", label="not graded", texts=result.notes or result.review),)
+    if UNGRADABLE in result.flags:  # no run of it ever finished: its stops and checks say nothing
+        return (Reason(kind=UNGRADABLE, label="ungradable (infrastructure)", texts=result.notes),)
     reasons = []
     if not result.ran:
         reasons.append(Reason(kind="not_run", label="nothing ran",

@@ -26,6 +26,7 @@ import json
 import os
 import selectors
 import signal
+import time
 import sys
 from pathlib import Path
 
@@ -111,6 +112,9 @@ def _become_child(request: dict) -> None:
         os._exit(70)
 
 
+ABANDON_SECONDS = 5.0  # how long a zygote whose grader left keeps killing what its runs left behind
+
+
 class Server:
     """The zygote's event loop: fork on request, report pids and exit statuses."""
 
@@ -181,8 +185,27 @@ class Server:
                     except BlockingIOError:
                         pass
                 elif not self.read_requests():
+                    self.abandon()
                     return
             self.reap()
+
+    def abandon(self) -> None:
+        """The grader went away (its Dask worker was killed, say): nobody will read these runs or stop
+        them at their time limit, so none may go on. Their tasks are run again elsewhere."""
+        for pid in list(self.runs):
+            _kill_group(pid)
+        self.runs.clear()
+        deadline = time.monotonic() + ABANDON_SECONDS
+        while time.monotonic() < deadline:
+            self.sweep_orphans()  # every child is an orphan now, a set's jobs reparented here included
+            while True:
+                try:
+                    pid, _ = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    return
+                if pid == 0:
+                    break
+            time.sleep(0.05)
 
     def read_requests(self) -> bool:
         chunk = os.read(0, 65536)

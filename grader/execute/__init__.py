@@ -1,0 +1,95 @@
+"""Where submissions are graded: this machine's warm pool, or the workers of a Dask cluster.
+
+`grade` hands an executor one lab's submissions with the run's settings and
+takes back exactly one result per submission, in the order they finish.
+Checks, pages, gradebooks and the results store are the same whichever
+executor ran them; each result records which one did and on which host
+(``sandbox["executor"]``, ``sandbox["host"]``).
+
+    local   grader.execute.local: a thread per concurrent submission, one warm zygote (the default)
+    dask    grader.execute.cluster: `--scheduler tcp://HOST:8786`, or a LocalCluster started for the run
+
+Array jobs (`--shard`, `grade merge`) are not an executor: each job runs the
+local one on its part of the class (grader.batch.Shard, grader.merge).
+"""
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from grader.discover import Submission
+from grader.errors import GraderError
+from grader.grade import RunSettings
+from grader.lab import Lab
+from grader.results import SubmissionResult
+from grader.sandbox.launcher import Launcher
+
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExecutorChoice:
+    """Which executor `grade` uses (--executor, --scheduler, --retries) and how many submissions at once."""
+
+    name: str = "local"
+    scheduler: str | None = None  # dask: the address of a running scheduler; None starts a LocalCluster
+    workers: int = 0  # local: threads; dask LocalCluster: worker processes (0: one per core, as memory allows)
+    retries: int = 2  # dask LocalCluster: a submission's worker may die this often before it is ungradable
+
+    def __post_init__(self):
+        if self.name not in EXECUTORS:
+            raise GraderError(f"--executor {self.name!r}: expected one of {', '.join(EXECUTORS)}")
+        if self.scheduler and self.name != "dask":
+            raise GraderError("--scheduler names a Dask scheduler: add --executor dask")
+        if self.retries < 0:
+            raise GraderError("--retries must be ≥ 0")
+
+
+class Executor(Protocol):
+    """Grades submissions somewhere; every submission given comes back as exactly one result."""
+
+    def results(self, lab: Lab, submissions: Sequence[Submission], settings: RunSettings) -> Iterator[SubmissionResult]:
+        """One result per submission, as each finishes; never raises for anything a student did."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_executor(choice: ExecutorChoice, *, launcher: Launcher | None = None) -> Executor:
+    """The executor `choice` names, ready to grade; `launcher` replaces the local one's warm pool (tests)."""
+    if choice.name == "dask":
+        from grader.execute.cluster import DaskExecutor  # Dask is an optional extra, imported only when asked for
+
+        return DaskExecutor.connect(choice)
+    from grader.execute.local import LocalExecutor
+
+    return LocalExecutor(workers=choice.workers, launcher=launcher)
+
+
+class Deferred:
+    """An executor opened on first use and kept for every lab after: `grade submissions/` starts one
+    LocalCluster (or one zygote) for all its labs, and none when every result is kept by --resume."""
+
+    def __init__(self, choice: ExecutorChoice, *, launcher: Launcher | None = None):
+        self.choice = choice
+        self.launcher = launcher
+        self._opened: Executor | None = None
+
+    def results(self, lab: Lab, submissions: Sequence[Submission], settings: RunSettings) -> Iterator[SubmissionResult]:
+        if not submissions:
+            return iter(())
+        if self._opened is None:
+            self._opened = open_executor(self.choice, launcher=self.launcher)
+        return self._opened.results(lab, submissions, settings)
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
+
+
+def stamped(result: SubmissionResult, executor: str, **where: str) -> SubmissionResult:
+    """The result with the executor and host that graded it (and anything else about where, e.g. a worker)."""
+    return replace(result, sandbox={**result.sandbox, "executor": executor, "host": socket.gethostname(), **where})

@@ -1,0 +1,223 @@
+"""`grade --executor dask`: the same grading on a Dask cluster's workers, losing nothing when a worker dies."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from grader.discover import discover_class
+from grader.execute.ship import land_submission, ship_submission
+from grader.store import ResultsStore
+from test_sample_class import AUTOGRAD, AUTOGRAD_EXPECTED
+
+DASK = importlib.util.find_spec("distributed") is not None
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not DASK, reason="Dask is an optional extra (pip install 'labgrade[dask]'); "
+                                                  "not installed here, so the Dask executor is not tested")]
+
+# One lab's sample class (22 students: contract and free-form work, an endless loop, a syntax error, a corrupt
+# notebook, figures): the whole class would double this module's minute for nothing the executor does differently.
+EXPECTED = {"autograd": (AUTOGRAD, AUTOGRAD_EXPECTED)}
+POISON = "poison_pill"
+
+
+def grade_command(*args: str, extra_env: dict | None = None) -> subprocess.Popen:
+    """`grade ARGS` in its own process (as an instructor runs it), output captured."""
+    return subprocess.Popen([sys.executable, "-m", "grader", *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(extra_env or {})})
+
+
+def spawned_workers(pid: int) -> list[int]:
+    """The Dask worker processes a `grade` process started: the children its LocalCluster's nannies spawned."""
+    import psutil  # a dependency of distributed
+
+    workers = []
+    for child in psutil.Process(pid).children():
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                workers.append(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return workers
+
+
+def results_written(out: Path) -> int:
+    return sum(len(list((out / lab / "results").glob("*.json"))) for lab in EXPECTED if (out / lab / "results").is_dir())
+
+
+@pytest.fixture(scope="module")
+def killed_run(tmp_path_factory) -> dict:
+    """The autograd sample class through `--executor dask` on a LocalCluster of 2 workers, one of which is
+    SIGKILLed once the first results are in."""
+    out = tmp_path_factory.mktemp("dask")
+    run = grade_command("submissions/autograd", "--executor", "dask", "--workers", "2", "--seed", "2026", "--out", str(out))
+    killed, written_then = None, 0
+    deadline = time.monotonic() + 300
+    while run.poll() is None and time.monotonic() < deadline:
+        workers = spawned_workers(run.pid)
+        if killed is None and len(workers) == 2 and results_written(out) >= 2:
+            killed, written_then = workers[0], results_written(out)
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.2)
+    stdout, stderr = run.communicate(timeout=600)
+    return {"out": out, "returncode": run.returncode, "stdout": stdout, "stderr": stderr, "killed": killed,
+            "written_then": written_then}
+
+
+class TestLocalCluster:
+    def test_same_scores_as_the_local_executor(self, killed_run):
+        """Every sample student gets, per exercise, the points the local executor gives (test_sample_class)."""
+        assert killed_run["returncode"] == 0, killed_run["stderr"]
+        for lab, (exercises, expected) in EXPECTED.items():
+            results = {r.student: r for r in ResultsStore(killed_run["out"] / lab).read_all()}
+            assert sorted(results) == sorted(expected)
+            got = {student: [results[student].exercises[e][0] for e in exercises] for student in expected}
+            assert got == expected, lab
+
+    def test_a_killed_worker_loses_nothing(self, killed_run):
+        """A worker killed mid-run: its submissions run again elsewhere, each student ends with one result."""
+        assert killed_run["killed"] is not None, "the run ended before a worker could be killed"
+        total = sum(len(expected) for _, expected in EXPECTED.values())
+        assert killed_run["written_then"] < total  # it died with work left
+        for lab, (_, expected) in EXPECTED.items():
+            results = ResultsStore(killed_run["out"] / lab).read_all()
+            assert sorted(r.student for r in results) == sorted(expected)
+            assert not [r.student for r in results if "ungradable" in r.flags or "grader error" in " ".join(r.notes)]
+            grades = (killed_run["out"] / lab / "grades.csv").read_text(encoding="utf-8").splitlines()
+            assert len(grades) == len(expected) + 1
+
+    def test_results_say_where_they_were_graded(self, killed_run):
+        """Each result records the executor, host and worker; figures drawn on a worker reach the reports."""
+        results = ResultsStore(killed_run["out"] / "autograd").read_all()
+        assert {r.sandbox["executor"] for r in results} == {"dask"}
+        assert all(r.sandbox["host"] and r.sandbox["worker"].startswith("tcp://") for r in results)
+        assert len({r.sandbox["worker"] for r in results}) >= 2
+        figures = [f for r in results for unit in r.units for f in unit.figures]
+        assert figures and all((killed_run["out"] / "autograd" / f).is_file() for f in figures)
+        for result in [r for r in results if r.units]:  # the same isolation on every worker as locally
+            assert result.sandbox["launcher"] == "WarmLauncher"
+            assert "hidden" in result.sandbox["files"] and result.sandbox["network"] != "not run"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of 2 workers, as an instructor's running scheduler, where a worker that dies is
+    restarted by its nanny and fails the task it was running at once (the grader retries it)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    from grader.execute.cluster import LOCAL_CLUSTER_CONFIG
+
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                             silence_logs=50)
+    client = Client(local)
+    yield local, client
+    client.close()
+    local.close()
+
+
+def poison_plugin(student: str):
+    """A worker plugin that makes its worker die, SIGKILLed, whenever it starts grading `student`: a
+    submission that takes down every worker it touches."""
+    from distributed import WorkerPlugin
+
+    class Poison(WorkerPlugin):
+        def setup(self, worker):
+            from grader.execute import worker as side
+
+            landing = side.land_submission
+
+            def land(shipped, folder):
+                if shipped.student == student:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return landing(shipped, folder)
+
+            side.land_submission = land
+
+    return Poison()
+
+
+class TestRunningScheduler:
+    def test_poison_submission_is_ungradable_not_zero(self, cluster, tmp_path):
+        """A submission whose worker dies on every attempt ends as ungradable (infrastructure), flagged,
+        after --retries; the others are graded as usual and the batch finishes."""
+        local, client = cluster
+        import cloudpickle
+
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers need not import this test
+        client.register_plugin(poison_plugin(POISON), name="poison")
+        lab = tmp_path / "submissions" / "autograd"
+        lab.mkdir(parents=True)
+        for name in ("ada_lovelace.ipynb", "emma_schultz.py"):
+            shutil.copy(ROOT / "submissions" / "autograd" / name, lab / name)
+        shutil.copy(ROOT / "submissions" / "autograd" / "kofi_mensah.py", lab / f"{POISON}.py")
+        out = tmp_path / "out"
+        run = grade_command(str(tmp_path / "submissions"), "--executor", "dask", "--scheduler",
+                            local.scheduler_address, "--retries", "1", "--seed", "2026", "--out", str(out))
+        stdout, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr
+        results = {r.student: r for r in ResultsStore(out / "autograd").read_all()}
+        assert sorted(results) == ["ada_lovelace", "emma_schultz", POISON]
+        poisoned = results[POISON]
+        assert {"ungradable", "needs_review"} <= set(poisoned.flags)
+        assert "ungradable (infrastructure)" in poisoned.notes[0] and "2 attempt" in poisoned.notes[0]
+        assert all(check.status == "grader_error" for check in poisoned.checks)
+        page = (out / "autograd" / f"{POISON}.html").read_text(encoding="utf-8")
+        assert "could not be graded" in page and "This is not a score" in page
+        dashboard = (out / "autograd" / "index.html").read_text(encoding="utf-8")
+        assert "ungradable (infrastructure)" in dashboard
+        graded = [results["ada_lovelace"].exercises[e][0] for e in AUTOGRAD]
+        assert graded == AUTOGRAD_EXPECTED["ada_lovelace"]
+        assert [results["emma_schultz"].exercises[e][0] for e in AUTOGRAD] == AUTOGRAD_EXPECTED["emma_schultz"]
+
+    def test_workers_keep_nothing_after_the_run(self, cluster, tmp_path):
+        """A run on a shared cluster stops its zygotes when it ends; the cluster itself stays up."""
+        local, client = cluster
+        lab = tmp_path / "submissions" / "autograd"
+        lab.mkdir(parents=True)
+        shutil.copytree(ROOT / "submissions" / "autograd" / "ben_okafor", lab / "ben_okafor")
+        run = grade_command(str(tmp_path / "submissions"), "--executor", "dask", "--scheduler",
+                            local.scheduler_address, "--seed", "3", "--out", str(tmp_path / "out"))
+        _, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr
+        result = ResultsStore(tmp_path / "out" / "autograd").read_all()[0]
+        assert [result.exercises[e][0] for e in AUTOGRAD] == AUTOGRAD_EXPECTED["ben_okafor"]
+        plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
+        assert all("labgrade-zygote" not in names for names in plugins.values())
+        assert len(client.scheduler_info()["workers"]) == 2
+
+
+class TestChoosing:
+    def test_scheduler_needs_the_dask_executor(self, capsys):
+        """--scheduler without --executor dask stops before anything runs, saying what to add."""
+        from grader.cli import main
+
+        assert main(["submissions", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+        assert "--executor dask" in capsys.readouterr().err
+
+    def test_unreachable_scheduler_is_one_clear_line(self, tmp_path):
+        """A scheduler nobody answers at: exit 2 and one line naming the address, not a traceback."""
+        run = grade_command("submissions/autograd", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9",
+                            "--out", str(tmp_path), extra_env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 2
+        assert "tcp://127.0.0.1:9" in stderr and "Traceback" not in stderr
+
+    def test_a_submission_travels_whole(self, tmp_path):
+        """What a worker lands is the submission discovery found: the same parts, exercises and bytes."""
+        for submission in discover_class(ROOT / "submissions" / "linreg", "linreg",
+                                         ["P1", "Q1", "Q2", "AQ1", "Q3", "Q4", "Q5", "Q6", "Q7"]):
+            landed = land_submission(ship_submission(submission), tmp_path / submission.student)
+            assert [(p.name, p.exercises) for p in landed.parts] == [(p.name, p.exercises) for p in submission.parts]
+            assert sorted(f.name for f in landed.files) == sorted(f.name for f in submission.files)
+            assert all(a.read_bytes() == b.read_bytes() for a, b in zip(sorted(landed.files), sorted(submission.files)))
