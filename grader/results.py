@@ -124,6 +124,12 @@ class SubmissionResult:
         return not whole or any(unit.part not in whole for unit in self.units)
 
     @property
+    def scored(self) -> bool:
+        """Whether its score is one the student earned: False when it is ungraded, or ungradable (no worker
+        survived grading it), where 0 would only say the machine failed. A TA's override still gives it one."""
+        return self.graded and UNGRADABLE not in self.flags
+
+    @property
     def graded(self) -> bool:
         """False for the stand-in of a saved result that could not be read (see `unreadable`)."""
         return UNGRADED not in self.flags

@@ -1,6 +1,7 @@
 """`grade --executor dask`: the same grading on a Dask cluster's workers, losing nothing when a worker dies."""
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_grade_command
 from grader.discover import discover_class
 from grader.execute.ship import land_submission, ship_submission
 from grader.store import ResultsStore
@@ -176,6 +177,20 @@ class TestRunningScheduler:
         assert "could not be graded" in page and "This is not a score" in page
         dashboard = (out / "autograd" / "index.html").read_text(encoding="utf-8")
         assert "ungradable (infrastructure)" in dashboard
+        with (out / "autograd" / "grades.csv").open(encoding="utf-8") as handle:
+            row = next(r for r in csv.DictReader(handle) if r["student"] == POISON)
+        assert row["total"] == row["final"] == "" and row["max_total"] == "40.0"  # no 0 the student earned
+        document = json.loads((out / "autograd" / "results" / f"{POISON}.json").read_text(encoding="utf-8"))
+        assert document["output"].startswith("Not graded")
+        # Graded by hand: a TA's override gives it its final score, in the gradebook and the LMS file.
+        (out / "autograd" / "overrides.csv").write_text(
+            f"student,item,points,comment,by\n{POISON},total,=31,graded by hand,TA Kim\n", encoding="utf-8")
+        assert run_grade_command("report", str(out)).returncode == 0
+        with (out / "autograd" / "grades.csv").open(encoding="utf-8") as handle:
+            row = next(r for r in csv.DictReader(handle) if r["student"] == POISON)
+        assert row["total"] == "" and float(row["final"]) == 31
+        canvas = (out / "autograd" / "canvas.csv").read_text(encoding="utf-8").splitlines()
+        assert [line.rsplit(",", 1)[1] for line in canvas if line.startswith(POISON)] in (["31"], ["31.0"])
         graded = [results["ada_lovelace"].exercises[e][0] for e in AUTOGRAD]
         assert graded == AUTOGRAD_EXPECTED["ada_lovelace"]
         assert [results["emma_schultz"].exercises[e][0] for e in AUTOGRAD] == AUTOGRAD_EXPECTED["emma_schultz"]

@@ -10,7 +10,8 @@ back as JSON-able data.
 A worker that dies takes its running task with it (on a LocalCluster this
 executor starts, at once: `allowed-failures` 0; on a running scheduler after
 its own `distributed.scheduler.allowed-failures`). The task is then submitted
-again, `--retries` times, wherever the scheduler places it. A submission
+again, `--retries` times, wherever the scheduler places it; no more tasks
+are out than the cluster has threads, so a worker holds only what it runs. A submission
 whose worker died on every attempt is *ungradable (infrastructure)*: flagged
 for a person, never a score. Retrying here rather than in the scheduler keeps
 a poison submission from costing the innocent ones that shared its worker:
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
@@ -97,34 +99,44 @@ class DaskExecutor:
         return executor
 
     def results(self, lab: Lab, submissions: Sequence[Submission], settings: RunSettings) -> Iterator[SubmissionResult]:
-        """One task per submission; each result as its task finishes, figures written under `settings.figures_root`."""
+        """One task per submission; each result as its task finishes, figures written under `settings.figures_root`.
+
+        No more tasks are out than the cluster has threads, so that a worker holds only the tasks it runs:
+        a worker's death then costs only those, and each gets a new attempt (up to `retries`).
+        """
         if not submissions:
             return
         shipped_lab = self.client.scatter(ship_lab(lab), broadcast=True, hash=False)
-        attempts: dict = {}
-        for submission in submissions:
-            try:
-                attempts[self._submit(lab, shipped_lab, submission, settings)] = _Attempt(submission)
-            except (OSError, ValueError) as error:  # its files could not be read to send them
-                yield stamped(grader_failure(lab, submission, settings.seed,
-                                             f"could not send it to a worker: {type(error).__name__}: {error}"),
-                              "dask")
-        finished = as_completed(list(attempts))
+        waiting = deque(_Attempt(submission) for submission in submissions)
+        running: dict = {}
+        finished = as_completed()
         try:
-            for future in finished:
-                attempt = attempts.pop(future)
-                if _worker_died(future) and attempt.number <= self.retries:
+            while waiting or running:
+                while waiting and len(running) < self._threads():
+                    attempt = waiting.popleft()
                     try:
-                        again = self._submit(lab, shipped_lab, attempt.submission, settings)
-                    except (OSError, ValueError):  # its files went away since: what the attempt left stands
-                        again = None
-                    if again is not None:
-                        attempts[again] = _Attempt(attempt.submission, attempt.number + 1)
-                        finished.add(again)
+                        future = self._submit(lab, shipped_lab, attempt.submission, settings)
+                    except (OSError, ValueError) as error:  # its files could not be read to send them
+                        yield stamped(grader_failure(lab, attempt.submission, settings.seed,
+                                                     f"could not send it to a worker: {type(error).__name__}: {error}"),
+                                      "dask")
                         continue
+                    running[future] = attempt
+                    finished.add(future)
+                if not running:
+                    continue
+                future = next(finished)
+                attempt = running.pop(future)
+                if _worker_died(future) and attempt.number <= self.retries:
+                    waiting.append(_Attempt(attempt.submission, attempt.number + 1))
+                    continue
                 yield self._result(future, lab, attempt, settings)
         finally:
-            self.client.cancel(list(attempts))  # the caller stopped early: leave nothing running for nobody
+            self.client.cancel(list(running))  # the caller stopped early: leave nothing running for nobody
+
+    def _threads(self) -> int:
+        """The cluster's threads now (workers come and go): how many tasks may be out at once."""
+        return max(1, sum(self.client.nthreads().values()))
 
     def _submit(self, lab: Lab, shipped_lab, submission: Submission, settings: RunSettings):
         from grader.execute.worker import grade_shipped

@@ -12,7 +12,8 @@
     penalty            the points the late penalty took
     final              the final score: total + overrides - penalty
 
-A student whose saved result cannot be read has a row with empty points (ungraded), not no row;
+A student whose saved result cannot be read has a row with empty points (ungraded), not no row; so has
+one no worker could grade (ungradable), until a TA's override gives it a final score;
 without a deadline the lateness columns are empty.
 """
 from __future__ import annotations
@@ -66,6 +67,10 @@ def grades_table(rubric: Rubric | Iterable[str], results: list[SubmissionResult]
             continue
         final = finals.get(r.student) or FinalGrade(student=r.student, graded=True, autograded=r.score,
                                                     max_score=r.max_score, final=r.score)
+        if not r.scored:  # ungradable: no autograded points, a final score only once a TA gives one
+            rows.append({"student": r.student, "total": None, "max_total": r.max_score, **{e: None for e in exercise_ids},
+                         **final_cells(final if final.overrides else None)})
+            continue
         rows.append({"student": r.student, "total": r.score, "max_total": r.max_score,
                      **{e: r.exercises.get(e, (0.0, 0.0))[0] for e in exercise_ids}, **final_cells(final)})
     return pd.DataFrame(rows, columns=["student", "total", "max_total", *exercise_ids, *FINAL_COLUMNS])

@@ -35,8 +35,14 @@ def check_output(check: CheckResult) -> str:
     return "\n".join(lines)
 
 
+UNGRADABLE_OUTPUT = ("Not graded: the machine grading this submission stopped each time it tried. This is not a "
+                     "score; your instructor will grade it by hand.")
+
+
 def submission_output(result: SubmissionResult) -> str:
     """The text above the tests: the score (or that nothing could be graded), what did not run, notes."""
+    if not result.scored:
+        return UNGRADABLE_OUTPUT
     if result.ran:
         lines = [f"{result.score:g} / {result.max_score:g} points."]
     else:

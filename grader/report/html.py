@@ -259,6 +259,7 @@ def final_view(final: FinalGrade | None) -> dict | None:
             "submitted": late.shown(late.submitted) if late and late.submitted else "",
             "source": describe_source(late.source) if late else "", "due": late.shown(late.due) if late else "",
             "extension": late.extension if late else "",
+            "overridden": bool(final.overrides),  # a TA gave points: the one score an ungradable result has
             "title": "; ".join([f"autograded {final.autograded:g}"] + [f"{a.label} {a.points:+g}"
                                                                      for a in final.adjustments])}
 

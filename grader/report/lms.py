@@ -95,14 +95,21 @@ def read_roster(path: Path) -> tuple[RosterEntry, ...]:
     return tuple(entries)
 
 
+def _exported(result: SubmissionResult, final: "FinalGrade | None") -> float | None:
+    """The grade to export: the final score, else the autograded one; empty (not 0) for a result that has no
+    score of the student's (ungraded, or ungradable without a TA's override)."""
+    if not result.graded or (not result.scored and not (final and final.overrides)):
+        return None
+    return final.final if final is not None else result.score
+
+
 def match(results: list[SubmissionResult], roster: tuple[RosterEntry, ...] | None,
           roster_path: Path | None = None, finals: "dict[str, FinalGrade] | None" = None) -> Matching:
     """Line results up with the roster: roster order, with the missing and the unknown named.
 
     The grade is the final score (grader.adjust) where `finals` has one, else the autograded score."""
     finals = finals or {}
-    scores = {r.student: (finals[r.student].final if r.student in finals else r.score) if r.graded else None
-              for r in results}  # ungraded: an empty grade, not 0
+    scores = {r.student: _exported(r, finals.get(r.student)) for r in results}
     if roster is None:
         return Matching(rows=tuple(GradeRow(student=RosterEntry(submission=s, login=s), score=scores[s])
                                    for s in sorted(scores)))

@@ -114,7 +114,7 @@ def exercise_summary(results: list[SubmissionResult], exercises: list[str]) -> p
     results count: an unreadable saved result is no score of 0 (as in `totals`).
     """
     columns = ["exercise", "max", "mean", "median", "full"]
-    results = [r for r in results if r.graded]
+    results = [r for r in results if r.scored]
     if not results:
         return pd.DataFrame({"exercise": exercises, "max": 0.0, "mean": float("nan"),
                              "median": float("nan"), "full": 0})[columns]
@@ -132,7 +132,7 @@ def exercise_summary(results: list[SubmissionResult], exercises: list[str]) -> p
 
 def totals(results: list[SubmissionResult]) -> pd.Series:
     """Each graded student's total score, indexed by student (an unreadable saved result is no score)."""
-    return pd.Series({r.student: r.score for r in results if r.graded}, dtype=float, name="total")
+    return pd.Series({r.student: r.score for r in results if r.scored}, dtype=float, name="total")
 
 
 def score_distribution(results: list[SubmissionResult], bins: int = 10) -> pd.DataFrame:
