@@ -220,13 +220,38 @@ class TestChoosing:
         assert main(["submissions", "--scheduler", "tcp://127.0.0.1:1"]) == 2
         assert "--executor dask" in capsys.readouterr().err
 
-    def test_unreachable_scheduler_is_one_clear_line(self, tmp_path):
-        """A scheduler nobody answers at: exit 2 and one line naming the address, not a traceback."""
-        run = grade_command("submissions/autograd", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9",
+    @pytest.mark.parametrize("address", ["tcp://127.0.0.1:9", "inproc://192.0.2.2/1/1"])
+    def test_unreachable_scheduler_is_one_clear_line(self, tmp_path, address):
+        """A scheduler nobody answers at, or an address no process can reach: exit 2 and one line naming
+        the address, not a traceback."""
+        run = grade_command("submissions/autograd", "--executor", "dask", "--scheduler", address,
                             "--out", str(tmp_path), extra_env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
         _, stderr = run.communicate(timeout=120)
         assert run.returncode == 2
-        assert "tcp://127.0.0.1:9" in stderr and "Traceback" not in stderr
+        assert address in stderr and "Traceback" not in stderr
+
+    def test_a_worker_too_small_for_a_run_is_refused_before_anything_runs(self, tmp_path):
+        """A run's memory must stay below its worker's limit: a worker whose share (its memory limit, less what
+        the worker needs, over its threads) cannot hold a run stops `grade` with one line saying what to change."""
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=1, threads_per_worker=2, memory_limit="2GiB", processes=False, protocol="tcp://",
+                          dashboard_address=None) as small:
+            run = grade_command("submissions/autograd", "--executor", "dask", "--scheduler", small.scheduler_address,
+                                "--out", str(tmp_path))
+            _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 2
+        assert "MiB per run" in stderr and "fewer threads" in stderr and "Traceback" not in stderr
+        assert not (tmp_path / "autograd" / "results").exists()
+
+    def test_a_runs_memory_is_its_share_of_the_worker(self):
+        """Each thread of a worker runs one submission at a time: a run gets the worker's limit, less a reserve,
+        over its threads, and never more than the rubric allows (the result records what applied)."""
+        from grader.execute.worker import WORKER_RESERVE_MB, run_memory_mb
+
+        assert run_memory_mb(None, 4) is None  # no limit on the worker: the rubric's alone
+        assert run_memory_mb(8 * 1024**3, 2) == (8192 - WORKER_RESERVE_MB) // 2
+        assert run_memory_mb(8 * 1024**3, 4) < run_memory_mb(8 * 1024**3, 2)
 
     def test_a_submission_travels_whole(self, tmp_path):
         """What a worker lands is the submission discovery found: the same parts, exercises and bytes."""

@@ -79,7 +79,7 @@ class DaskExecutor:
                     cluster = LocalCluster(n_workers=choice.workers or default_workers(), threads_per_worker=1,
                                            processes=True, dashboard_address=None, silence_logs=logging.ERROR)
                 client = Client(cluster)
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:  # ValueError: an address Dask cannot use
             if cluster is not None:
                 cluster.close()
             where = choice.scheduler or "a LocalCluster"
