@@ -77,12 +77,16 @@ class Deferred:
         self.launcher = launcher
         self._opened: Executor | None = None
 
+    def open(self) -> Executor:
+        """The executor, opened now if it is not yet (a cluster reached before any lab is graded)."""
+        if self._opened is None:
+            self._opened = open_executor(self.choice, launcher=self.launcher)
+        return self._opened
+
     def results(self, lab: Lab, submissions: Sequence[Submission], settings: RunSettings) -> Iterator[SubmissionResult]:
         if not submissions:
             return iter(())
-        if self._opened is None:
-            self._opened = open_executor(self.choice, launcher=self.launcher)
-        return self._opened.results(lab, submissions, settings)
+        return self.open().results(lab, submissions, settings)
 
     def close(self) -> None:
         if self._opened is not None:
