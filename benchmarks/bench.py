@@ -246,12 +246,14 @@ def main() -> None:
         compare_executors(mix)
         return
     references: dict = {}
+    figures = tempfile.TemporaryDirectory(prefix="bench-figures-")
 
     def settings_for(lab):
         if lab.id not in references:
             reference = ReferenceSolution(lab.rubric, lab.reference_path, seed=1)
             reference.warm()
-            references[lab.id] = (reference, RunSettings(seed=1))
+            # Figures kept as `grade` keeps them (PNG rendering and copying are part of its cost).
+            references[lab.id] = (reference, RunSettings(seed=1, figures_root=Path(figures.name)))
         return references[lab.id]
 
     print(f"{len(mix)} submissions on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "

@@ -10,6 +10,7 @@ when results are rendered (grader.adjust), so moving a due date must not make
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tomllib
@@ -35,13 +36,20 @@ RENDER_TIME_TABLES = ("deadline",)  # rubric tables no grading depends on
 def _feed_rubric(digest, path: Path) -> None:
     """The rubric as parsed, without the tables only rendering reads (its raw bytes if it cannot be parsed)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        stat = path.stat()
+        digest.update(_rubric_bytes(str(path), stat.st_mtime_ns, stat.st_size))
     except (OSError, ValueError):
         _feed(digest, "rubric", path)
-        return
+
+
+@functools.lru_cache(maxsize=16)
+def _rubric_bytes(path: str, mtime_ns: int, size: int) -> bytes:
+    """What a rubric adds to every fingerprint, computed once per version of the file (parsing TOML for
+    each of a class's submissions cost ten milliseconds apiece)."""
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     for table in RENDER_TIME_TABLES:
         data.pop(table, None)
-    digest.update(b"rubric\0" + json.dumps(data, sort_keys=True, default=str).encode() + b"\0")
+    return b"rubric\0" + json.dumps(data, sort_keys=True, default=str).encode() + b"\0"
 
 
 def fingerprint(lab: Lab, submission: Submission) -> str:

@@ -63,6 +63,7 @@ def build_job(lab: Lab, part: Part, settings: RunSettings, units: tuple | None =
         threads=rubric.limits.threads,
         evaluations={name: rubric.data[name] for name in rubric.evaluations},
         answers=_answers(rubric, part),
+        images=settings.figures_root is not None,
     )
 
 

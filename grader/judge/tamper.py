@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from grader.observe.source import dotted_name, import_aliases, parsed
+from grader.observe.source import dotted_name, import_aliases, nodes, parsed
 
 # Calls that read or walk the interpreter's own objects and frames.
 _INTROSPECTION = {
@@ -66,7 +66,7 @@ def findings(units: list[tuple[str, str]]) -> list[Finding]:
         if tree is None:
             continue
         aliases = import_aliases([tree])
-        for node in ast.walk(tree):
+        for node in nodes(tree):
             what = _reaches(node, aliases)
             line = getattr(node, "lineno", 0)
             if what and not any(f.where == label and f.line == line for f in found):

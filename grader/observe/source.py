@@ -195,7 +195,7 @@ def import_aliases(trees: list[ast.Module]) -> dict[str, str]:
     """Local name -> canonical dotted name, from every import in the part (`import torch.nn as F` too)."""
     aliases: dict[str, str] = {"np": "numpy", "plt": "matplotlib.pyplot"}
     for tree in trees:
-        for node in ast.walk(tree):
+        for node in nodes(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -469,7 +469,7 @@ class _Flow:
 # ---------------------------------------------------------------------------------------------- structure
 def _uses_autograd_directly(function: ast.AST, aliases: dict[str, str]) -> int | None:
     """The first line of a function body that reads .grad or calls backward / autograd.grad, if any."""
-    for node in ast.walk(function):
+    for node in nodes(function):
         if isinstance(node, ast.Attribute) and node.attr == "grad" and isinstance(node.ctx, ast.Load):
             return node.lineno
         if isinstance(node, ast.Call):
@@ -484,7 +484,7 @@ def _uses_autograd_directly(function: ast.AST, aliases: dict[str, str]) -> int |
 def _called_names(function: ast.AST) -> set[str]:
     """Functions called by name, and methods called on self."""
     names = set()
-    for node in ast.walk(function):
+    for node in nodes(function):
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name):
                 names.add(node.func.id)
@@ -556,7 +556,7 @@ def _unit_structure(tree: ast.Module, aliases: dict[str, str]) -> tuple[tuple[Cl
     uses, keywords = set(), set()
     asks = False
     first_draw = None
-    for node in ast.walk(tree):
+    for node in nodes(tree):
         if isinstance(node, ast.ClassDef):
             bases = tuple(_canonical(_dotted(base), aliases) or "?" for base in node.bases)
             methods = tuple(item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
@@ -599,6 +599,16 @@ def compile_error(source: str, filename: str) -> Exception | None:
         except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
             return error
     return None
+
+
+def nodes(tree: ast.AST) -> tuple[ast.AST, ...]:
+    """Every node of a syntax tree from `parsed` (so never changed), in `ast.walk` order, walked once and
+    kept on the tree: tamper checks, imports and structure each read every tree of a submission again."""
+    walked = tree.__dict__.get("_labgrade_nodes")
+    if walked is None:
+        walked = tuple(ast.walk(tree))
+        tree._labgrade_nodes = walked  # two threads may both walk it first: the same nodes either way
+    return walked
 
 
 @functools.lru_cache(maxsize=1024)

@@ -119,8 +119,8 @@ def _register_source(filename: str, source: str) -> None:
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
 
 
-def _capture_figures(unit_index: int, figures_dir: str) -> list[dict]:
-    """Describe (and save as PNG) every open figure, then close them like Jupyter does."""
+def _capture_figures(unit_index: int, figures_dir: str | None) -> list[dict]:
+    """Describe (and, given a folder, save as PNG) every open figure, then close them like Jupyter does."""
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None:
         return []
@@ -137,9 +137,10 @@ def _capture_figures(unit_index: int, figures_dir: str) -> list[dict]:
                 "lines": [len(line.get_xdata()) for line in lines],
                 "data": [_line_data(line) for line in lines[:8]],
             })
-        image = os.path.join(figures_dir, f"unit{unit_index}-fig{number}.png")
+        image = os.path.join(figures_dir, f"unit{unit_index}-fig{number}.png") if figures_dir else None
         try:
-            figure.savefig(image, dpi=72)
+            if image:
+                figure.savefig(image, dpi=72)  # tens of milliseconds a figure: only where a report shows it
         except Exception:
             image = None
         figures.append({"axes": axes, "image": os.path.basename(image) if image else None})
@@ -226,7 +227,7 @@ def run_unit(unit: CodeUnit, index: int, namespace: dict, job: Job, figures_dir:
     report["stdout"] = stdout.getvalue()
     report["stderr"] = stderr.getvalue()
     try:
-        report["figures"] = _capture_figures(index, figures_dir)
+        report["figures"] = _capture_figures(index, figures_dir if job.images else None)
     except Exception as error:
         report["figures"] = []
         report["stderr"] += f"\n(figures could not be captured: {type(error).__name__})"

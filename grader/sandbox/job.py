@@ -54,6 +54,7 @@ class Job:
     threads: int = 1  # torch intra-op threads; more only where the rubric allows
     evaluations: dict = field(default_factory=dict)  # inputs a trained module is called on at a unit's end
     answers: dict = field(default_factory=dict)  # input() prompts answered with these (name -> text), in order
+    images: bool = True  # save each figure as a PNG; a run whose figures no report shows (another seed) need not
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -85,6 +86,7 @@ class Job:
             threads=data.get("threads", 1),
             evaluations=dict(data.get("evaluations", {})),
             answers={str(k): str(v) for k, v in dict(data.get("answers", {})).items()},
+            images=bool(data.get("images", True)),
         )
 
 
