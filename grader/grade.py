@@ -258,10 +258,11 @@ def grader_failure(lab: Lab, submission: Submission, seed: int, reason: str, *,
 def ungradable(lab: Lab, submission: Submission, seed: int, attempts: int) -> SubmissionResult:
     """A submission every worker that took it died on: not a score the student earned, but one for a person."""
     reason = (f"ungradable (infrastructure): the worker grading it died on each of {attempts} attempt(s); "
-              "grade it again on one machine, or by hand")
-    return grader_failure(lab, submission, seed, reason, flags=(UNGRADABLE,), message=(
+              "to be graded again on one machine, or by hand")
+    failed = grader_failure(lab, submission, seed, reason, flags=(UNGRADABLE,), message=(
         "This submission could not be graded: the machine grading it stopped each time it tried. "
         "This is not a score; your instructor will grade it by hand."))
+    return replace(failed, notes=(reason,))  # not "grader error": no fault of the grader's code is known
 
 
 def grade_or_flag(lab: Lab, submission: Submission, reference: Expectations, launcher: Launcher,

@@ -182,7 +182,7 @@ class TestRunningScheduler:
         assert "ungradable (infrastructure)" in poisoned.notes[0] and "2 attempt" in poisoned.notes[0]
         assert all(check.status == "grader_error" for check in poisoned.checks)
         page = (out / "autograd" / f"{POISON}.html").read_text(encoding="utf-8")
-        assert "could not be graded" in page and "This is not a score" in page
+        assert "Not graded" in page and "This is not a score" in page
         dashboard = (out / "autograd" / "index.html").read_text(encoding="utf-8")
         assert "ungradable (infrastructure)" in dashboard
         with (out / "autograd" / "grades.csv").open(encoding="utf-8") as handle:

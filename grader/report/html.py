@@ -289,7 +289,7 @@ def render_student(lab_out: Path, result: SubmissionResult, *, lab: LabInfo, ins
             "id": e, "title": title, "score": score, "max": maximum,
             "checks": [check_view(c, instructor=instructor, anchors=anchors) for c in checks],
             "complete": bool(checks) and all(c.status == PASSED for c in checks),
-            "not_run": bool(checks) and all(c.status == NOT_RUN for c in checks),
+            "not_run": bool(checks) and (all(c.status == NOT_RUN for c in checks) or not result.scored),
             "figures": [f for f in figures if owners.get((f.part, f.unit)) == e],
         })
     units = [u for u in result.units if u.stdout or u.stderr or u.error or u.figures or u.status != "ok"]

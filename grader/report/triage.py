@@ -88,7 +88,8 @@ def attention_reasons(result: SubmissionResult) -> tuple[Reason, ...]:
     if not result.graded:
         return (Reason(kind="ungraded", label="not graded", texts=result.notes or result.review),)
     if UNGRADABLE in result.flags:  # no run of it ever finished: its stops and checks say nothing
-        return (Reason(kind=UNGRADABLE, label="ungradable (infrastructure)", texts=result.notes),)
+        label = "ungradable (infrastructure)"
+        return (Reason(kind=UNGRADABLE, label=label, texts=tuple(n.removeprefix(f"{label}: ") for n in result.notes)),)
     reasons = []
     if not result.ran:
         reasons.append(Reason(kind="not_run", label="nothing ran",
