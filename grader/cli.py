@@ -358,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         earlier = regrade.read_run(args.compare) if args.compare else None  # before grading may overwrite it
         with closing(Deferred(options.executor_choice())) as executor:  # one pool or cluster for every lab
             if options.executor != "local":
-                executor.open()  # a wrong address or an unfit cluster stops here, before any progress bar
+                # A wrong address or an unfit cluster stops here, before any progress bar.
+                plain(out, executor.open().describe())
             grade_batches(batches, options, executor, out, err)
         if shard:  # written last: a job stopped before the end leaves a folder `grade merge` refuses
             merging.write_shard_marker(options.out, shard,

@@ -165,8 +165,8 @@ def poison_run(cluster, tmp_path_factory) -> dict:
     out = root / "out"
     run = grade_command(str(root / "submissions"), "--executor", "dask", "--scheduler", local.scheduler_address,
                         "--retries", "1", "--seed", "2026", "--out", str(out))
-    _, stderr = run.communicate(timeout=300)
-    return {"out": out, "returncode": run.returncode, "stderr": stderr}
+    stdout, stderr = run.communicate(timeout=300)
+    return {"out": out, "returncode": run.returncode, "stderr": stderr, "stdout": stdout}
 
 
 class TestRunningScheduler:
@@ -175,6 +175,8 @@ class TestRunningScheduler:
         after --retries; the others are graded as usual and the batch finishes."""
         out = poison_run["out"]
         assert poison_run["returncode"] == 0, poison_run["stderr"]
+        assert "Grading on the Dask cluster at tcp://" in poison_run["stdout"]
+        assert "2 worker(s), 2 thread(s), retries 1" in poison_run["stdout"]
         results = {r.student: r for r in ResultsStore(out / "autograd").read_all()}
         assert sorted(results) == ["ada_lovelace", "emma_schultz", POISON]
         poisoned = results[POISON]

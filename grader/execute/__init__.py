@@ -54,6 +54,10 @@ class Executor(Protocol):
         """One result per submission, as each finishes; never raises for anything a student did."""
         ...
 
+    def describe(self) -> str:
+        """Where it grades, in one line for the terminal."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -87,6 +91,9 @@ class Deferred:
         if not submissions:
             return iter(())
         return self.open().results(lab, submissions, settings)
+
+    def describe(self) -> str:
+        return self.open().describe()
 
     def close(self) -> None:
         if self._opened is not None:

@@ -134,6 +134,13 @@ class DaskExecutor:
         finally:
             self.client.cancel(list(running))  # the caller stopped early: leave nothing running for nobody
 
+    def describe(self) -> str:
+        """Where this run grades, for the terminal: the scheduler, its workers and their threads."""
+        threads = self.client.nthreads()
+        where = "a LocalCluster" if self.cluster is not None else "the Dask cluster"
+        return (f"Grading on {where} at {self.client.scheduler.address}: {len(threads)} worker(s), "
+                f"{sum(threads.values())} thread(s), retries {self.retries}")
+
     def _threads(self) -> int:
         """The cluster's threads now (workers come and go): how many tasks may be out at once."""
         return max(1, sum(self.client.nthreads().values()))

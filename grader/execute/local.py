@@ -49,6 +49,9 @@ class LocalExecutor:
             for future in as_completed(futures):
                 yield stamped(future.result(), "local")
 
+    def describe(self) -> str:
+        return f"Grading on this machine: {self.workers} at once"
+
     def close(self) -> None:
         if self._owned:
             self.launcher.close()
