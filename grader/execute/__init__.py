@@ -14,51 +14,16 @@ local one on its part of the class (grader.batch.Shard, grader.merge).
 """
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import Protocol
 
 from grader.discover import Submission
-from grader.errors import GraderError
+from grader.execute.seam import EXECUTORS, Executor, ExecutorChoice, stamped
 from grader.grade import RunSettings
 from grader.lab import Lab
 from grader.results import SubmissionResult
 from grader.sandbox.launcher import Launcher
 
-EXECUTORS = ("local", "dask")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ExecutorChoice:
-    """Which executor `grade` uses (--executor, --scheduler, --retries) and how many submissions at once."""
-
-    name: str = "local"
-    scheduler: str | None = None  # dask: the address of a running scheduler; None starts a LocalCluster
-    workers: int = 0  # local: threads; dask LocalCluster: worker processes (0: one per core, as memory allows)
-    retries: int = 2  # dask LocalCluster: a submission's worker may die this often before it is ungradable
-
-    def __post_init__(self):
-        if self.name not in EXECUTORS:
-            raise GraderError(f"--executor {self.name!r}: expected one of {', '.join(EXECUTORS)}")
-        if self.scheduler and self.name != "dask":
-            raise GraderError("--scheduler names a Dask scheduler: add --executor dask")
-        if self.retries < 0:
-            raise GraderError("--retries must be ≥ 0")
-
-
-class Executor(Protocol):
-    """Grades submissions somewhere; every submission given comes back as exactly one result."""
-
-    def results(self, lab: Lab, submissions: Sequence[Submission], settings: RunSettings) -> Iterator[SubmissionResult]:
-        """One result per submission, as each finishes; never raises for anything a student did."""
-        ...
-
-    def describe(self) -> str:
-        """Where it grades, in one line for the terminal."""
-        ...
-
-    def close(self) -> None: ...
+__all__ = ["EXECUTORS", "Deferred", "Executor", "ExecutorChoice", "open_executor", "stamped"]
 
 
 def open_executor(choice: ExecutorChoice, *, launcher: Launcher | None = None) -> Executor:
@@ -99,8 +64,3 @@ class Deferred:
         if self._opened is not None:
             self._opened.close()
             self._opened = None
-
-
-def stamped(result: SubmissionResult, executor: str, **where: str) -> SubmissionResult:
-    """The result with the executor and host that graded it (and anything else about where, e.g. a worker)."""
-    return replace(result, sandbox={**result.sandbox, "executor": executor, "host": socket.gethostname(), **where})

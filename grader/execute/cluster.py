@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from grader import __version__
 from grader.discover import Submission
 from grader.errors import GraderError
-from grader.execute import ExecutorChoice, stamped
+from grader.execute.seam import ExecutorChoice, stamped
 from grader.execute.local import default_workers
 from grader.execute.ship import ship_lab, ship_submission
 from grader.grade import RunSettings, grader_failure, ungradable

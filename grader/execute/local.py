@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from grader.discover import Submission
-from grader.execute import stamped
+from grader.execute.seam import stamped
 from grader.grade import RunSettings, grade_or_flag
 from grader.lab import Lab
 from grader.reference import ReferenceSolution

@@ -16,7 +16,7 @@ from pathlib import Path
 from distributed import WorkerPlugin, get_worker
 
 from grader import __version__
-from grader.execute import stamped
+from grader.execute.seam import stamped
 from grader.execute.ship import ShippedLab, ShippedSubmission, land_lab, land_submission
 from grader.grade import RunSettings, grade_or_flag, grader_failure
 from grader.lab import Lab
