@@ -106,7 +106,9 @@ class DaskExecutor:
         """
         if not submissions:
             return
-        shipped_lab = self.client.scatter(ship_lab(lab), broadcast=True, hash=False)
+        # By value in every task, not scattered: a scattered lab is lost with the workers holding it, and every
+        # task that needs it is cancelled ("lost dependencies"). It is small, and only `_threads()` tasks are out.
+        shipped_lab = ship_lab(lab)
         waiting = deque(_Attempt(submission) for submission in submissions)
         running: dict = {}
         finished = as_completed()
@@ -184,7 +186,8 @@ class DaskExecutor:
 
 
 def _worker_died(future) -> bool:
-    return future.status == "error" and isinstance(future.exception(), KilledWorker)
+    """Whether the cluster, not the task, ended it: its worker died, or the scheduler dropped it."""
+    return future.status == "cancelled" or (future.status == "error" and isinstance(future.exception(), KilledWorker))
 
 
 def _check_workers(capacities: dict[str, dict]) -> None:
