@@ -114,14 +114,13 @@ class DaskExecutor:
         finished = as_completed()
         try:
             while waiting or running:
-                while waiting and len(running) < self._threads():
+                slots = self._threads()  # one call to the scheduler per completion, not per task submitted
+                while waiting and len(running) < slots:
                     attempt = waiting.popleft()
                     try:
                         future = self._submit(lab, shipped_lab, attempt.submission, settings)
                     except (OSError, ValueError) as error:  # its files could not be read to send them
-                        yield stamped(grader_failure(lab, attempt.submission, settings.seed,
-                                                     f"could not send it to a worker: {type(error).__name__}: {error}"),
-                                      "dask")
+                        yield _failed(lab, attempt.submission, settings, "could not send it to a worker", error)
                         continue
                     running[future] = attempt
                     finished.add(future)
@@ -162,8 +161,7 @@ class DaskExecutor:
         except KilledWorker:
             return stamped(ungradable(lab, submission, settings.seed, attempt.number), "dask")
         except (CancelledError, Exception) as error:  # the scheduler went away, or a grader bug in the task
-            return stamped(grader_failure(lab, submission, settings.seed,
-                                          f"its Dask task failed: {type(error).__name__}: {error}"), "dask")
+            return _failed(lab, submission, settings, "its Dask task failed", error)
         if settings.figures_root is not None:
             for relative, content in payload["figures"].items():
                 target = settings.figures_root.parent / relative
@@ -183,6 +181,11 @@ class DaskExecutor:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _failed(lab: Lab, submission: Submission, settings: RunSettings, what: str, error: Exception) -> SubmissionResult:
+    """The flagged result of a submission the Dask side of grading failed on."""
+    return stamped(grader_failure(lab, submission, settings.seed, f"{what}: {type(error).__name__}: {error}"), "dask")
 
 
 def _worker_died(future) -> bool:

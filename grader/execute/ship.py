@@ -8,6 +8,7 @@ fingerprints and submission times stay the grader's, decided once, here.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ class ShippedLab:
     reference_name: str
     reference: bytes
 
-    @property
+    @functools.cached_property  # a worker asks for it twice per task; frozen dataclasses allow this cache
     def digest(self) -> str:
         digest = hashlib.sha256(self.lab.encode() + b"\0" + self.rubric + b"\0")
         digest.update(self.reference_name.encode() + b"\0" + self.reference)

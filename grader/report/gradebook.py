@@ -61,15 +61,11 @@ def grades_table(rubric: Rubric | Iterable[str], results: list[SubmissionResult]
     finals = finals or {}
     rows = []
     for r in results:
-        if not r.graded:
-            rows.append({"student": r.student, "total": None, "max_total": None, **{e: None for e in exercise_ids},
-                         **final_cells(None)})
-            continue
-        final = finals.get(r.student) or FinalGrade(student=r.student, graded=True, autograded=r.score,
+        final = finals.get(r.student) or FinalGrade(student=r.student, graded=r.graded, autograded=r.score,
                                                     max_score=r.max_score, final=r.score)
-        if not r.scored:  # ungradable: no autograded points, a final score only once a TA gives one
-            rows.append({"student": r.student, "total": None, "max_total": r.max_score, **{e: None for e in exercise_ids},
-                         **final_cells(final if final.overrides else None)})
+        if not r.scored:  # ungraded, or ungradable: no autograded points, a final score only once a TA gives one
+            rows.append({"student": r.student, "total": None, "max_total": r.max_score if r.graded else None,
+                         **{e: None for e in exercise_ids}, **final_cells(final if final.overrides else None)})
             continue
         rows.append({"student": r.student, "total": r.score, "max_total": r.max_score,
                      **{e: r.exercises.get(e, (0.0, 0.0))[0] for e in exercise_ids}, **final_cells(final)})
