@@ -26,7 +26,10 @@ _PREFIXES = {
     "aq": "AQ", "additional": "AQ", "additionalq": "AQ", "additionalquestion": "AQ",
     "task": "Q", "ques": "Q", "qs": "Q",
 }
-_EXERCISE_FILE = re.compile(r"^(?P<prefix>[a-z]+?)[ _\-.]*(?P<number>\d+)(?![0-9])", re.IGNORECASE)
+# A word and the number after it (`q1`, `ex_4`, `question 2`); a file name may hold several (`lab2_q1`).
+_NUMBERED = re.compile(r"([a-z]+)[ _\-.]*(\d+)(?![0-9])")
+_BARE_NUMBER = re.compile(r"^(\d+)(?![0-9])")  # `1.py`, `2b.py`: the number alone names a question
+_IMPORTS = re.compile(r"\bfrom\s+([A-Za-z_]\w*)\s+import\b|\bimport\s+([A-Za-z_][\w \t,]*)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,13 +64,20 @@ class Submission:
 
 
 def exercise_of(filename: str, exercise_ids: tuple[str, ...]) -> str | None:
-    """The exercise a script is named after (`q1_linear.py` → Q1), if any."""
-    match = _EXERCISE_FILE.match(Path(filename).stem)
-    if not match:
-        return None
-    letter = _PREFIXES.get(match["prefix"].lower())
-    candidate = f"{letter}{int(match['number'])}" if letter else None
-    return candidate if candidate in exercise_ids else None
+    """The exercise a script is named after, if any: `q1_linear.py` → Q1, `lab2_q3.py` → Q3 (the first word the
+    course uses for an exercise, with its number), `4.py` → Q4. Only a prior: what the code computes decides."""
+    stem = Path(filename).stem.lower()
+    for word, number in _NUMBERED.findall(stem):
+        letter = _PREFIXES.get(word)
+        if letter:
+            candidate = f"{letter}{int(number)}"
+            if candidate in exercise_ids:
+                return candidate
+    bare = _BARE_NUMBER.match(stem)
+    if bare:
+        candidate = f"{_PREFIXES['q']}{int(bare[1])}"
+        return candidate if candidate in exercise_ids else None
+    return None
 
 
 def student_name(path: Path) -> str:
@@ -108,13 +118,13 @@ def discover_submission(path: Path, lab: str, exercise_ids: tuple[str, ...]) -> 
             scripts.append(Part(name=code.name, path=code, exercises=frozenset({exercise})))
         else:
             wholes.append(Part(name=code.name, path=code))
-    if len(wholes) > 1 and scripts:
-        # Helpers next to per-exercise scripts (utils.py) are imports, not answers.
-        notes.append("not judged as a whole lab (the folder has per-exercise scripts): "
-                     + ", ".join(p.name for p in wholes))
-        wholes = []
-    elif len(wholes) > 1:
-        # Files named in no way the grader knows (task_a.py, part2.ipynb): each runs, and what each computes
+    helpers = [p for p in wholes if p.path.stem in _imported(scripts + wholes)] if len(scripts + wholes) > 1 else []
+    if helpers:
+        # A module the other files import (`from data import x, y`, utils.py) is a helper, not an answer.
+        notes.append("imported by the other files, so not judged on its own: " + ", ".join(p.name for p in helpers))
+        wholes = [p for p in wholes if p not in helpers]
+    if len(wholes) > 1:
+        # Files named in no way the grader knows (task_a.py, part2.ipynb, demo.py): each runs, and what each computes
         # decides which exercises it answers; a contract function is looked for in all of them, notebooks first.
         wholes.sort(key=lambda p: p.path.suffix != ".ipynb")
         notes.append("several files not named for an exercise (" + ", ".join(p.name for p in wholes)
@@ -123,6 +133,20 @@ def discover_submission(path: Path, lab: str, exercise_ids: tuple[str, ...]) -> 
         notes.append(f"no notebook (.ipynb) or Python file (.py) found in {path.name}/")
     return Submission(student=student_name(path), lab=lab, path=path, parts=tuple(scripts + wholes),
                       files=files, notes=tuple(notes))
+
+
+def _imported(parts: list[Part]) -> set[str]:
+    """The module names the files import (read as text: a file that does not parse still names its imports)."""
+    names: set[str] = set()
+    for part in parts:
+        try:
+            text = part.path.read_text(errors="replace")
+        except OSError:
+            continue
+        for source, listed in _IMPORTS.findall(text):
+            names.add(source)
+            names.update(item.split()[0] for item in listed.split(",") if item.split())
+    return names
 
 
 def discover_class(folder: Path, lab: str, exercise_ids: tuple[str, ...]) -> list[Submission]:

@@ -67,11 +67,12 @@ def build_job(lab: Lab, part: Part, settings: RunSettings, units: tuple | None =
     )
 
 
-def _answers(rubric, part: Part) -> dict[str, str]:
-    """The example values a script that asks with input() is given: its own exercise's, else every one's."""
+def _answers(rubric, part: Part, own_only: bool = False) -> dict[str, str]:
+    """The example values a script that asks with input() is given: its own exercise's first, then every other
+    exercise's for names still unanswered (a file's number is only a prior: `q4.py` may compute Q3's neuron)."""
     answers: dict[str, str] = {}
-    exercises = sorted(part.exercises) if part.exercises is not None else list(rubric.behaviour)
-    for exercise in exercises:
+    own = sorted(part.exercises) if part.exercises is not None else []
+    for exercise in own + ([] if own_only else [e for e in rubric.behaviour if e not in own]):
         family = rubric.behaviour.get(exercise)
         for name, value in (getattr(family, "options", None) and family.options.example or {}).items():
             answers.setdefault(name, str(value))
@@ -298,7 +299,8 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     views = views_of(lab, submission, evidence)
     for part in submission.parts:
         if part.name in views and views[part.name].facts.asks_input:
-            given = ", ".join(f"{k} = {v}" for k, v in _answers(rubric, part).items()) or "nothing"
+            own = _answers(rubric, part, own_only=part.exercises is not None) or _answers(rubric, part)
+            given = ", ".join(f"{k} = {v}" for k, v in own.items()) or "nothing"
             notes.append(f"{part.name} asks for its inputs with input(); the grader typed the exercise's example "
                          f"values ({given}), as a TA would")
     recognition, behaviour_error = recognition_for(lab, views, reference)

@@ -9,9 +9,9 @@ verdict is made.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, ModuleUse, OptimizerUse,
+from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, ModuleUse, Named, OptimizerUse,
                                    Reported)
 from grader.observe.source import ReportFact, SourceFacts
 from grader.sandbox.record import FigureInfo, RunRecord
@@ -72,6 +72,7 @@ class Episode:
     loaders: tuple[LoaderUse, ...] = ()
     optimizers: tuple[OptimizerUse, ...] = ()
     evaluations: dict[tuple[int, str], tuple[float, ...]] = field(default_factory=dict)  # (module, data) -> outputs
+    locals: tuple[Named, ...] = ()  # values the student's functions computed in the same unit
     first_seq: int = 0
     last_seq: int = 0
 
@@ -144,8 +145,31 @@ def _episode(view: PartView, activity: Activity, calls: list[GradientCall]) -> E
                    if e.output.values is not None and any(m.ident == e.module for m in modules)}
     return Episode(view=view, unit=calls[0].unit, calls=tuple(calls), count=count, losses=losses,
                    finals=finals, final_by_name=by_name, modules=modules,
-                   loaders=loaders, optimizers=optimizers, evaluations=evaluations,
+                   loaders=loaders, optimizers=optimizers, evaluations=evaluations, locals=activity.locals,
                    first_seq=first_seq, last_seq=last_seq)
+
+
+def _by_caller(fact: ReportFact, reported: Reported) -> list[Shown]:
+    """A site inside a function, as one Shown per place that called it: what its value means (worked out by
+    hand, read from autograd) comes from that call's arguments. Samples from an unknown place stay together,
+    with what the site alone says."""
+    if not fact.callers or not reported.callers:
+        return [Shown(fact=fact, seen=reported, unit=reported.unit)]
+    how = {(unit, line): provenance for unit, line, provenance in fact.callers}
+    place = {n: (unit, line) for n, unit, line in reported.callers}
+    groups: dict[tuple[int, int] | None, list] = {}
+    for n, value in reported.samples:
+        key = place.get(n)
+        groups.setdefault(key if key in how else None, []).append((n, value))
+    shown = []
+    for key, samples in groups.items():
+        seen = replace(reported, samples=tuple(samples), callers=())
+        if key is None:
+            shown.append(Shown(fact=fact, seen=seen, unit=reported.unit))
+        else:
+            at_call = replace(fact, provenance=how[key], line=key[1] if key[0] == reported.unit else fact.line)
+            shown.append(Shown(fact=at_call, seen=seen, unit=reported.unit))
+    return shown
 
 
 def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, sources: tuple[str, ...],
@@ -159,7 +183,7 @@ def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, s
         for reported in activity.reports:
             fact = facts.report(reported.unit, reported.site)
             if fact is not None:
-                shown.append(Shown(fact=fact, seen=reported, unit=reported.unit))
+                shown.extend(_by_caller(fact, reported))
         for name, count in activity.calls.items():
             calls[name] = calls.get(name, 0) + count
     figures = tuple((unit.index, figure) for unit in record.units for figure in unit.figures)

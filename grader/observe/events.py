@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 MAX_VALUES = 4096  # numbers in one tensor description
 MAX_NAMES = 16
 MAX_RECORDS = 4000  # records of one kind in one activity
+SUBTRACTED = "SubBackward0@right"  # a graph op: a subtraction whose tracked operand is on the right (`y - yp`)
 MAX_SERIES = 5000  # losses kept for one site
 MAX_TEXT = 200
 
@@ -347,16 +348,22 @@ class Reported:
     site: int  # index in grader.observe.sites.report_sites of that unit
     count: int
     samples: tuple[tuple[int, TensorInfo], ...]  # (occurrence number, value); only numeric values
+    # For a site inside a function: (occurrence number, unit, line) of the call in the student's code that
+    # made each kept sample, so that `show("manual", …)` and `show("autograd", …)` are told apart.
+    callers: tuple[tuple[int, int, int], ...] = ()
 
     def to_json(self) -> dict:
         return {"unit": self.unit, "site": self.site, "count": self.count,
-                "samples": [[n, value.to_json()] for n, value in self.samples]}
+                "samples": [[n, value.to_json()] for n, value in self.samples],
+                "callers": [list(caller) for caller in self.callers]}
 
     @classmethod
     def from_json(cls, data: dict) -> "Reported":
         samples = tuple((_integer(n), TensorInfo.from_json(v)) for n, v in _bounded(data["samples"], 64))
+        callers = tuple((_integer(n), _integer(unit), _integer(line))
+                        for n, unit, line in _bounded(data.get("callers", []), 64))
         return cls(unit=_integer(data["unit"]), site=_integer(data["site"]), count=_integer(data["count"]),
-                   samples=samples)
+                   samples=samples, callers=callers)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -407,6 +414,7 @@ class Activity:
     calls: dict[str, int] = field(default_factory=dict)  # function entry qualname -> calls in this span
     finals: tuple[FinalValue, ...] = ()
     evaluations: tuple[Evaluation, ...] = ()
+    locals: tuple[Named, ...] = ()  # small values the student's functions computed ("manual.b"), first calls only
     dropped: int = 0  # records left out to stay within the budget
 
     def to_json(self) -> dict:
@@ -415,7 +423,8 @@ class Activity:
                 "optimizers": [o.to_json() for o in self.optimizers], "modules": [m.to_json() for m in self.modules],
                 "loaders": [lo.to_json() for lo in self.loaders], "reports": [r.to_json() for r in self.reports],
                 "calls": dict(self.calls), "finals": [f.to_json() for f in self.finals],
-                "evaluations": [e.to_json() for e in self.evaluations], "dropped": self.dropped}
+                "evaluations": [e.to_json() for e in self.evaluations], "locals": [n.to_json() for n in self.locals],
+                "dropped": self.dropped}
 
     @classmethod
     def from_json(cls, data: dict) -> "Activity":
@@ -431,4 +440,5 @@ class Activity:
                    loaders=many("loaders", LoaderUse), reports=many("reports", Reported),
                    calls={_text(k): _integer(v) for k, v in calls.items()},
                    finals=many("finals", FinalValue), evaluations=many("evaluations", Evaluation),
+                   locals=tuple(Named.from_json(item) for item in _bounded(data.get("locals", []), 256)),
                    dropped=_integer(data.get("dropped", 0)))

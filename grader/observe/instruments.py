@@ -18,11 +18,13 @@ BaseException, passes through).
 from __future__ import annotations
 
 import collections
+import numbers
 import sys
 import weakref
 
 from grader.observe.events import (TRAINING_INPUT, Activity, Evaluation, FinalValue, GradientCall, Graph, Leaf,
                                    LoaderUse, LossSeries, ModuleUse, Named, OptimizerUse, Reported, TensorInfo)
+from grader.observe.events import SUBTRACTED
 from grader.observe.sites import DISPLAY, ENTER, REPORT
 
 # The budget of one unit: what a 10,000-epoch loop costs to report.
@@ -34,10 +36,12 @@ SERIES_LAST = 200  # … and from its end
 REPORT_FIRST, REPORT_LAST = 24, 8  # values kept per report site (a loop printing each element of a vector)
 MAX_TENSOR_VALUES = 1024
 MAX_SCOPE = 80
+FRAMES_PER_FUNCTION, MAX_FRAMES, MAX_LOCALS = 2, 32, 256  # student functions' locals kept per span (forward passes)
 MAX_SCOPE_VALUES = 256
 MAX_LEAVES = 32
 MAX_GRAPH_NODES = 4000
 KEY = 65536  # report and function keys are unit * KEY + index
+_NUMBER_MODULES = frozenset({"sympy", "fractions", "decimal", "mpmath"})
 
 _SAVED = ("_saved_self", "_saved_other", "_saved_result", "_saved_target", "_saved_mat2", "_saved_weight")
 _SAVED_SIZES = ("_saved_self_sym_sizes", "_saved_other_sym_sizes")  # reductions keep their input's shape
@@ -62,6 +66,8 @@ class _Segment:
         self.idents: frozenset = frozenset()
         self.names: tuple = ()
         self.start: tuple = ()  # the leaves' values at its first computation
+        self.ops: tuple = ()  # the kinds of operation in its graph: another function is another run
+        self.shapes: tuple = ()  # its leaves' shapes: another model (nn.Linear(2, 1) after (1, 1)) is another run
         self.named: dict = {}  # leaf ident -> [(name, owner)], found once per set of tensors
 
 
@@ -82,6 +88,8 @@ class _ReportSite:
         self.count = 0
         self.first: list = []
         self.last: collections.deque = collections.deque(maxlen=REPORT_LAST)
+        self.callers: list = []  # (count, unit, line) of the student's call, for a site inside a function
+        self.last_callers: collections.deque = collections.deque(maxlen=REPORT_LAST)
 
 
 class _LoaderState:
@@ -164,6 +172,7 @@ class Recorder:
         self.loaders: dict[int, _LoaderState] = {}
         self.leaves: dict[int, object] = {}  # ident -> tensor (strong: read again at the span's end)
         self.leaf_names: dict[int, tuple[str, ...]] = {}
+        self.frames: list = []  # (function key, frame) of the first calls of each student function
         self.dropped = 0
 
     def pause(self) -> None:
@@ -236,6 +245,13 @@ class Recorder:
             return TensorInfo(shape=tuple(int(n) for n in value.shape), values=values)
         if numpy is not None and isinstance(value, numpy.generic) and value.dtype.kind in "iuf":
             return TensorInfo(shape=(), values=(float(value),))
+        if type(value).__module__.split(".")[0] in _NUMBER_MODULES and isinstance(value, numbers.Real):
+            # sympy's `dY.subs(x, 2)`, a Fraction, a Decimal: numbers the student printed (library types only, so
+            # no student-defined __float__ runs here)
+            try:
+                return TensorInfo(shape=(), values=(float(value),))
+            except (TypeError, ValueError, OverflowError):
+                return None
         if type(value) in (list, tuple) and 0 < len(value) <= limit:
             flat = []
             for item in value:
@@ -349,6 +365,12 @@ class Recorder:
                 if variable is not None and len(leaves) < MAX_LEAVES:
                     leaves.append(variable)
                 continue
+            if kind == "SubBackward0":
+                # Which side of the subtraction the graph goes on: `y - yp` and `yp - y` give the same loss and
+                # gradients, and only this tells the error conventions apart at run time.
+                parents = node.next_functions
+                if len(parents) == 2 and parents[0][0] is None and parents[1][0] is not None:
+                    kind = SUBTRACTED
             if kind not in seen_ops:
                 seen_ops.add(kind)
                 ops.append(kind)
@@ -433,7 +455,11 @@ class Recorder:
         if inputs is not None:
             listed = inputs if isinstance(inputs, (list, tuple)) else [inputs]
             leaves = [t for t in listed if isinstance(t, torch.Tensor)][:MAX_LEAVES]
-            _, graph = self._walk(roots, walk_shapes)
+            walked, graph = self._walk(roots, walk_shapes)
+            # The asked tensors first (their gradients are the results, in order), then the graph's other leaves:
+            # `grad(f, inputs[1])` differentiates f(x, y, z) at values the other leaves hold.
+            asked = {id(t) for t in leaves}
+            leaves += [t for t in walked if id(t) not in asked][:MAX_LEAVES - len(leaves)]
         else:
             leaves, graph = self._walk(roots, walk_shapes)
         idents = [self.ident(leaf) for leaf in leaves]
@@ -443,7 +469,7 @@ class Recorder:
         else:
             names = self._names_for(dict(zip(idents, leaves)), frame)
         before = [self.describe(leaf) for leaf in leaves]
-        segment = self._segment_for(site, unit, line, idents, names, before)
+        segment = self._segment_for(site, unit, line, idents, names, before, graph.ops)
         segment.named.update(names)
         site.cached, site.walk = list(leaves), False
         site.watch = next(((names[i][0][0], leaf) for i, leaf in zip(idents, leaves) if names.get(i)), None)
@@ -470,18 +496,23 @@ class Recorder:
         if value is not None:
             (segment.first if len(segment.first) < SERIES_FIRST else segment.last).append(value)
 
-    def _segment_for(self, site: _Site, unit: int, line: int, idents, names, before) -> _Segment:
+    def _segment_for(self, site: _Site, unit: int, line: int, idents, names, before, ops) -> _Segment:
         """The run this computation belongs to: the site's current one, unless these are other tensors that
-        are not the same parameters rebound (`w = w - lr * w.grad`): other names, or a fresh start."""
+        are not the same parameters rebound (`w = w - lr * w.grad`): other names, a fresh start, or another
+        function (a helper that differentiates whatever it is given computes each exercise at one line)."""
         current = site.segment
         key = frozenset(idents)
         labels = tuple(tuple(n for n, _ in names.get(i, [])[:1]) for i in idents)
         start = tuple(b.values if b is not None else None for b in before)
-        if current is not None and (key == current.idents or (labels == current.names and start != current.start)):
+        shapes = tuple(b.shape if b is not None else None for b in before)
+        if current is not None and (key == current.idents or (
+                labels == current.names and start != current.start and ops == current.ops
+                and shapes == current.shapes)):
             current.idents = key
             return current
         segment = _Segment(len(self.segments), unit, line)
-        segment.idents, segment.names, segment.start = key, labels, start
+        segment.idents, segment.names, segment.start, segment.ops = key, labels, start, ops
+        segment.shapes = shapes
         if len(self.segments) < 200:
             self.segments.append(segment)
         site.segment = segment
@@ -612,7 +643,7 @@ class Recorder:
         return _CountingIterator(iterator, state, self)
 
     # ------------------------------------------------------------------ calls inserted in the student's tree
-    def report(self, key: int, value):
+    def report(self, key: int, value, depth: int = 1):
         """A report site's value passes through here; it is returned unchanged."""
         if self.quiet:
             return value
@@ -627,27 +658,57 @@ class Recorder:
                 described = self.describe(value, 256)
                 if described is not None:
                     site.first.append((site.count, described))
+                    self._caller(site, site.callers, depth + 1)
+                return value
             elif value.__class__ in (float, int):
                 site.last.append((site.count, value))  # described at the end: a number cannot change meanwhile
             elif isinstance(value, self.torch.Tensor) and value.numel() <= 256:
                 site.last.append((site.count, value.detach().clone()))
             else:
                 described = self.describe(value, 256)
-                if described is not None:
-                    site.last.append((site.count, described))
+                if described is None:
+                    return value
+                site.last.append((site.count, described))
+            self._caller(site, site.last_callers, depth + 1)
         except Exception:
             self.dropped += 1
         return value
 
+    def _caller(self, site: _ReportSite, into, depth: int) -> None:
+        """Where the student's code called the function this report site is in (nothing at module level)."""
+        frame = sys._getframe(depth)
+        if frame.f_code.co_name == "<module>":
+            return
+        caller = frame.f_back
+        unit = self.unit_files.get(caller.f_code.co_filename) if caller is not None else None
+        if unit is not None:
+            into.append((site.count, unit, caller.f_lineno))
+
     def display(self, key: int, value) -> None:
         """A notebook cell's last expression: recorded, then shown as Jupyter would (its repr)."""
-        self.report(key, value)
+        self.report(key, value, depth=2)
         if value is not None:
             print(repr(value))
 
     def enter(self, key: int) -> None:
+        """A student function starts. Its first calls' frames are kept: when the span ends, the values the
+        function computed (a forward pass's intermediates worked out inside `manual(x, y, z)`) are read."""
         if not self.quiet:
             self.calls[key] += 1
+            if self.calls[key] <= FRAMES_PER_FUNCTION and len(self.frames) < MAX_FRAMES:
+                self.frames.append((key, sys._getframe(1)))
+
+    def _locals(self) -> tuple[Named, ...]:
+        found = []
+        for key, frame in self.frames:
+            function = self.entries.get(key, "?")
+            for name, value in list(frame.f_locals.items())[:64]:
+                if len(found) >= MAX_LOCALS:
+                    return tuple(found)
+                described = self.describe(value, 64)
+                if described is not None and described.values is not None:
+                    found.append(Named(name=f"{function}.{name}", value=described))
+        return tuple(found)
 
     def names_for_namespace(self) -> dict:
         return {REPORT: self.report, DISPLAY: self.display, ENTER: self.enter}
@@ -767,7 +828,8 @@ class Recorder:
         reports = tuple(Reported(unit=_unit_of(key)[0], site=_unit_of(key)[1], count=site.count,
                                  samples=tuple(site.first) + tuple(
                                      (n, v if isinstance(v, TensorInfo) else self.describe(v, 256))
-                                     for n, v in site.last if not isinstance(v, bool)))
+                                     for n, v in site.last if not isinstance(v, bool)),
+                                 callers=tuple(site.callers) + tuple(site.last_callers))
                         for key, site in list(self.report_sites.items()))
         calls = collections.Counter()
         for key, count in self.calls.items():
@@ -788,7 +850,8 @@ class Recorder:
         activity = Activity(unit=self.unit, gradients=tuple(self.gradients), series=series,
                             optimizers=tuple(OptimizerUse(**o) for o in self.optimizers.values()),
                             modules=modules, loaders=loaders, reports=reports, calls=dict(calls),
-                            finals=tuple(finals), evaluations=tuple(evaluations), dropped=self.dropped)
+                            finals=tuple(finals), evaluations=tuple(evaluations), locals=self._locals(),
+                            dropped=self.dropped)
         self._reset_span()
         return activity
 

@@ -138,13 +138,17 @@ def input_literals(source: str, names: set[str], values: dict[float, str]) -> li
                 attributed += [(c, name, True) for c in _numbers(argument)]
             for keyword in node.keywords:
                 attributed += [(c, keyword.arg, True) for c in _numbers(keyword.value)]
+    # A value attributed to an input on a line tells what the same value means elsewhere on that line:
+    # `report(2.0, manual(2.0), grad_of(f, 2.0))` moves every 2.0 with manual's parameter x.
+    on_line = {(constant.lineno, float(constant.value)): name for constant, name, _ in attributed if name in names}
     found, seen = [], set()
     for constant, name, by_value in attributed:
         key = (constant.lineno, constant.col_offset)
         if key in seen or constant.lineno != constant.end_lineno:
             continue
         value = float(constant.value)
-        feeds = name if name in names else (values.get(value) if by_value else None)
+        feeds = name if name in names else (
+            on_line.get((constant.lineno, value), values.get(value)) if by_value else None)
         if feeds is None:
             continue
         seen.add(key)

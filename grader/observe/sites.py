@@ -53,6 +53,8 @@ def _shown_parts(argument: ast.expr) -> list[ast.expr]:
             and isinstance(argument.left, ast.Constant) and isinstance(argument.left.value, str)):
         right = argument.right
         return list(right.elts) if isinstance(right, ast.Tuple) else [right]
+    if isinstance(argument, ast.Dict):  # display({"analytic": g, "autograd": w.grad.item()})
+        return [value for key, value in zip(argument.keys, argument.values) if key is not None]
     if isinstance(argument, (ast.Constant, ast.Starred)):
         return []
     return [argument]

@@ -90,6 +90,10 @@ class ReportFact:
     expression: str  # its source text
     label: str  # the literal text printed with it ("Analytical gradient:")
     provenance: Provenance
+    decimals: int | None = None  # the code rounds the value it shows to this many decimals (`round(g, 4)`)
+    # Inside a function: the provenance when called from each place in the student's code, (unit, line, how),
+    # where the arguments say more than the parameters' names (`show("manual", dy_dx)`, `show("autograd", x.grad)`).
+    callers: tuple[tuple[int, int, Provenance], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,17 +244,43 @@ def dotted_name(node: ast.AST, aliases: dict[str, str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- provenance
+MAX_CALL_SITES = 16  # per student function: the places whose arguments are followed into its body
+
+
+@dataclass(frozen=True)
+class _CallSite:
+    """How the arguments of one call of a student function were made."""
+
+    positional: tuple[Provenance, ...]
+    keywords: dict[str, Provenance]
+
+    def bind(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Provenance]:
+        """Each parameter's provenance at this call; a parameter stays its own name too, so that a formula of it
+        is computed, never typed in, whatever literal was passed."""
+        params = [*function.args.posonlyargs, *function.args.args]
+        bound = {}
+        for index, param in enumerate(params + list(function.args.kwonlyargs)):
+            given = self.positional[index] if index < len(self.positional) and index < len(params) \
+                else self.keywords.get(param.arg)
+            own = Provenance(constant=False, copies=frozenset({param.arg}))
+            bound[param.arg] = own if given is None else replace(given, copies=given.copies | {param.arg})
+        return bound
+
+
 class _Flow:
     """Follows assignments through one scope, giving each report site the provenance of its value."""
 
     def __init__(self, *, aliases: dict[str, str], student_functions: dict[str, bool], sites: dict[int, Site],
-                 found: dict[int, Provenance], outer: dict[str, Provenance] | None = None):
+                 found: dict[int, Provenance], outer: dict[str, Provenance] | None = None,
+                 arguments: dict | None = None, unit: int = 0):
         self.aliases = aliases
         self.student_functions = student_functions  # name -> uses autograd
         self.sites = sites
         self.found = found
         self.outer = outer or {}
         self.env: dict[str, Provenance] = {}
+        self.arguments = arguments  # when given: student function -> the calls seen, _CallSite each
+        self.unit = unit
 
     def lookup(self, name: str) -> Provenance:
         if name in self.env:
@@ -328,9 +358,18 @@ class _Flow:
         return UNKNOWN
 
     def _call(self, node: ast.Call) -> Provenance:
-        arguments = [self.expr(arg) for arg in node.args] + [self.expr(k.value) for k in node.keywords]
+        positional = [self.expr(arg) for arg in node.args]
+        keywords = {k.arg: self.expr(k.value) for k in node.keywords}
+        arguments = positional + list(keywords.values())
         joined = _join_all(arguments)
         func = node.func
+        if self.arguments is not None and isinstance(func, ast.Name) and func.id in self.student_functions:
+            starred = next((i for i, arg in enumerate(node.args) if isinstance(arg, ast.Starred)), len(node.args))
+            calls = self.arguments.setdefault(func.id, {})
+            key = (self.unit, node.lineno)
+            if key not in calls and len(calls) < MAX_CALL_SITES:
+                calls[key] = _CallSite(positional=tuple(positional[:starred]),
+                                       keywords={k: v for k, v in keywords.items() if k})
         target = _canonical(_dotted(func), self.aliases)
         root = _dotted(func.value) if isinstance(func, ast.Attribute) else None
         if isinstance(func, ast.Attribute) and not (root and root.split(".")[0] in self.aliases
@@ -527,6 +566,11 @@ def _label(site: Site) -> str:
         return ""
     pieces = []
     for argument in site.call.args:
+        if isinstance(argument, ast.Dict):
+            keyed = [key.value for key, value in zip(argument.keys, argument.values)
+                     if value is site.node and isinstance(key, ast.Constant) and isinstance(key.value, str)]
+            if keyed:
+                return " ".join(keyed[0].split())[:120]
         if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
             pieces.append(argument.value)
         elif isinstance(argument, ast.JoinedStr):
@@ -536,6 +580,25 @@ def _label(site: Site) -> str:
                 elif part.value is site.node:
                     break
     return " ".join(" ".join(pieces).split())[:120]
+
+
+_ROUNDING = {"round", "numpy.round", "numpy.around", "torch.round"}
+
+
+def _rounded_to(node: ast.AST, aliases: dict[str, str]) -> int | None:
+    """The decimals a shown expression rounds to: `round(v, 4)`, `np.round(v, 4)`, `v.round(decimals=4)`."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    method = isinstance(func, ast.Attribute) and func.attr == "round"
+    if not method and _canonical(_dotted(func), aliases) not in _ROUNDING:
+        return None
+    given = node.args[0 if method else 1:][:1] + [k.value for k in node.keywords if k.arg in ("ndigits", "decimals")]
+    if not given:
+        return 0
+    if isinstance(given[0], ast.Constant) and type(given[0].value) is int and 0 <= given[0].value <= 12:
+        return given[0].value
+    return None
 
 
 def _seed_line(tree: ast.Module, aliases: dict[str, str]) -> int | None:
@@ -639,6 +702,14 @@ def _segment(lines: list[str], node: ast.AST) -> str:
         return ""
 
 
+def _own_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Provenance]:
+    """Parameters whose callers are not known: each is a value of its own name."""
+    arguments = function.args
+    return {a.arg: Provenance(constant=False, copies=frozenset({a.arg}))
+            for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                      *([arguments.vararg] if arguments.vararg else []), *([arguments.kwarg] if arguments.kwarg else [])]}
+
+
 def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
     """The facts of one part's units (a notebook's cells, or one script), in order."""
     trees: list[ast.Module | None] = [parsed(source) for source in sources]
@@ -652,6 +723,19 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
     for tree in parsed_trees:
         outer.block(tree.body)
     everywhere = dict(outer.env)
+    # Where each student function is called, and how its arguments were made: at module level, then in bodies.
+    calls: dict[str, dict[tuple[int, int], _CallSite]] = {}
+    recorder = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={}, arguments=calls)
+    for index, tree in enumerate(trees):
+        if tree is not None:
+            recorder.unit = index
+            recorder.block(tree.body)
+    for index, tree in enumerate(trees):
+        for entry in entries_of[id(tree)] if tree is not None else ():
+            inner = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={},
+                          outer=everywhere, arguments=calls, unit=index)
+            inner.env.update(_own_parameters(entry.node))
+            inner.block(entry.node.body)
     flow = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={})
     units = []
     for index, (source, tree) in enumerate(zip(sources, trees)):
@@ -660,20 +744,31 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
             continue
         sites = report_sites(tree, source, cell=cells)
         found: dict[int, Provenance] = {}
+        by_caller: dict[int, list[tuple[int, int, Provenance]]] = {}
         by_node = {id(site.node): site for site in sites}
         flow.sites, flow.found = by_node, found
         flow.block(tree.body)
         for entry in entries_of[id(tree)]:
             inner = _Flow(aliases=aliases, student_functions=student_functions, sites=by_node, found=found,
                           outer=everywhere)
-            for argument in [*entry.node.args.posonlyargs, *entry.node.args.args, *entry.node.args.kwonlyargs]:
-                inner.env[argument.arg] = Provenance(constant=False, copies=frozenset({argument.arg}))
+            inner.env.update(_own_parameters(entry.node))
             inner.block(entry.node.body)
+            if "." in entry.qualname or not found:
+                continue  # methods are called on objects, which this analysis does not follow
+            for (unit, line), call in calls.get(entry.node.name, {}).items():
+                at_call: dict[int, Provenance] = {}
+                inner = _Flow(aliases=aliases, student_functions=student_functions, sites=by_node, found=at_call,
+                              outer=everywhere)
+                inner.env.update(call.bind(entry.node))
+                inner.block(entry.node.body)
+                for site_index, provenance in at_call.items():
+                    by_caller.setdefault(site_index, []).append((unit, line, provenance))
         lines = source.splitlines()
         reports = tuple(
             ReportFact(index=site.index, kind=site.kind, line=site.node.lineno,
                        expression=_segment(lines, site.node)[:120], label=_label(site),
-                       provenance=found.get(site.index, UNKNOWN))
+                       provenance=found.get(site.index, UNKNOWN), callers=tuple(by_caller.get(site.index, ())),
+                       decimals=_rounded_to(site.node, aliases))
             for site in sites)
         facts = tuple(FunctionFact(qualname=entry.qualname, line=entry.node.lineno,
                                    end_line=entry.node.end_lineno or entry.node.lineno,

@@ -29,7 +29,7 @@ class Verdict:
     inputs: dict = field(default_factory=dict)  # the student's own inputs and settings it was judged at
     metric: float | None = None  # for a verdict against a bound: the measured value (lower is better) …
     bound: float | None = None  # … and the bound; runs that depend on the seed are judged on the typical one
-    sites: tuple[tuple[int, int], ...] = ()  # (unit, report site) whose shown values earned it
+    sites: tuple[tuple[int, int, int], ...] = ()  # (unit, report site, line: the call, for a site in a function)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,8 +77,10 @@ class Perturbable(Protocol):
         ...
 
 
-def shown_at(view: PartView, unit: int, index: int) -> Shown | None:
-    return next((s for s in view.shown if s.unit == unit and s.fact.index == index), None)
+def shown_at(view: PartView, unit: int, index: int, line: int | None = None) -> Shown | None:
+    """The value a report site showed; for a site inside a function, as called from `line` (see Verdict.sites)."""
+    return next((s for s in view.shown if s.unit == unit and s.fact.index == index
+                 and (line is None or s.fact.line == line)), None)
 
 
 def options_from(kind: type, exercise: str, table: dict):
@@ -126,13 +128,24 @@ def contains(haystack, needle, rtol: float, atol: float) -> bool:
     return False
 
 
+def shows(shown: Shown, needle, rtol: float, atol: float) -> bool:
+    """Whether a report site showed the needle's values (rounded as the code rounds them, see shown_with)."""
+    return any(contains(values, needle, rtol, atol) or _rounded_from(values, needle, shown.fact.decimals)
+               for values in shown.values())
+
+
 def shown_with(view_shown, needle, rtol: float, atol: float, accept=lambda shown: True) -> list[Shown]:
-    """The report sites, among those `accept` admits, that showed the needle's values."""
-    found = []
-    for shown in view_shown:
-        if accept(shown) and any(contains(values, needle, rtol, atol) for values in shown.values()):
-            found.append(shown)
-    return found
+    """The report sites, among those `accept` admits, that showed the needle's values; a value the code rounds
+    before showing it (`round(g, 4)`) is the needle rounded so, as a TA reading the output would take it."""
+    return [shown for shown in view_shown if accept(shown) and shows(shown, needle, rtol, atol)]
+
+
+def _rounded_from(values, needle, decimals: int | None) -> bool:
+    """The needle rounded to `decimals`, with a digit left (a derivative rounded to 0 shows nothing)."""
+    if decimals is None or len(values) != len(needle):
+        return False
+    half = 0.5 * 10.0 ** -decimals * (1 + 1e-9)
+    return all(v != 0 and math.isfinite(n) and abs(v - n) <= half for v, n in zip(values, needle))
 
 
 def columns_of(shape: tuple[int, ...], values: tuple[float, ...]) -> list[tuple[float, ...]]:

@@ -31,6 +31,7 @@ import torch
 from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, close, columns_of, contains, fmt,
                                          fmt_all, options_from, shown_with, trained_elsewhere, where)
 from grader.judge.episodes import Episode
+from grader.observe.events import SUBTRACTED
 from grader.observe.source import parsed
 
 MAX_REPLAY = 20_000
@@ -128,7 +129,14 @@ def _structure(episode: Episode) -> str:
 
 
 def _error_sign(episode: Episode, y_names: set[str]) -> str:
-    """How the code writes the error: "y - yp" when a target is on the left of a subtraction, else "yp - y"."""
+    """How the code writes the error: "y - yp" when a target is on the left of a subtraction, else "yp - y".
+    The graph says it for the run itself (one function may do both, by a flag); the source, where the graph
+    has no subtraction of the prediction (`nn.MSELoss`)."""
+    ops = episode.graph_ops()
+    if ops & {SUBTRACTED, "RsubBackward1"}:  # tensor or number minus the prediction
+        return "y - yp"
+    if ops & {"SubBackward0", "SubBackward1"}:
+        return "yp - y"
     sources = episode.view.sources
     return _error_sign_in(sources[episode.unit], frozenset(y_names)) if episode.unit < len(sources) else ""
 

@@ -38,6 +38,18 @@ from grader.observe.events import TRAINING_INPUT
 _SIGMOID_OPS = {"SigmoidBackward0", "BinaryCrossEntropyWithLogitsBackward0"}
 _BCE_OPS = {"BinaryCrossEntropyBackward0", "BinaryCrossEntropyWithLogitsBackward0"}
 _MSE_OPS = {"MseLossBackward0"}
+_LOGIT_LOSS_OPS = {"BinaryCrossEntropyWithLogitsBackward0"}
+
+
+def _trained_on_logits(episode: Episode) -> bool:
+    """The loss applies the sigmoid itself (nn.BCEWithLogitsLoss), and the model does not apply one before it."""
+    ops = episode.graph_ops()
+    logits = bool(ops & _LOGIT_LOSS_OPS) or any(m.cls == "BCEWithLogitsLoss" for m in episode.modules)
+    return logits and "SigmoidBackward0" not in ops and not any(m.cls == "Sigmoid" for m in episode.modules)
+
+
+def _sigmoid(values) -> list[float]:
+    return [1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v)) for v in values]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,18 +205,20 @@ class FitFamily:
         inputs = found[:-1]
         scaled = any(column.transformed for column in inputs)
         modules = [m for m in episode.modules if m.outer_calls and not m.cls.endswith("Loss")] + list(episode.modules)
+        # A model trained through BCEWithLogitsLoss outputs log-odds: its probabilities are their sigmoid.
+        as_probability = _sigmoid if _trained_on_logits(episode) else list
         if not scaled:
             for module in modules:
                 values = episode.evaluations.get((module.ident, data_name))
                 if values is not None:
-                    return list(values)
+                    return as_probability(values)
         elif data_name == self.options.x and all(column.name == TRAINING_INPUT and not column.shuffled
                                                  for column in inputs):
             rows = len(found[-1].values)
             for module in modules:
                 values = episode.evaluations.get((module.ident, TRAINING_INPUT))
                 if values is not None and len(values) == rows:
-                    return list(values)
+                    return as_probability(values)
         params = []
         for leaf in self._ordered(episode.first.leaves):
             final = episode.finals.get(leaf.ident) or next(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from grader.judge.behaviour.base import (Match, Reference, Verdict, close, contains, fmt_all, options_from,
-                                         shown_at, shown_with, where)
+                                         shown_at, shown_with, shows, where)
 from grader.judge.episodes import Episode, Shown
 from grader.observe.source import parsed
 
@@ -46,6 +46,7 @@ class _Bound:
     shape: tuple[int, ...]
     values: tuple[float, ...]
     leaf: object | None  # the events.Leaf, when autograd tracked it
+    named: bool = True  # the student's code calls it by the input's name (else: bound by position or value)
 
 
 def _evaluate(function, binding: dict[str, _Bound]):
@@ -88,6 +89,17 @@ def _looks_manual(shown: Shown) -> bool:
     return any(word in text for word in _MANUAL_WORDS) or bool(_DERIVATIVE.search(text))
 
 
+def _attempts_of(episode: Episode, unit: int, rtol: float, atol: float) -> list[Shown]:
+    """Values a unit presents as worked out by hand, that are not the by-hand half of another computation: one
+    that equals a gradient autograd computed elsewhere in the part belongs to that exercise (a whole-lab script
+    shows every exercise's manual value in one unit)."""
+    others = [leaf.grad.values for activity in episode.view.activities for call in activity.gradients
+              if call not in episode.calls for leaf in call.leaves
+              if leaf.grad is not None and leaf.grad.values is not None]
+    return [s for s in episode.view.shown if s.unit == unit and s.values() and _by_hand(s) and _looks_manual(s)
+            and not any(contains(values, grad, rtol, atol) for values in s.values() for grad in others)]
+
+
 @functools.lru_cache(maxsize=1024)
 def _literal_values(source: str) -> frozenset[float]:
     tree = parsed(source)
@@ -95,6 +107,10 @@ def _literal_values(source: str) -> frozenset[float]:
         return frozenset()
     return frozenset({float(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
             and isinstance(node.value, (int, float)) and not isinstance(node.value, bool) and abs(node.value) < 100})
+
+
+MAX_BOUND_LEAVES = 6  # the first tensors of a graph tried as the exercise's inputs …
+MAX_BINDINGS = 400  # … in at most this many ways
 
 
 class GradientFamily:
@@ -112,14 +128,21 @@ class GradientFamily:
             raise RubricError(f"[behaviour.{exercise}]: target {self.options.target!r} is not one of the inputs")
 
     # ------------------------------------------------------------------ recognising
-    def _bindings(self, episode: Episode, call) -> list[dict[str, _Bound]]:
+    def _bindings(self, episode: Episode, call):
         inputs = self.options.inputs
         leaves = [leaf for leaf in call.leaves if leaf.value.values is not None]
         scope = episode.scope()
 
         def leaf_bound(leaf, name=None):
-            return _Bound(name=(leaf.names[0] if leaf.names else name or "?"), shape=leaf.value.shape,
-                          values=leaf.value.values, leaf=leaf)
+            if leaf.names:
+                own = name is None or any(n == name or n.split(".")[-1] == name for n in leaf.names)
+                return _Bound(name=leaf.names[0], shape=leaf.value.shape, values=leaf.value.values, leaf=leaf,
+                              named=own)
+            # An unnamed tensor (a list's element, a helper's argument) whose value a scope name of the input
+            # holds: `for x, y, z in points: grad(f, *[tensor(v) for v in (x, y, z)])`.
+            held = scope.get(name)
+            own = held is not None and tuple(held[1]) == tuple(leaf.value.values)
+            return _Bound(name=name or "?", shape=leaf.value.shape, values=leaf.value.values, leaf=leaf, named=own)
 
         named: dict[str, _Bound] = {}
         for name in inputs:
@@ -131,35 +154,54 @@ class GradientFamily:
                 if name in scope:
                     shape, values = scope[name]
                     named[name] = _Bound(name=name, shape=shape, values=values, leaf=None)
-        candidates = []
+        return itertools.islice(self._candidates(inputs, named, leaves[:MAX_BOUND_LEAVES], leaf_bound), MAX_BINDINGS)
+
+    @staticmethod
+    def _candidates(inputs, named: dict, leaves: list, leaf_bound):
+        """Ways to bind the inputs: the names alone first; then tensors in place of some names (a tensor that
+        holds an input need not be called by its name), most tensors first; a tensor binds one input only."""
         if len(named) == len(inputs):
-            candidates.append(named)
-        unused = [leaf for leaf in leaves if all(b.leaf is not leaf for b in named.values())]
-        missing = [name for name in inputs if name not in named]
-        if missing and len(unused) >= len(missing):
-            for chosen in itertools.islice(itertools.permutations(unused, len(missing)), 120):
-                candidates.append({**named, **{n: leaf_bound(leaf, n) for n, leaf in zip(missing, chosen)}})
-        if len(leaves) >= len(inputs):
-            for chosen in itertools.islice(itertools.permutations(leaves, len(inputs)), 720):
-                candidates.append({n: leaf_bound(leaf, n) for n, leaf in zip(inputs, chosen)})
-        return candidates
+            yield named
+        for count in range(min(len(leaves), len(inputs)), 0, -1):
+            for chosen_names in itertools.combinations(inputs, count):
+                rest = [name for name in inputs if name not in chosen_names]
+                if any(name not in named for name in rest):
+                    continue
+                taken = {id(named[name].leaf) for name in rest if named[name].leaf is not None}
+                for chosen in itertools.permutations([leaf for leaf in leaves if id(leaf) not in taken], count):
+                    yield {**{name: named[name] for name in rest},
+                           **{name: leaf_bound(leaf, name) for name, leaf in zip(chosen_names, chosen)}}
 
     def recognise(self, episode: Episode, reference: Reference) -> Match | None:
+        """The episode's first computation whose result is the exercise's function at the values it was given.
+        Among the ways to bind the student's values to the inputs that fit, the best is kept: the asked input
+        on a tensor autograd tracked, then most inputs on such tensors, then most inputs under their own name (a
+        global `x` that happens to hold the same number as a helper's tensor does not hide that tensor)."""
         function = reference.function(self.options.function)
+        target = self.options.target
         for call in episode.calls[:3]:
             root = call.root.values
             if root is None or call.failed:
                 continue
+            best, best_rank, ties = None, None, []
             for binding in self._bindings(episode, call):
                 result = _evaluate(function, binding)
                 if result is None:
                     continue
                 expected_root, grads = result
                 if len(expected_root) == len(root) and all(close(g, e, 1e-4, 1e-6) for g, e in zip(root, expected_root)):
-                    by_name = sum(name == bound.name or bound.name.endswith("." + name) for name, bound in binding.items())
+                    by_name = sum(bound.named for bound in binding.values())
                     on_leaves = sum(bound.leaf is not None for bound in binding.values())
-                    return Match(exercise=self.exercise, episode=episode, score=10 + by_name + on_leaves,
-                                 details={"call": call, "binding": binding, "grads": grads})
+                    aimed = binding[target].leaf
+                    rank = (aimed is not None, aimed is not None and aimed.grad is not None, on_leaves, by_name)
+                    if best_rank is None or rank > best_rank:
+                        best, best_rank, ties = (binding, grads, 10 + by_name + on_leaves), rank, []
+                    elif rank == best_rank and len(ties) < 8:
+                        ties.append(binding)  # as good a fit: `z * 2x` cannot tell x from z
+            if best is not None:
+                binding, grads, score = best
+                return Match(exercise=self.exercise, episode=episode, score=score,
+                             details={"call": call, "binding": binding, "grads": grads, "ties": ties})
         return None
 
     # ------------------------------------------------------------------ judging
@@ -186,8 +228,7 @@ class GradientFamily:
         inputs nor at any other point the code mentions: a wrong analytic part, not a missing one."""
         o = self.options
         unit = match.episode.unit
-        attempts = [s for s in match.episode.view.shown if s.unit == unit and s.values() and _by_hand(s)
-                    and _looks_manual(s)]
+        attempts = _attempts_of(match.episode, unit, o.rtol, o.atol)
         if not attempts:
             return None
         function = reference.function(o.function)
@@ -261,16 +302,16 @@ class GradientFamily:
         found.sort(key=lambda s: (s.unit != unit, abs(s.unit - unit)))
         if found:
             return Verdict(passed=True, inputs=inputs, got=fmt_all(expected), expected=fmt_all(expected),
-                           sites=tuple((s.unit, s.fact.index) for s in found),
+                           sites=tuple((s.unit, s.fact.index, s.fact.line) for s in found),
                            message=f"your formula gives {fmt_all(expected)} at {at} ({where(found[0])}), "
                                    f"the same as autograd.")
         typed = shown_with(view.shown, expected, o.rtol, o.atol,
-                           lambda s: not s.fact.provenance.autograd and s.fact.provenance.constant)
+                           lambda s: not s.fact.provenance.autograd and s.fact.provenance.constant and _looks_manual(s))
         if typed:
             return Verdict(passed=False, inputs=inputs,
                            message=f"{where(typed[0])} shows {fmt_all(expected)}, but it is typed in, not computed "
                                    f"from your inputs.")
-        near = [s for s in view.shown if s.unit == unit and _by_hand(s) and s.values() and _looks_manual(s)]
+        near = _attempts_of(match.episode, unit, o.rtol, o.atol)
         if near:
             got = near[0].values()[0]
             return Verdict(passed=False, inputs=inputs, got=fmt_all(got), expected=fmt_all(expected),
@@ -283,22 +324,31 @@ class GradientFamily:
     def _forward(self, match: Match, binding, reference: Reference, inputs) -> Verdict:
         if not self.options.intermediates:
             return Verdict(passed=False, message="this exercise has no forward-pass check", inputs=inputs)
+        seen = [named.value.values for call in match.episode.calls for named in (call.scope or ())
+                if named.value.values is not None]
+        seen += [values for shown in match.episode.view.shown for values in shown.values()]
+        seen += [named.value.values for named in match.episode.locals if named.value.values is not None]
+        best = None
+        for candidate in [binding, *match.details.get("ties", ())]:
+            wanted = self._intermediates(reference, candidate)
+            missing = [name for name, value in wanted.items()
+                       if not any(contains(s, value, self.options.rtol, self.options.atol) for s in seen)]
+            if not missing:
+                return Verdict(passed=True, inputs=_describe_inputs(candidate),
+                               message=f"the forward pass computes {', '.join(wanted)}.")
+            best = best or (wanted, missing)
+        wanted, missing = best
+        return Verdict(passed=False, inputs=inputs,
+                       message=f"the forward pass's intermediate value(s) {', '.join(missing)} were not computed as "
+                               f"separate values (found {len(wanted) - len(missing)} of {len(wanted)}).")
+
+    def _intermediates(self, reference: Reference, binding) -> dict[str, tuple[float, ...]]:
         function = reference.function(self.options.intermediates)
         with torch.no_grad():
             values = function(**{name: torch.tensor(b.values, dtype=torch.float64).reshape(b.shape)
                                  for name, b in binding.items()})
-        wanted = {name: tuple(float(v) for v in torch.as_tensor(value).reshape(-1).tolist())
-                  for name, value in values.items()}
-        seen = [named.value.values for call in match.episode.calls for named in (call.scope or ())
-                if named.value.values is not None]
-        seen += [values for shown in match.episode.view.shown for values in shown.values()]
-        missing = [name for name, value in wanted.items()
-                   if not any(contains(s, value, self.options.rtol, self.options.atol) for s in seen)]
-        if not missing:
-            return Verdict(passed=True, inputs=inputs, message=f"the forward pass computes {', '.join(wanted)}.")
-        return Verdict(passed=False, inputs=inputs,
-                       message=f"the forward pass's intermediate value(s) {', '.join(missing)} were not computed as "
-                               f"separate values (found {len(wanted) - len(missing)} of {len(wanted)}).")
+        return {name: tuple(float(v) for v in torch.as_tensor(value).reshape(-1).tolist())
+                for name, value in values.items()}
 
     # ------------------------------------------------------------------ typed-in values
     def perturbable(self, match: Match, verdicts: dict[str, Verdict]) -> dict[str, float]:
@@ -315,9 +365,9 @@ class GradientFamily:
         before, after = match.details["grads"][o.target], again.details["grads"][o.target]
         if contains(after, before, o.rtol, o.atol):
             return {}  # the inputs moved, but not so as to change the derivative: nothing to learn
-        for unit, index in manual.sites:
-            shown = shown_at(again.episode.view, unit, index)
-            if shown is not None and any(contains(values, after, o.rtol, o.atol) for values in shown.values()):
+        for unit, index, line in manual.sites:
+            shown = shown_at(again.episode.view, unit, index, line)
+            if shown is not None and shows(shown, after, o.rtol, o.atol):
                 return {}
         first = shown_at(again.episode.view, *manual.sites[0]) if manual.sites else None
         shown = first.values() if first is not None else []
