@@ -44,6 +44,62 @@ AUTOGRAD = {
         print("analytic:", x.item() * 0 + 326)
     ''',
     "notebook_shows_last_value.ipynb": None,  # written below: a cell ending in `x.grad`
+    # One helper differentiates every exercise and one prints every value: what each call passes decides.
+    "one_helper_for_all.py": '''
+        import math
+        import torch
+        def grad_of(f, *values, wrt=0):
+            inputs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+            (g,) = torch.autograd.grad(f(*inputs), inputs[wrt])
+            return g.item()
+        def show(name, manual, auto):
+            if manual is None:
+                print(f"{name}: autograd = {auto:.6f}")
+            else:
+                print(f"{name}: manual = {manual:.6f}, autograd = {auto:.6f}")
+        def z_of(a, b):
+            return 2 * (2 * a + 3 * b) + 3 * (5 * a * a + 3 * b ** 3)
+        def poly(x):
+            return 8 * x ** 4 + 3 * x ** 3 + 7 * x ** 2 + 6 * x + 3
+        def tanhlog(x, y, z):
+            return torch.tanh(torch.log(1 + z * 2 * x / torch.sin(y)))
+        def dfdy_by_hand(x, y, z):
+            a = 2 * x
+            b = math.sin(y)
+            c = a / b
+            d = z * c
+            e = math.log(1 + d)
+            return (1 - math.tanh(e) ** 2) / (1 + d) * z * (-a / b ** 2) * math.cos(y)
+        show("Q1", 4 + 30 * 1.5, grad_of(z_of, 1.5, 2.0))
+        show("Q5", None, grad_of(poly, 2.0))
+        show("Q6", dfdy_by_hand(1.0, 2.0, 3.0), grad_of(tanhlog, 1.0, 2.0, 3.0, wrt=1))
+    ''',
+    "rounds_and_uses_sympy/q4.py": '''
+        import sympy as sp
+        import torch
+        X = sp.symbols("x")
+        derivative = sp.diff(sp.exp(-X ** 2 - 2 * X - sp.sin(X)), X)
+        x = torch.tensor(2.0, requires_grad=True)
+        f = torch.exp(-x ** 2 - 2 * x - torch.sin(x))
+        f.backward()
+        print("analytic:", round(float(derivative.subs(X, 2.0)), 4))
+        print("autograd:", round(x.grad.item(), 4))
+    ''',
+    "shifted/lab2_q1.py": '''
+        import torch
+        a = torch.tensor(2.0, requires_grad=True)
+        b = torch.tensor(1.0, requires_grad=True)
+        z = 2 * (2 * a + 3 * b) + 3 * (5 * a * a + 3 * b ** 3)
+        z.backward()
+        print("dz/da by hand:", 4 + 30 * a.item(), "autograd:", a.grad.item())
+    ''',
+    "shifted/demo.py": '''
+        import torch
+        x = torch.tensor(3.0, requires_grad=True)
+        y = x ** 2
+        y.backward()
+        print(x.grad)
+    ''',
 }
 
 LINREG = {
@@ -107,6 +163,142 @@ def descent_contract(loss: str = "((w * x + b - y) ** 2).mean()", steps: str = "
 
 
 LINREG.update({
+    # One function does Q2 and the additional question, by a flag: the sign is read from each run's graph.
+    "sign_by_flag.py": '''
+        import torch
+        def two_epochs(flip):
+            x, y = torch.tensor([2.0, 4.0]), torch.tensor([20.0, 40.0])
+            w = torch.tensor(1.0, requires_grad=True)
+            b = torch.tensor(1.0, requires_grad=True)
+            wa, ba = 1.0, 1.0
+            for epoch in range(2):
+                error = (y - (w * x + b)) if flip else (w * x + b - y)
+                loss = (error ** 2).mean()
+                loss.backward()
+                ea = [(yi - (wa * xi + ba)) if flip else (wa * xi + ba - yi) for xi, yi in zip([2.0, 4.0], [20.0, 40.0])]
+                sign = -1 if flip else 1
+                dw, db = sign * sum(e * xi for e, xi in zip(ea, [2.0, 4.0])), sign * sum(ea)
+                wa, ba = wa - 0.001 * dw, ba - 0.001 * db
+                print("analytic", dw, db, wa, ba)
+                print("autograd", w.grad.item(), b.grad.item())
+                with torch.no_grad():
+                    w -= 0.001 * w.grad
+                    b -= 0.001 * b.grad
+                print("updated", w.item(), b.item())
+                w.grad.zero_()
+                b.grad.zero_()
+        two_epochs(False)
+        two_epochs(True)
+    ''',
+    "per_sample/q2.py": '''
+        import torch
+        w = torch.tensor(1.0, requires_grad=True)
+        b = torch.tensor(1.0, requires_grad=True)
+        for epoch in range(2):
+            for xi, yi in ((2.0, 20.0), (4.0, 40.0)):
+                loss = (w * xi + b - yi) ** 2
+                loss.backward()
+                print("analytic:", 2 * (w.item() * xi + b.item() - yi) * xi, 2 * (w.item() * xi + b.item() - yi))
+                print("autograd:", w.grad.item(), b.grad.item())
+                with torch.no_grad():
+                    w -= 0.001 * w.grad
+                    b -= 0.001 * b.grad
+                print("updated:", w.item(), b.item())
+                w.grad.zero_()
+                b.grad.zero_()
+    ''',
+    "class_not_used/q3.py": '''
+        import torch
+        import matplotlib.pyplot as plt
+        learning_rate = 0.001
+        class RegressionModel:
+            def __init__(self):
+                self.w = torch.tensor(1.0, requires_grad=True)
+                self.b = torch.tensor(1.0, requires_grad=True)
+            def forward(self, x):
+                return self.w * x + self.b
+            def update(self):
+                with torch.no_grad():
+                    self.w -= learning_rate * self.w.grad
+                    self.b -= learning_rate * self.b.grad
+            def reset_grad(self):
+                self.w.grad.zero_()
+                self.b.grad.zero_()
+            def criterion(self, y, yp):
+                return (y - yp) ** 2
+        x = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
+        y = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
+        model = RegressionModel()
+        optimizer = torch.optim.SGD([model.w, model.b], lr=learning_rate)
+        losses = []
+        for epoch in range(100):
+            optimizer.zero_grad()
+            loss = model.criterion(y, model.forward(x)).mean()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        plt.plot(losses)
+    ''',
+    "logits_and_tensordataset.ipynb": None,  # written below: Q4 over a TensorDataset, Q6, then Q7 on logits
+})
+
+LINREG_NOTEBOOK = [
+    """
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+    torch.manual_seed(0)
+    class Line(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(1))
+            self.b = nn.Parameter(torch.ones(1))
+        def forward(self, x):
+            return self.w * x + self.b
+    x = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
+    y = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
+    loader = DataLoader(TensorDataset(x, y), batch_size=5)
+    model, loss_fn = Line(), nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.001)
+    for epoch in range(300):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+    print("final loss", loss.item())
+    """,
+    """
+    X = torch.tensor([[3.0, 8.0], [4.0, 5.0], [5.0, 7.0], [6.0, 3.0], [2.0, 1.0]])
+    Y = torch.tensor([-3.7, 3.5, 2.5, 11.5, 5.7]).reshape(-1, 1)
+    plane = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(plane.parameters(), lr=0.02)
+    for epoch in range(6000):
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(plane(X), Y)
+        loss.backward()
+        optimizer.step()
+    print("prediction at (3, 2):", plane(torch.tensor([[3.0, 2.0]])).item())
+    """,
+    """
+    x = torch.tensor([1.0, 5.0, 10.0, 10.0, 25.0, 50.0, 70.0, 75.0, 100.0]) / 100
+    y = torch.tensor([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    w = torch.zeros(1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    loss_fn = nn.BCEWithLogitsLoss()
+    for epoch in range(3000):
+        loss = loss_fn(w * x + b, y)
+        loss.backward()
+        with torch.no_grad():
+            w -= 1.0 * w.grad
+            b -= 1.0 * b.grad
+            w.grad.zero_()
+            b.grad.zero_()
+    print("final BCE", loss.item())
+    """,
+]
+
+LINREG.update({
     "p1_half_mse.py": descent_contract(loss="((w * x + b - y) ** 2).mean() / 2"),
     "p1_sum_of_squares.py": descent_contract(loss="((w * x + b - y) ** 2).sum()"),
     "p1_99_epochs.py": descent_contract(steps="epochs - 1"),
@@ -130,7 +322,9 @@ def graded(tmp_path_factory):
         for name, source in students.items():
             path = classes / lab / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            if name.endswith(".ipynb"):
+            if name == "logits_and_tensordataset.ipynb":
+                path.write_text(notebook(LINREG_NOTEBOOK))
+            elif name.endswith(".ipynb"):
                 path.write_text(notebook(["import torch\nx = torch.tensor(1.5, requires_grad=True)",
                                           "y = 8*x**4 + 3*x**3 + 7*x**2 + 6*x + 3\ny.backward()\nx.grad",
                                           "dydx = 32*x**3 + 9*x**2 + 14*x + 6\ndydx"]))
@@ -201,3 +395,45 @@ class TestFreeForm:
         document = read_result(graded, "autograd", "notebook_shows_last_value")
         assert scores_by_exercise(document)["Q5"] == 5.0
         assert "cell 3" not in check_named(document, "Q5.manual")["output"]  # no failure to explain
+
+
+class TestStudentHabits:
+    """Ways students really write this lab, each judged as a TA reading and running it would."""
+
+    def test_one_helper_for_every_exercise_is_judged_per_call(self, graded):
+        scores = scores_by_exercise(read_result(graded, "autograd", "one_helper_for_all"))
+        assert scores["Q1"] == 5.0 and scores["Q6"] == 10.0
+        assert scores["Q5"] == 2.0  # autograd shown, no manual value: the autograd half only
+        assert scores["P4"] == scores["Q2"] == 0.0
+
+    def test_rounded_and_symbolic_values_count_as_shown(self, graded):
+        document = read_result(graded, "autograd", "rounds_and_uses_sympy")
+        assert scores_by_exercise(document)["Q4"] == 5.0
+
+    def test_files_named_another_way_are_found_and_judged_by_content(self, graded):
+        document = read_result(graded, "autograd", "shifted")
+        assert scores_by_exercise(document)["Q1"] == 5.0
+        assert "lab2_q1.py is named for Q1" not in document["output"]
+
+    def test_a_flag_that_flips_the_error_gives_both_exercises(self, graded):
+        scores = scores_by_exercise(read_result(graded, "linreg", "sign_by_flag"))
+        assert scores["Q2"] == scores["AQ1"] > 0
+        assert scores["AQ1"] == 7.0
+
+    def test_one_update_per_sample_is_partial_with_the_shown_values_checked(self, graded):
+        document = read_result(graded, "linreg", "per_sample")
+        assert 0 < scores_by_exercise(document)["Q2"] < 7
+        assert check_named(document, "Q2.settings")["status"] == "failed"
+        assert check_named(document, "Q2.autograd")["status"] == "passed"
+
+    def test_a_class_whose_methods_the_loop_never_calls_loses_them(self, graded):
+        document = read_result(graded, "linreg", "class_not_used")
+        assert check_named(document, "Q3.update")["status"] == "failed"
+        assert "never called" in check_named(document, "Q3.reset")["output"]
+        assert check_named(document, "Q3.forward")["status"] == "passed"
+
+    def test_logits_a_tensor_dataset_and_a_notebooks_left_over_data(self, graded):
+        document = read_result(graded, "linreg", "logits_and_tensordataset")
+        assert check_named(document, "Q4.dataset")["status"] == "passed"
+        assert check_named(document, "Q7.learns")["status"] == "passed"
+        assert check_named(document, "Q6.predict")["status"] == "passed"

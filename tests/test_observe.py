@@ -187,6 +187,42 @@ class TestInstruments:
         assert run.gradients[0].leaves[0].names == ("w",) and run.gradients[0].root.scalar() == 9.0
 
 
+    def test_a_helper_that_differentiates_anything_makes_one_run_per_function(self, launcher, tmp_path):
+        _, activity = run(launcher, tmp_path, """
+            import torch
+            def grad_of(f, *values, wrt=0):
+                inputs = [torch.tensor(v, requires_grad=True) for v in values]
+                (g,) = torch.autograd.grad(f(*inputs), inputs[wrt])
+                return g.item()
+            def show(label, value):
+                print(label, value)
+            for x in (1.0, 2.0):
+                show("autograd", grad_of(lambda t: torch.sigmoid(t), x))
+            show("autograd", grad_of(lambda a, b: 2 * (2 * a + 3 * b) + 3 * (5 * a * a + 3 * b ** 3), 1.0, 2.0))
+            show("manual", 4 + 30 * 1.0)
+        """)
+        runs = {call.segment for call in activity.gradients}
+        assert len(runs) == 2  # the sigmoid at two points is one run; Q1's z is another
+        q1 = activity.gradients[-1]
+        assert sorted(leaf.value.scalar() for leaf in q1.leaves) == [1.0, 2.0]  # the graph's other leaf too
+        (shown,) = [r for r in activity.reports if r.count == 4]
+        assert [line for _, _, line in shown.callers] == [11, 11, 12, 13]  # each call of show(), by line
+
+    def test_a_functions_first_frames_give_its_locals_and_sympy_numbers_are_read(self, launcher, tmp_path):
+        _, activity = run(launcher, tmp_path, """
+            import math, sympy
+            def forward(x, y, z):
+                a = 2 * x
+                b = math.sin(y)
+                return a / b
+            forward(1.0, 2.0, 3.0)
+            X = sympy.symbols("x")
+            print("analytic:", sympy.diff(X ** 2, X).subs(X, 3))
+        """)
+        assert {named.name: named.value.scalar() for named in activity.locals}["forward.a"] == 2.0
+        assert activity.reports[0].samples[0][1].scalar() == 6.0
+
+
 class TestWireFormat:
     """The reader refuses what the child could not have written."""
 
@@ -196,6 +232,10 @@ class TestWireFormat:
     def test_round_trip(self):
         activity = Activity.from_json(self.GOOD)
         assert Activity.from_json(activity.to_json()) == activity
+        with_callers = json.loads(json.dumps(self.GOOD))
+        with_callers["reports"][0]["callers"] = [[1, 0, 7]]
+        with_callers["locals"] = [{"name": "manual.a", "value": {"shape": [], "values": [2.0], "grad": False}}]
+        assert Activity.from_json(Activity.from_json(with_callers).to_json()) == Activity.from_json(with_callers)
         probe_run = Activity.from_json({**self.GOOD, "probe": "p1_train"})
         assert Activity.from_json(probe_run.to_json()).probe == "p1_train"
         spec = ProbeSpec(name="p", strategies=(), cases=(), record=True)
@@ -208,6 +248,8 @@ class TestWireFormat:
         lambda d: d["reports"][0]["samples"][0][1].update(values=["lots"]),
         lambda d: d["reports"][0]["samples"][0][1].update(values=[0.0] * 5000),  # over the bound
         lambda d: d.update(gradients=[{"seq": 1}]),  # fields missing
+        lambda d: d["reports"][0].update(callers=[[1, 0, -3]]),  # a line that cannot be
+        lambda d: d.update(locals=[{"name": 3, "value": {"shape": [], "values": [1.0], "grad": False}}]),
     ])
     def test_malformed_activities_are_refused(self, change):
         data = json.loads(json.dumps(self.GOOD))
@@ -259,6 +301,24 @@ class TestProvenance:
         assert [ast.unparse(s.node) for s in child_sites] == [ast.unparse(s.node) for s in grader_sites] \
             == ["x", "y", "z", "p", "q", "x.grad"]
 
+    def test_a_printing_helper_is_read_per_call(self):
+        (fact,) = analyse([dedent("""
+            import torch
+            def show(label, value):
+                print(label, value)
+            show("autograd", x.grad.item())
+            show("manual", 32 * x ** 3 + 6)
+            show("typed", 326)
+        """)], cells=False).units[0].reports[1:]
+        how = {line: (p.autograd, p.computed, p.constant) for _, line, p in fact.callers}
+        assert how == {5: (True, False, False), 6: (False, True, False), 7: (False, False, True)}
+
+    def test_rounding_and_displayed_dicts(self):
+        reports = analyse(["print(round(g, 4), np.round(h, 2), k.round(decimals=3), round(m))\n"
+                           "display({'analytic': a, 'autograd': w.grad})"], cells=True).units[0].reports
+        assert [r.decimals for r in reports[:4]] == [4, 2, 3, 0]
+        assert [(r.label, r.provenance.autograd) for r in reports[4:]] == [("analytic", False), ("autograd", True)]
+
     def test_a_semicolon_hides_a_cells_last_value(self):
         assert report_sites(ast.parse("x.grad;"), "x.grad;", cell=True) == []
 
@@ -304,6 +364,11 @@ class TestPerturbation:
         factors = factors_for(["w", "x"])
         assert moved(1.0, factors["w"]) != moved(1.0, factors["x"])
 
+    def test_a_value_moves_with_the_input_named_on_its_line(self):
+        source = "def manual(x):\n    return 2 * x\nreport(2.0, manual(2.0), grad_of(f, 2.0))"
+        literals = input_literals(source, {"x", "b"}, {2.0: "b"})
+        assert {literal.name for literal in literals} == {"x"} and len(literals) == 3
+
     def test_an_alias_moves_with_its_input(self):
         source = "input_x = 2.0\nx = torch.tensor(input_x).requires_grad_(True)\nprint(manual(input_x))"
         (literal,) = input_literals(source, {"x"}, {2.0: "x"})
@@ -319,6 +384,11 @@ class TestReplay:
                      100, "mean")
         assert run.final == pytest.approx([12.8508, 2.1500], abs=1e-4)
         assert run.losses[0] == pytest.approx(25359.8)
+
+    def test_one_update_per_sample(self):
+        line = lambda params, x: params[0] * x + params[1]
+        run = replay(line, [2.0, 4.0], [20.0, 40.0], [1.0, 1.0], 0.001, 2, "sample")
+        assert list(run.grads) == [pytest.approx([-68.0, -34.0]), pytest.approx([-277.552, -69.388])]
 
     def test_two_epochs_of_q2(self):
         line = lambda params, x: params[0] * x + params[1]

@@ -66,7 +66,7 @@ LINREG_EXPECTED = {
     "tomasz_kowalski": [8, 8, 8, 0, 10, 8, 6, 3, 8],  # notebook reusing names; Q6 under-trained
     "amara_okafor": [7, 8, 7, 6, 10, 8, 6, 5, 0],  # 99 epochs; half-MSE; sum of squares
     "mateo_silva": [8, 8, 8, 0, 10, 8, 6, 5, 8],  # q4.py/q5.py swapped; renamed methods
-    "rahul_verma": [8, 2, 3, 0, 10, 8, 6, 5, 8],  # gradients never zeroed in Q1/Q2
+    "rahul_verma": [8, 2, 3, 0, 8, 8, 6, 5, 8],  # gradients never zeroed in Q1/Q2; Q3's update/reset never called
     "ines_moreau": [1, 8, 8, 7, 10, 8, 6, 4, 7],  # b updated with w.grad; a data typo; sigmoid + MSE
     "yusuf_demir": [0, 8, 5, 0, 0, 0, 0, 0, 0],  # a crash half-way; a SyntaxError
 }

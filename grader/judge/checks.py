@@ -100,10 +100,30 @@ def decide_checks(*, rubric: Rubric, submission, evidence: dict[str, Evidence], 
         chosen = contract
         if behaviour is not None and (contract is None or _total(behaviour) > _total(contract)):
             chosen = behaviour
+        elif contract is not None and match is not None:
+            chosen = _invoked(checks, rubric, contract, match, reference)
         if chosen is None:
             chosen = _fallback(checks, rubric, part, evidence, recognition, reference, timeout, submission, no_file)
         decided.update(chosen)
     return [_required(check, decided[check.id], decided) for check in rubric.checks]
+
+
+def _invoked(checks, rubric: Rubric, contract: dict[str, CheckResult], match: Match,
+             reference) -> dict[str, CheckResult]:
+    """The contract's results, less the methods the student's own training never calls: a class whose
+    update() and reset_grad() pass when the grader calls them, beside a loop that steps with torch.optim.SGD
+    instead, has not used them (the handout asks to invoke every method)."""
+    family = rubric.behaviour.get(checks[0].exercise)
+    usage = getattr(family, "usage_verdicts", ())
+    if not usage:
+        return contract
+    verdicts = verdicts_for(family, match, reference)
+    corrected = dict(contract)
+    for check in checks:
+        verdict = verdicts.get(check.behaviour) if check.behaviour in usage else None
+        if verdict is not None and not verdict.passed and contract[check.id].status == PASSED:
+            corrected[check.id] = _from_verdict(check, verdict, match.episode.view.part, match.note)
+    return corrected
 
 
 def _contract_names(checks, rubric: Rubric) -> set[str]:

@@ -93,6 +93,14 @@ class Episode:
                     found[named.name] = (named.value.shape, named.value.values)
         return found
 
+    def section(self) -> list[Shown]:
+        """What the code showed around this episode: its own unit, and the cells between the previous and the
+        next cell that computed gradients (a notebook's analytic cell often sits just before or after)."""
+        units = sorted({a.unit for a in self.view.activities if a.gradients})
+        before = max((u for u in units if u < self.unit), default=-1)
+        after = min((u for u in units if u > self.unit), default=1 << 30)
+        return [s for s in self.view.shown if before < s.unit < after]
+
     def graph_ops(self) -> set[str]:
         return {op for call in self.calls if call.graph for op in call.graph.ops}
 

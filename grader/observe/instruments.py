@@ -337,12 +337,26 @@ class Recorder:
                 described = self.describe(value, MAX_SCOPE_VALUES)
                 if described is not None and described.values is not None:
                     named.append(Named(name=name, value=described))
-                elif self.is_own_class(type(value)) and hasattr(value, "__dict__") and not isinstance(value, type):
-                    for attr, inner in list(vars(value).items())[:32]:
+                else:
+                    for attr, inner in self._inside(name, value):
                         described = self.describe(inner, MAX_SCOPE_VALUES)
                         if described is not None and described.values is not None and len(named) < MAX_SCOPE:
-                            named.append(Named(name=f"{name}.{attr}", value=described))
+                            named.append(Named(name=attr, value=described))
         return tuple(named)
+
+    def _inside(self, name: str, value) -> list[tuple[str, object]]:
+        """One level into an object of the student's class; a DataLoader's data, through its dataset (the data
+        of `DataLoader(MyData(), …)` are bound to no name of their own)."""
+        loader_type = getattr(getattr(getattr(self.torch, "utils", None), "data", None), "DataLoader", None)
+        if loader_type is not None and isinstance(value, loader_type):
+            dataset = getattr(value, "dataset", None)
+            tensors = getattr(dataset, "tensors", None)
+            if isinstance(tensors, tuple):  # TensorDataset
+                return [(f"{name}.dataset.tensors[{i}]", t) for i, t in enumerate(tensors[:8])]
+            name, value = f"{name}.dataset", dataset
+        if self.is_own_class(type(value)) and hasattr(value, "__dict__") and not isinstance(value, type):
+            return [(f"{name}.{attr}", inner) for attr, inner in list(vars(value).items())[:32]]
+        return []
 
     # ------------------------------------------------------------------ gradient computations
     def _walk(self, roots, with_shapes: bool):

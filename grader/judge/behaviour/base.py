@@ -57,6 +57,7 @@ class Family(Protocol):
     exercise: str
     verdicts: tuple[str, ...]
     probe_verdicts: tuple[str, ...]  # verdicts that what a contract function did on a probe's first case decides
+    usage_verdicts: tuple[str, ...]  # verdicts on which contract methods the student's own run calls (checks.py)
 
     def recognise(self, episode: Episode, reference: Reference) -> Match | None: ...
 

@@ -69,7 +69,8 @@ class Replay:
 
 
 def replay(model, x, y, init: list[float], lr: float, steps: int, convention: str, keep: int = 5) -> Replay:
-    """Full-batch gradient descent in float64, exactly as the handout's loop does it.
+    """Gradient descent in float64, exactly as the handout's loop does it (full batch), or one update per row in
+    order where the student's loop does that ("sample": each step is one row).
 
     Most students run the exercise's own settings, so a class replays the same few runs: they are kept.
     """
@@ -88,9 +89,14 @@ def _replay(model, x, y, init, lr, steps, convention, keep) -> Replay:
     params = [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in init]
     xs, ys = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
     losses, grads, history = [], [], []
+    rows = len(ys)
     for step in range(min(steps, MAX_REPLAY)):
-        squared = (model(params, xs) - ys) ** 2
-        loss = squared.sum() if convention == "sum" else squared.mean() / (2 if convention == "half" else 1)
+        if convention == "sample":  # stochastic gradient descent, one row after the other, in the data's order
+            row = step % rows
+            squared = (model(params, xs[row:row + 1]) - ys[row:row + 1]) ** 2
+        else:
+            squared = (model(params, xs) - ys) ** 2
+        loss = squared.sum() if convention in ("sum", "sample") else squared.mean() / (2 if convention == "half" else 1)
         loss.backward()
         losses.append(float(loss.detach()))
         with torch.no_grad():
@@ -172,6 +178,8 @@ class DescentFamily:
     # What a contract function's training run on the handout's inputs can decide (grader.judge.checks): not
     # what is shown, since a function returns its values instead of printing them.
     probe_verdicts = ("params", "losses", "settings", "gradients")
+    # What the student's own training shows of a contract class: which of its methods it actually calls.
+    usage_verdicts = ("forward", "update", "reset", "criterion")
 
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise
@@ -298,7 +306,7 @@ class DescentFamily:
         model = reference.function(o.model)
         inputs = {"start": s["init"], "learning rate": s["lr"], "epochs": s["steps"]}
         run = None
-        if s["lr"] is not None and s["convention"] in ("mean", "sum", "half"):
+        if s["lr"] is not None and s["convention"] in ("mean", "sum", "half", "sample"):
             run = replay(model, s["x"], s["y"], s["init"], s["lr"], s["steps"], s["convention"])
         verdicts = {"params": self._params(match, s, run, inputs), "losses": self._losses(match, s, run, inputs),
                     "gradients": self._first_gradients(match, s, run, inputs),
@@ -437,7 +445,7 @@ class DescentFamily:
         grads = [g for epoch in run.grads[:epochs] for g in epoch]
         updated = [v for epoch in run.params[:epochs] for v in epoch]
         shown = match.episode.view.shown
-        same_unit = [sh for sh in shown if sh.unit == match.episode.unit] or list(shown)
+        same_unit = match.episode.section() or list(shown)
         missing_from = lambda needles, accept: [n for n in needles if not shown_with(same_unit, (n,), o.rtol, 1e-4, accept)]
         autograd = lambda sh: sh.fact.provenance.autograd
         by_hand = lambda sh: not sh.fact.provenance.autograd and sh.fact.provenance.computed \

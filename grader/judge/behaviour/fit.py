@@ -116,6 +116,7 @@ class FitFamily:
     # What a contract function's training run on the handout's inputs can decide (grader.judge.checks).
     probe_verdicts = ("fit", "losses", "module", "dataset", "loader", "sgd", "linear", "model", "probabilities",
                       "data")
+    usage_verdicts: tuple[str, ...] = ()  # no contract class whose calls matter
 
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise
@@ -189,6 +190,14 @@ class FitFamily:
         widths = [m.training_input.shape[0] for m in episode.modules
                   if m.outer_calls and m.training_input and m.training_input.shape and not m.cls.endswith("Loss")]
         if widths and not episode.loaders and all(1 < width != rows for width in widths):
+            return False
+        # Plain tensors show their batches in the graph: a model fed nine rows at once was not trained on five
+        # (a notebook's namespace still holds the previous exercise's X and Y).
+        parameters = {leaf.value.shape for leaf in episode.first.leaves}
+        shapes = [shape for shape in episode.graph_shapes() if shape and shape not in parameters]
+        batches = [shape for shape in shapes if shape[0] > 1]
+        if not widths and not episode.loaders and batches and not any(
+                shape[0] == rows or math.prod(shape) == rows for shape in shapes):
             return False
         return True
 
@@ -398,13 +407,18 @@ class FitFamily:
                    else "no class of yours extends nn.Module")
             verdicts["module"] = Verdict(passed=False, inputs=inputs, message=f"{why}.")
         used_sets = [lo for lo in iterated if lo.dataset_own and lo.dataset_cls in datasets]
+        # torch's own datasets (TensorDataset) illustrate a Dataset too; anything else a loader reads does not.
+        torch_sets = [lo for lo in iterated if not lo.dataset_own and "Dataset" in lo.dataset_bases]
         if used_sets:
             verdicts["dataset"] = Verdict(passed=True, inputs=inputs,
                                           message=f"training reads your {used_sets[0].dataset_cls}(Dataset) through a DataLoader.")
+        elif torch_sets:
+            verdicts["dataset"] = Verdict(passed=True, inputs=inputs,
+                                          message=f"training reads a {torch_sets[0].dataset_cls} through a DataLoader.")
         else:
-            why = ("a DataLoader is used, but over " + iterated[0].dataset_cls + ", not a Dataset subclass of yours"
+            why = ("a DataLoader is used, but over " + iterated[0].dataset_cls + ", not a Dataset"
                    if iterated else (f"{sorted(datasets)[0]} extends Dataset but no DataLoader reads it during training"
-                                     if datasets else "no class of yours extends torch.utils.data.Dataset"))
+                                     if datasets else "no torch.utils.data.Dataset is read during training"))
             verdicts["dataset"] = Verdict(passed=False, inputs=inputs, message=f"{why}.")
         if iterated and "torch.utils.data.DataLoader" in facts.uses:
             loader = iterated[0]

@@ -119,6 +119,7 @@ class GradientFamily:
     verdicts = ("autograd", "manual", "forward")
     # A contract derivative is called on random inputs; watching it adds nothing to that.
     probe_verdicts: tuple[str, ...] = ()
+    usage_verdicts: tuple[str, ...] = ()  # no contract class whose calls matter
 
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise
