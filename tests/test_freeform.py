@@ -70,7 +70,9 @@ AUTOGRAD = {
             d = z * c
             e = math.log(1 + d)
             return (1 - math.tanh(e) ** 2) / (1 + d) * z * (-a / b ** 2) * math.cos(y)
-        show("Q1", 4 + 30 * 1.5, grad_of(z_of, 1.5, 2.0))
+        a, b = 1.5, 2.0
+        show("Q1", 4 + 30 * a, grad_of(z_of, a, b))
+        show("P4", 0.105, grad_of(torch.sigmoid, 2.0))  # typed in: earns the autograd half only
         show("Q5", None, grad_of(poly, 2.0))
         show("Q6", dfdy_by_hand(1.0, 2.0, 3.0), grad_of(tanhlog, 1.0, 2.0, 3.0, wrt=1))
     ''',
@@ -192,10 +194,12 @@ LINREG.update({
     ''',
     "per_sample/q2.py": '''
         import torch
+        x = torch.tensor([2.0, 4.0])
+        y = torch.tensor([20.0, 40.0])
         w = torch.tensor(1.0, requires_grad=True)
         b = torch.tensor(1.0, requires_grad=True)
         for epoch in range(2):
-            for xi, yi in ((2.0, 20.0), (4.0, 40.0)):
+            for xi, yi in zip(x.tolist(), y.tolist()):
                 loss = (w * xi + b - yi) ** 2
                 loss.backward()
                 print("analytic:", 2 * (w.item() * xi + b.item() - yi) * xi, 2 * (w.item() * xi + b.item() - yi))
@@ -403,8 +407,8 @@ class TestStudentHabits:
     def test_one_helper_for_every_exercise_is_judged_per_call(self, graded):
         scores = scores_by_exercise(read_result(graded, "autograd", "one_helper_for_all"))
         assert scores["Q1"] == 5.0 and scores["Q6"] == 10.0
-        assert scores["Q5"] == 2.0  # autograd shown, no manual value: the autograd half only
-        assert scores["P4"] == scores["Q2"] == 0.0
+        assert scores["Q5"] == scores["P4"] == 2.0  # autograd shown; no manual value, or one typed in
+        assert scores["Q2"] == 0.0
 
     def test_rounded_and_symbolic_values_count_as_shown(self, graded):
         document = read_result(graded, "autograd", "rounds_and_uses_sympy")
@@ -417,12 +421,11 @@ class TestStudentHabits:
 
     def test_a_flag_that_flips_the_error_gives_both_exercises(self, graded):
         scores = scores_by_exercise(read_result(graded, "linreg", "sign_by_flag"))
-        assert scores["Q2"] == scores["AQ1"] > 0
-        assert scores["AQ1"] == 7.0
+        assert (scores["Q2"], scores["AQ1"]) == (8.0, 7.0)  # full marks on both
 
     def test_one_update_per_sample_is_partial_with_the_shown_values_checked(self, graded):
         document = read_result(graded, "linreg", "per_sample")
-        assert 0 < scores_by_exercise(document)["Q2"] < 7
+        assert scores_by_exercise(document)["Q2"] == 7.0  # of 8: all but the fixed setting
         assert check_named(document, "Q2.settings")["status"] == "failed"
         assert check_named(document, "Q2.autograd")["status"] == "passed"
 

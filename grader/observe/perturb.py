@@ -78,6 +78,22 @@ def _parameters(tree: ast.Module) -> dict[str, list[str]]:
             for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
+_POINT_METHODS = {"subs", "evalf"}  # sympy: an expression evaluated at a point
+
+
+def _assigned_names(tree: ast.Module) -> set[str]:
+    """Names the code binds by assignment (`f = lambda x: …`, `df = sp.lambdify(X, d)`): callables of its own."""
+    return {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)}
+
+
+def _evaluates_at_a_point(node: ast.Call, bound: set[str]) -> bool:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in _POINT_METHODS
+    return isinstance(func, ast.Name) and func.id in bound
+
+
 def _passed_on(tree: ast.Module) -> set[str]:
     """Names handed to a function call as a whole argument (inputs, not factors of a formula)."""
     return {argument.id for node in ast.walk(tree) if isinstance(node, ast.Call)
@@ -116,6 +132,7 @@ def input_literals(source: str, names: set[str], values: dict[float, str]) -> li
     except (SyntaxError, ValueError):
         return []
     parameters = _parameters(tree)
+    bound = _assigned_names(tree)
     aliases = _aliases(tree, names)
     passed_on = _passed_on(tree)
     attributed: list[tuple[ast.Constant, str | None, bool]] = []  # (literal, name, may fall back on its value)
@@ -138,6 +155,11 @@ def input_literals(source: str, names: set[str], values: dict[float, str]) -> li
                 attributed += [(c, name, True) for c in _numbers(argument)]
             for keyword in node.keywords:
                 attributed += [(c, keyword.arg, True) for c in _numbers(keyword.value)]
+        elif isinstance(node, ast.Call) and _evaluates_at_a_point(node, bound):
+            # A formula evaluated at a point the code types again: `dy.subs(X, 2.0)`, `f_prime(2.0)` for a lambda
+            # or a sympy.lambdify result. The literal moves with the input whose value it is.
+            arguments = node.args[1:] if isinstance(node.func, ast.Attribute) else node.args
+            attributed += [(c, None, True) for argument in arguments for c in _numbers(argument)]
     # A value attributed to an input on a line tells what the same value means elsewhere on that line:
     # `report(2.0, manual(2.0), grad_of(f, 2.0))` moves every 2.0 with manual's parameter x.
     on_line = {(constant.lineno, float(constant.value)): name for constant, name, _ in attributed if name in names}

@@ -590,8 +590,9 @@ def _rounded_to(node: ast.AST, aliases: dict[str, str]) -> int | None:
     if not isinstance(node, ast.Call):
         return None
     func = node.func
-    method = isinstance(func, ast.Attribute) and func.attr == "round"
-    if not method and _canonical(_dotted(func), aliases) not in _ROUNDING:
+    function = _canonical(_dotted(func), aliases) in _ROUNDING
+    method = not function and isinstance(func, ast.Attribute) and func.attr == "round"
+    if not function and not method:
         return None
     given = node.args[0 if method else 1:][:1] + [k.value for k in node.keywords if k.arg in ("ndigits", "decimals")]
     if not given:
