@@ -170,9 +170,11 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
         except UnreadableSource:
             continue
         moved = []
+        recent = dict(by_value)  # a value typed again means the input it last gave a value to, cell after cell
         for unit in units:
-            literals = input_literals(unit.source, set(inputs), by_value)
+            literals = input_literals(unit.source, set(inputs), recent)
             moved.append(replace(unit, source=rewrite(unit.source, literals, factors)) if literals else unit)
+            recent.update((literal.value, literal.name) for literal in literals if not literal.by_value)
         if all(a.source == b.source for a, b in zip(moved, units)):
             continue  # no input is typed where it can be moved: nothing more to learn
         planned.append((part, matches, tuple(moved)))

@@ -44,12 +44,15 @@ def recognise(views: list[PartView], families: dict[str, Family], reference: Ref
               order: tuple[str, ...]) -> Recognition:
     """Assign the episodes of every part to the exercises they answer."""
     chosen: list[Match] = []
+    others: list[list[Match]] = []  # per chosen match, the other exercises its episode also answers
     unmatched: dict[str, list[Episode]] = {}
     for view in views:
         for episode in episodes_of(view):
             matches = [m for m in (family.recognise(episode, reference) for family in families.values()) if m]
             if matches:
-                chosen.append(_best(matches, view.prior, order))
+                best = _best(matches, view.prior, order)
+                chosen.append(best)
+                others.append([m for m in matches if m is not best])
             else:
                 unmatched.setdefault(view.part, []).append(episode)
     result: dict[str, Match] = {}
@@ -67,4 +70,15 @@ def recognise(views: list[PartView], families: dict[str, Family], reference: Ref
             match = replace(match, note=note)
             notes.append(note)
         result[exercise] = match
+    # An exercise nothing chose may take a run another exercise did not use, when that run answers it too: one
+    # function run twice, for Q2 and for the additional question (`sign * (yp - y)`: the same graph, by a flag).
+    used = {id(match.episode) for match in result.values()}
+    for exercise in order:
+        if exercise in result:
+            continue
+        spare = [alt for match, alts in zip(chosen, others) if id(match.episode) not in used
+                 for alt in alts if alt.exercise == exercise]
+        if spare:
+            result[exercise] = max(spare, key=lambda m: m.score)
+            used.add(id(result[exercise].episode))
     return Recognition(matches=result, unmatched=unmatched, notes=tuple(notes))

@@ -31,6 +31,7 @@ class Literal:
     end_col: int
     value: float
     name: str | None  # the input it gives a value to, where the code says
+    by_value: bool = False  # attributed by its value alone (the code names no input there)
 
 
 def factors_for(names: list[str]) -> dict[str, float]:
@@ -79,6 +80,8 @@ def _parameters(tree: ast.Module) -> dict[str, list[str]]:
 
 
 _POINT_METHODS = {"subs", "evalf"}  # sympy: an expression evaluated at a point
+# Elementary functions a by-hand formula evaluates at a point it types again (`np.cos(0.8)` where y = 0.8).
+_ELEMENTARY = {"sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "cosh", "sinh"}
 
 
 def _assigned_names(tree: ast.Module) -> set[str]:
@@ -90,8 +93,8 @@ def _assigned_names(tree: ast.Module) -> set[str]:
 def _evaluates_at_a_point(node: ast.Call, bound: set[str]) -> bool:
     func = node.func
     if isinstance(func, ast.Attribute):
-        return func.attr in _POINT_METHODS
-    return isinstance(func, ast.Name) and func.id in bound
+        return func.attr in _POINT_METHODS or func.attr in _ELEMENTARY
+    return isinstance(func, ast.Name) and (func.id in bound or func.id in _ELEMENTARY)
 
 
 def _passed_on(tree: ast.Module) -> set[str]:
@@ -153,16 +156,19 @@ def input_literals(source: str, names: set[str], values: dict[float, str]) -> li
             for index, argument in enumerate(node.args):
                 name = params[index] if index < len(params) else None
                 attributed += [(c, name, True) for c in _numbers(argument)]
-            for keyword in node.keywords:
-                attributed += [(c, keyword.arg, True) for c in _numbers(keyword.value)]
+            for keyword in node.keywords:  # a keyword names what it is: `wrt=1` is not an input that is 1
+                attributed += [(c, keyword.arg, False) for c in _numbers(keyword.value)]
         elif isinstance(node, ast.Call) and _evaluates_at_a_point(node, bound):
             # A formula evaluated at a point the code types again: `dy.subs(X, 2.0)`, `f_prime(2.0)` for a lambda
             # or a sympy.lambdify result. The literal moves with the input whose value it is.
-            arguments = node.args[1:] if isinstance(node.func, ast.Attribute) else node.args
+            method = isinstance(node.func, ast.Attribute) and node.func.attr in _POINT_METHODS
+            arguments = node.args[1:] if method else node.args
             attributed += [(c, None, True) for argument in arguments for c in _numbers(argument)]
     # A value attributed to an input on a line tells what the same value means elsewhere on that line:
     # `report(2.0, manual(2.0), grad_of(f, 2.0))` moves every 2.0 with manual's parameter x.
     on_line = {(constant.lineno, float(constant.value)): name for constant, name, _ in attributed if name in names}
+    # … and what it means in the same unit (a cell), before what it means elsewhere in the part.
+    in_unit = {float(constant.value): name for constant, name, _ in attributed if name in names}
     found, seen = [], set()
     for constant, name, by_value in attributed:
         key = (constant.lineno, constant.col_offset)
@@ -170,12 +176,12 @@ def input_literals(source: str, names: set[str], values: dict[float, str]) -> li
             continue
         value = float(constant.value)
         feeds = name if name in names else (
-            on_line.get((constant.lineno, value), values.get(value)) if by_value else None)
+            on_line.get((constant.lineno, value), in_unit.get(value, values.get(value))) if by_value else None)
         if feeds is None:
             continue
         seen.add(key)
         found.append(Literal(line=constant.lineno, col=constant.col_offset, end_col=constant.end_col_offset,
-                             value=value, name=feeds))
+                             value=value, name=feeds, by_value=name not in names))
     return found
 
 

@@ -41,10 +41,61 @@ class FunctionEntry:
     node: ast.FunctionDef | ast.AsyncFunctionDef
 
 
+# Calls that put several values side by side (a table) or compare two: each value is shown in its own right.
+_TABLES = {"column_stack", "stack", "vstack", "hstack", "DataFrame"}
+_COMPARISONS = {"allclose", "isclose"}
+
+
+def _side_by_side(node: ast.expr) -> list[ast.expr] | None:
+    """The values a shown expression sets side by side or compares, or None when it is one value: the items of
+    `(manual, x.grad)`, the columns of `np.c_[x, m, g]` or `pd.DataFrame({"manual": m, …})`, the two sides of
+    `torch.allclose(m, x.grad)`, `m == g` or `abs(m - g) < 1e-6`, the test of `"ok" if … else "mismatch"`."""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [item for item in node.elts if not isinstance(item, (ast.Constant, ast.Starred))]
+    if isinstance(node, ast.Dict):
+        return [value for key, value in zip(node.keys, node.values) if key is not None]
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr in ("c_", "r_"):
+        return _side_by_side(node.slice) or [node.slice]
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name in _COMPARISONS and len(node.args) >= 2:
+            return list(node.args[:2])
+        if name in _TABLES and node.args:
+            return _side_by_side(node.args[0])
+        if name == "abs" and len(node.args) == 1:
+            return _operands(node.args[0])
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "abs" and not node.args:
+            return _operands(node.func.value)
+        return None
+    if isinstance(node, ast.Compare) and len(node.comparators) == 1:
+        sides = []
+        for side in (node.left, node.comparators[0]):
+            if not isinstance(side, ast.Constant):
+                sides += _side_by_side(side) or [side]
+        return sides or None
+    if isinstance(node, ast.IfExp) and isinstance(node.body, ast.Constant) and isinstance(node.orelse, ast.Constant):
+        return _side_by_side(node.test)
+    if isinstance(node, ast.BoolOp):
+        return [part for value in node.values for part in (_side_by_side(value) or [])] or None
+    return None
+
+
+def _operands(node: ast.expr) -> list[ast.expr] | None:
+    """The two sides of a difference `m - g`, as compared by `abs(m - g)`."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub):
+        return [node.left, node.right]
+    return None
+
+
 def _shown_parts(argument: ast.expr) -> list[ast.expr]:
-    """The values inside one printed argument: interpolated values of a formatted string, else itself."""
+    """The values inside one printed argument: interpolated values of a formatted string, the values a table or a
+    comparison puts side by side (each also shown as a whole where it is a value itself), else itself."""
     if isinstance(argument, ast.JoinedStr):
         return [part.value for part in argument.values if isinstance(part, ast.FormattedValue)]
+    beside = _side_by_side(argument)
+    if beside is not None and not isinstance(argument, ast.Dict):
+        return beside + ([argument] if isinstance(argument, (ast.Tuple, ast.List, ast.Subscript, ast.Call))
+                         and not _is_comparison(argument) else [])
     if (isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute)
             and argument.func.attr == "format" and isinstance(argument.func.value, ast.Constant)
             and isinstance(argument.func.value.value, str)):
@@ -58,6 +109,17 @@ def _shown_parts(argument: ast.expr) -> list[ast.expr]:
     if isinstance(argument, (ast.Constant, ast.Starred)):
         return []
     return [argument]
+
+
+def _names_a_table(node: ast.Call) -> bool:
+    """`DataFrame({...})` with literal column names, outside a print (a printed one is a print's argument)."""
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    return name == "DataFrame" and bool(node.args) and isinstance(node.args[0], ast.Dict)
+
+
+def _is_comparison(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and (node.func.attr if isinstance(node.func, ast.Attribute)
+                                           else getattr(node.func, "id", "")) in _COMPARISONS
 
 
 def _is_showing_call(node: ast.AST) -> bool:
@@ -87,9 +149,26 @@ def report_sites(tree: ast.Module, source: str, *, cell: bool) -> list[Site]:
         for argument in call.args:
             for part in _shown_parts(argument):
                 sites.append(Site(index=len(sites), kind="print", node=part, call=call))
+    # An assert the code runs compares its two sides as a print of them would: `assert torch.isclose(m, x.grad)`.
+    asserts = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Assert)),
+                     key=lambda node: (node.lineno, node.col_offset))
+    for statement in asserts:
+        for part in _side_by_side(statement.test) or []:
+            sites.append(Site(index=len(sites), kind="print", node=part, call=None))
+    # A table the code builds of named columns is built to be shown: `pd.DataFrame({"manual": m, "autograd": g})`.
+    tables = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Call) and _names_a_table(node)),
+                    key=lambda node: (node.lineno, node.col_offset))
+    already = {id(site.node) for site in sites}
+    for table in tables:
+        for part in _side_by_side(table.args[0]) or []:
+            if id(part) not in already:
+                sites.append(Site(index=len(sites), kind="print", node=part, call=table))
     if cell:
         last = trailing_expression(tree, source)
         if last is not None:
+            # `(manual, x.grad)` or `torch.allclose(m, x.grad)` as a cell's last line: each value, then the whole.
+            for part in _side_by_side(last.value) or []:
+                sites.append(Site(index=len(sites), kind="print", node=part, call=None))
             sites.append(Site(index=len(sites), kind="display", node=last.value, call=None))
     return sites
 

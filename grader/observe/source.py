@@ -281,6 +281,8 @@ class _Flow:
         self.env: dict[str, Provenance] = {}
         self.arguments = arguments  # when given: student function -> the calls seen, _CallSite each
         self.unit = unit
+        self.returns: list[list[Provenance]] | None = None  # when given: each return's value, item by item
+        self.returned: dict[str, list[Provenance]] = {}  # student function -> what each item it returns is
 
     def lookup(self, name: str) -> Provenance:
         if name in self.env:
@@ -393,6 +395,19 @@ class _Flow:
         return _computed(arguments) if not isinstance(func, ast.Attribute) or root in self.aliases \
             else replace(_computed([joined]), constant=False)
 
+    def _unpacked(self, node: ast.Assign) -> list[Provenance] | None:
+        """`manual, auto = q1(1.5, 0.5)` where q1 returns `formula, a.grad.item()`: each name takes its own
+        element's provenance, not the call's as a whole (which reads autograd for both)."""
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+            return None
+        elements = self.returned.get(call.func.id)
+        targets = [t for t in node.targets if isinstance(t, (ast.Tuple, ast.List))]
+        if not elements or not targets or len(targets[0].elts) != len(elements):
+            return None
+        return [replace(element, computed=True, constant=False, copies=frozenset()) if element.computed
+                else element for element in elements]
+
     def _step(self, target: ast.AST, value: Provenance) -> Provenance:
         """A gradient step (`w -= lr * w.grad`, `w = w - lr * w.grad`) updates a parameter; it does not make
         the parameter a gradient. Formulas computed from the parameter later are still worked out by hand."""
@@ -408,13 +423,26 @@ class _Flow:
                 and isinstance(iterated.func, ast.Name):
             if iterated.func.id == "zip" and len(iterated.args) == len(target.elts):
                 for item, source in zip(target.elts, iterated.args):
-                    self.bind(item, self.expr(source))
+                    self.bind_iteration_item(item, source)
                 return
             if iterated.func.id == "enumerate" and iterated.args and len(target.elts) == 2:
                 self.bind(target.elts[0], Provenance(constant=False, copies=frozenset()))
-                self.bind(target.elts[1], self.expr(iterated.args[0]))
+                self.bind_iteration(target.elts[1], iterated.args[0])  # `for i, (a, t) in enumerate(zip(…))`
                 return
         self.bind(target, self.expr(iterated))
+
+    def bind_iteration_item(self, target: ast.AST, source: ast.AST) -> None:
+        """One item of a zip: `for (dw, db), g in zip(analytic(), grads)` where analytic() returns a list of
+        tuples of its own making: the item's names take the function's returned items' provenance."""
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(source, ast.Call) \
+                and isinstance(source.func, ast.Name):
+            elements = self.returned.get(source.func.id)
+            if elements and len(elements) == 1 and elements[0].computed:
+                self.expr(source)
+                for item in target.elts:
+                    self.bind(item, replace(elements[0], computed=True, constant=False, copies=frozenset()))
+                return
+        self.bind(target, self.expr(source))
 
     # -- binding and statements
     def bind(self, target: ast.AST, provenance: Provenance) -> None:
@@ -451,8 +479,13 @@ class _Flow:
     def stmt(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Assign):
             value = self.expr(node.value)
+            unpacked = self._unpacked(node)
             for target in node.targets:
-                self.bind(target, self._step(target, value))
+                if unpacked is not None and isinstance(target, (ast.Tuple, ast.List)):
+                    for item, provenance in zip(target.elts, unpacked):
+                        self.bind(item, provenance)
+                else:
+                    self.bind(target, self._step(target, value))
         elif isinstance(node, ast.AugAssign):
             name = _dotted(node.target) if isinstance(node.target, (ast.Name, ast.Attribute)) else None
             before = self.lookup(name) if name else UNKNOWN
@@ -495,6 +528,9 @@ class _Flow:
             self.block(node.finalbody)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             self.env[node.name] = Provenance(constant=False, copies=frozenset({node.name}))
+        elif isinstance(node, ast.Return) and self.returns is not None:
+            items = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            self.returns.append([self.expr(item) for item in items])
         elif isinstance(node, (ast.Expr, ast.Return)):
             self.expr(node.value)
         elif isinstance(node, ast.Assert):
@@ -703,6 +739,13 @@ def _segment(lines: list[str], node: ast.AST) -> str:
         return ""
 
 
+def _itemwise(returns: list[list[Provenance]]) -> list[Provenance] | None:
+    """What each item a function returns is, over all its returns (None when they return different counts)."""
+    if len({len(items) for items in returns}) != 1:
+        return None
+    return [_join_all(column) for column in zip(*returns)]
+
+
 def _own_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Provenance]:
     """Parameters whose callers are not known: each is a value of its own name."""
     arguments = function.args
@@ -731,13 +774,18 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
         if tree is not None:
             recorder.unit = index
             recorder.block(tree.body)
+    returned: dict[str, list[Provenance]] = {}
     for index, tree in enumerate(trees):
         for entry in entries_of[id(tree)] if tree is not None else ():
             inner = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={},
                           outer=everywhere, arguments=calls, unit=index)
             inner.env.update(_own_parameters(entry.node))
+            inner.returns = []
             inner.block(entry.node.body)
+            if "." not in entry.qualname and inner.returns:
+                returned[entry.node.name] = _itemwise(inner.returns)
     flow = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={})
+    flow.returned = returned
     units = []
     for index, (source, tree) in enumerate(zip(sources, trees)):
         if tree is None:
@@ -752,6 +800,7 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
         for entry in entries_of[id(tree)]:
             inner = _Flow(aliases=aliases, student_functions=student_functions, sites=by_node, found=found,
                           outer=everywhere)
+            inner.returned = returned
             inner.env.update(_own_parameters(entry.node))
             inner.block(entry.node.body)
             if "." in entry.qualname or not found:
@@ -760,6 +809,7 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
                 at_call: dict[int, Provenance] = {}
                 inner = _Flow(aliases=aliases, student_functions=student_functions, sites=by_node, found=at_call,
                               outer=everywhere)
+                inner.returned = returned
                 inner.env.update(call.bind(entry.node))
                 inner.block(entry.node.body)
                 for site_index, provenance in at_call.items():

@@ -41,11 +41,15 @@ _MSE_OPS = {"MseLossBackward0"}
 _LOGIT_LOSS_OPS = {"BinaryCrossEntropyWithLogitsBackward0"}
 
 
-def _trained_on_logits(episode: Episode) -> bool:
-    """The loss applies the sigmoid itself (nn.BCEWithLogitsLoss), and the model does not apply one before it."""
+def _logits(episode: Episode, outputs) -> bool:
+    """The module's outputs are log-odds: the loss applies the sigmoid itself (nn.BCEWithLogitsLoss) and the model
+    none before it; or the training applies torch.sigmoid outside the module, whose outputs are not probabilities."""
     ops = episode.graph_ops()
-    logits = bool(ops & _LOGIT_LOSS_OPS) or any(m.cls == "BCEWithLogitsLoss" for m in episode.modules)
-    return logits and "SigmoidBackward0" not in ops and not any(m.cls == "Sigmoid" for m in episode.modules)
+    sigmoid_module = any(m.cls == "Sigmoid" for m in episode.modules)
+    logit_loss = bool(ops & _LOGIT_LOSS_OPS) or any(m.cls == "BCEWithLogitsLoss" for m in episode.modules)
+    if logit_loss:
+        return "SigmoidBackward0" not in ops and not sigmoid_module
+    return "SigmoidBackward0" in ops and not sigmoid_module and any(not 0.0 <= v <= 1.0 for v in outputs)
 
 
 def _sigmoid(values) -> list[float]:
@@ -185,7 +189,9 @@ class FitFamily:
     def _fed(episode: Episode, rows: int) -> bool:
         """Nothing shows the model was trained on other data: a loader over another data set, or a module
         fed whole batches of another size, means the exercise's data in scope are left over from elsewhere."""
-        if episode.loaders and all(lo.dataset_len not in (None, rows) for lo in episode.loaders):
+        # A random_split Subset of the data (a validation split) is the data; a loader over other data is not.
+        if episode.loaders and all(lo.dataset_len not in (None, rows) and not (
+                lo.dataset_cls == "Subset" and (lo.dataset_len or 0) < rows) for lo in episode.loaders):
             return False
         widths = [m.training_input.shape[0] for m in episode.modules
                   if m.outer_calls and m.training_input and m.training_input.shape and not m.cls.endswith("Loss")]
@@ -214,8 +220,11 @@ class FitFamily:
         inputs = found[:-1]
         scaled = any(column.transformed for column in inputs)
         modules = [m for m in episode.modules if m.outer_calls and not m.cls.endswith("Loss")] + list(episode.modules)
-        # A model trained through BCEWithLogitsLoss outputs log-odds: its probabilities are their sigmoid.
-        as_probability = _sigmoid if _trained_on_logits(episode) else list
+        # A model trained through BCEWithLogitsLoss, or whose output the loop passes through torch.sigmoid,
+        # outputs log-odds: its probabilities are their sigmoid.
+        def as_probability(values) -> list[float]:
+            return _sigmoid(values) if _logits(episode, values) else list(values)
+
         if not scaled:
             for module in modules:
                 values = episode.evaluations.get((module.ident, data_name))

@@ -65,6 +65,14 @@ def _evaluate(function, binding: dict[str, _Bound]):
     return root, grads
 
 
+def _same_root(root, expected) -> bool:
+    """The computation's result is the function's; at several points at once it may be their sum
+    (`f(torch.linspace(-2, 2, 5)).sum().backward()` gives every point's derivative)."""
+    if len(root) == len(expected):
+        return all(close(g, e, 1e-4, 1e-6) for g, e in zip(root, expected))
+    return len(root) == 1 and len(expected) > 1 and close(root[0], sum(expected), 1e-4, 1e-6)
+
+
 def _describe_inputs(binding: dict[str, _Bound]) -> dict:
     return {name: (bound.values[0] if len(bound.values) == 1 else list(bound.values[:6]))
             for name, bound in binding.items()}
@@ -111,6 +119,7 @@ def _literal_values(source: str) -> frozenset[float]:
 
 MAX_BOUND_LEAVES = 6  # the first tensors of a graph tried as the exercise's inputs …
 MAX_BINDINGS = 400  # … in at most this many ways
+MAX_OTHER_VALUES = 8  # numbers under other names tried for inputs autograd does not track
 
 
 class GradientFamily:
@@ -155,23 +164,31 @@ class GradientFamily:
                 if name in scope:
                     shape, values = scope[name]
                     named[name] = _Bound(name=name, shape=shape, values=values, leaf=None)
-        return itertools.islice(self._candidates(inputs, named, leaves[:MAX_BOUND_LEAVES], leaf_bound), MAX_BINDINGS)
+        # Plain numbers under other names (`u = w * x_val`): the inputs autograd does not track.
+        others = [_Bound(name=name, shape=shape, values=values, leaf=None, named=False)
+                  for name, (shape, values) in scope.items()
+                  if name not in inputs and len(values) == 1 and "." not in name][:MAX_OTHER_VALUES]
+        return itertools.islice(self._candidates(inputs, named, leaves[:MAX_BOUND_LEAVES], leaf_bound, others),
+                                MAX_BINDINGS)
 
     @staticmethod
-    def _candidates(inputs, named: dict, leaves: list, leaf_bound):
+    def _candidates(inputs, named: dict, leaves: list, leaf_bound, others: list):
         """Ways to bind the inputs: the names alone first; then tensors in place of some names (a tensor that
-        holds an input need not be called by its name), most tensors first; a tensor binds one input only."""
+        holds an input need not be called by its name), most tensors first; a tensor binds one input only. An
+        input left without a name or a tensor takes a number the code holds under another name."""
         if len(named) == len(inputs):
             yield named
         for count in range(min(len(leaves), len(inputs)), 0, -1):
             for chosen_names in itertools.combinations(inputs, count):
                 rest = [name for name in inputs if name not in chosen_names]
-                if any(name not in named for name in rest):
-                    continue
-                taken = {id(named[name].leaf) for name in rest if named[name].leaf is not None}
-                for chosen in itertools.permutations([leaf for leaf in leaves if id(leaf) not in taken], count):
-                    yield {**{name: named[name] for name in rest},
-                           **{name: leaf_bound(leaf, name) for name, leaf in zip(chosen_names, chosen)}}
+                unnamed = [name for name in rest if name not in named]
+                taken = {id(named[name].leaf) for name in rest if name in named and named[name].leaf is not None}
+                fills = itertools.permutations(others, len(unnamed)) if unnamed else [()]
+                for fill in fills:
+                    bound = {**{name: named[name] for name in rest if name in named},
+                             **dict(zip(unnamed, fill))}
+                    for chosen in itertools.permutations([leaf for leaf in leaves if id(leaf) not in taken], count):
+                        yield {**bound, **{name: leaf_bound(leaf, name) for name, leaf in zip(chosen_names, chosen)}}
 
     def recognise(self, episode: Episode, reference: Reference) -> Match | None:
         """The episode's first computation whose result is the exercise's function at the values it was given.
@@ -190,7 +207,7 @@ class GradientFamily:
                 if result is None:
                     continue
                 expected_root, grads = result
-                if len(expected_root) == len(root) and all(close(g, e, 1e-4, 1e-6) for g, e in zip(root, expected_root)):
+                if _same_root(root, expected_root):
                     by_name = sum(bound.named for bound in binding.values())
                     on_leaves = sum(bound.leaf is not None for bound in binding.values())
                     aimed = binding[target].leaf
