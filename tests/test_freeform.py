@@ -87,6 +87,28 @@ AUTOGRAD = {
         print("analytic:", round(float(derivative.subs(X, 2.0)), 4))
         print("autograd:", round(x.grad.item(), 4))
     ''',
+    # Comparisons instead of prints, tuples and tables as a cell's last value, several points at once.
+    "compares_instead_of_printing.ipynb": None,  # written below
+    "returns_both.py": '''
+        import math
+        import torch
+        def q4(x0):
+            x = torch.tensor(x0, requires_grad=True)
+            f = torch.exp(-x ** 2 - 2 * x - torch.sin(x))
+            f.backward()
+            analytic = -(2 * x0 + 2 + math.cos(x0)) * math.exp(-x0 ** 2 - 2 * x0 - math.sin(x0))
+            return analytic, x.grad.item()
+        def q2(w_val, x_val, b_val):
+            w = torch.tensor(w_val, requires_grad=True)
+            a = torch.relu(w * x_val + b_val)
+            a.backward()
+            return (x_val if w_val * x_val + b_val > 0 else 0.0), w.grad.item()
+        if __name__ == "__main__":
+            manual, auto = q4(-0.5)
+            print(f"Q4 analytic {manual:.6f} autograd {auto:.6f}")
+            manual, auto = q2(1.0, 4.0, -2.0)
+            print("Q2 manual", manual, "autograd", auto)
+    ''',
     "shifted/lab2_q1.py": '''
         import torch
         a = torch.tensor(2.0, requires_grad=True)
@@ -103,6 +125,33 @@ AUTOGRAD = {
         print(x.grad)
     ''',
 }
+
+COMPARING_NOTEBOOK = [
+    "import torch\nimport numpy as np",
+    """
+    a = torch.tensor(2.0).requires_grad_()
+    b = torch.tensor(1.0).requires_grad_()
+    z = 2 * (2 * a + 3 * b) + 3 * (5 * a * a + 3 * b ** 3)
+    z.backward()
+    dz_da = 2 * 2 + 3 * 10 * a.item()
+    dz_da, a.grad
+    """,
+    """
+    x = torch.linspace(-2, 2, 5, requires_grad=True)
+    f = torch.exp(-x ** 2 - 2 * x - torch.sin(x))
+    f.sum().backward()
+    manual = -(2 * x + 2 + torch.cos(x)) * f
+    np.c_[x.detach().numpy(), manual.detach().numpy(), x.grad.numpy()]
+    """,
+    """
+    x = torch.tensor(1.5, requires_grad=True)
+    y = 8 * x ** 4 + 3 * x ** 3 + 7 * x ** 2 + 6 * x + 3
+    y.backward()
+    by_hand = 32 * x ** 3 + 9 * x ** 2 + 14 * x + 6
+    assert torch.isclose(by_hand, x.grad)
+    torch.allclose(by_hand, x.grad)
+    """,
+]
 
 LINREG = {
     "hard_threshold.py": '''
@@ -244,6 +293,65 @@ LINREG.update({
         plt.plot(losses)
     ''',
     "logits_and_tensordataset.ipynb": None,  # written below: Q4 over a TensorDataset, Q6, then Q7 on logits
+    # Q2 and the additional question from one function whose sign is a multiplier: the graph is the same twice.
+    "sign_by_multiplier.py": '''
+        import torch
+        def run(sign):
+            x, y = torch.tensor([2.0, 4.0]), torch.tensor([20.0, 40.0])
+            w = torch.tensor(1.0, requires_grad=True)
+            b = torch.tensor(1.0, requires_grad=True)
+            for epoch in range(2):
+                loss = torch.mean((sign * (w * x + b - y)) ** 2)
+                loss.backward()
+                print("autograd", w.grad.item(), b.grad.item())
+                with torch.no_grad():
+                    w -= 0.001 * w.grad
+                    b -= 0.001 * b.grad
+                print("updated", w.item(), b.item())
+                w.grad.zero_()
+                b.grad.zero_()
+        run(1)
+        run(-1)
+    ''',
+    # A validation split of Q1's data, and a sigmoid applied outside the module on standardised inputs.
+    "split_and_outside_sigmoid.py": '''
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+        from torch.utils.data import DataLoader, TensorDataset, random_split
+        torch.manual_seed(0)
+        X1 = [12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3, 22.4, 19.4, 15.5, 16.7, 17.3,
+              18.4, 19.2, 17.4, 19.5, 19.7, 21.2]
+        Y1 = [11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7, 19.6, 16.9, 14.0, 14.6, 15.1,
+              16.1, 16.8, 15.2, 17.0, 17.2, 18.6]
+        def q5():
+            x, y = torch.tensor(X1).view(-1, 1), torch.tensor(Y1).view(-1, 1)
+            train, _ = random_split(TensorDataset(x, y), [18, 5])
+            loader = DataLoader(train, batch_size=18)
+            model = nn.Linear(1, 1)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.001)
+            for epoch in range(2000):
+                for xb, yb in loader:
+                    optimizer.zero_grad()
+                    loss = F.mse_loss(model(xb), yb)
+                    loss.backward()
+                    optimizer.step()
+            print("Q5 loss", loss.item())
+        def q7():
+            x = torch.tensor([1.0, 5.0, 10.0, 10.0, 25.0, 50.0, 70.0, 75.0, 100.0]).view(-1, 1)
+            y = torch.tensor([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]).view(-1, 1)
+            xn = (x - x.mean()) / x.std()
+            model = nn.Linear(1, 1)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+            for epoch in range(500):
+                optimizer.zero_grad()
+                loss = F.binary_cross_entropy(torch.sigmoid(model(xn)), y)
+                loss.backward()
+                optimizer.step()
+            print("Q7 BCE", loss.item())
+        q5()
+        q7()
+    ''',
 })
 
 LINREG_NOTEBOOK = [
@@ -328,6 +436,8 @@ def graded(tmp_path_factory):
             path.parent.mkdir(parents=True, exist_ok=True)
             if name == "logits_and_tensordataset.ipynb":
                 path.write_text(notebook(LINREG_NOTEBOOK))
+            elif name == "compares_instead_of_printing.ipynb":
+                path.write_text(notebook(COMPARING_NOTEBOOK))
             elif name.endswith(".ipynb"):
                 path.write_text(notebook(["import torch\nx = torch.tensor(1.5, requires_grad=True)",
                                           "y = 8*x**4 + 3*x**3 + 7*x**2 + 6*x + 3\ny.backward()\nx.grad",
@@ -414,6 +524,14 @@ class TestStudentHabits:
         document = read_result(graded, "autograd", "rounds_and_uses_sympy")
         assert scores_by_exercise(document)["Q4"] == 5.0
 
+    def test_comparisons_tuples_tables_and_several_points_count_as_shown(self, graded):
+        scores = scores_by_exercise(read_result(graded, "autograd", "compares_instead_of_printing"))
+        assert (scores["Q1"], scores["Q4"], scores["Q5"]) == (5.0, 5.0, 5.0)
+
+    def test_a_function_returning_formula_and_gradient_keeps_each_ones_meaning(self, graded):
+        scores = scores_by_exercise(read_result(graded, "autograd", "returns_both"))
+        assert (scores["Q4"], scores["Q2"]) == (5.0, 5.0)  # Q2's x is a plain number, x_val
+
     def test_files_named_another_way_are_found_and_judged_by_content(self, graded):
         document = read_result(graded, "autograd", "shifted")
         assert scores_by_exercise(document)["Q1"] == 5.0
@@ -440,3 +558,13 @@ class TestStudentHabits:
         assert check_named(document, "Q4.dataset")["status"] == "passed"
         assert check_named(document, "Q7.learns")["status"] == "passed"
         assert check_named(document, "Q6.predict")["status"] == "passed"
+
+    def test_a_sign_set_by_a_multiplier_still_gives_both_exercises(self, graded):
+        scores = scores_by_exercise(read_result(graded, "linreg", "sign_by_multiplier"))
+        assert scores["Q2"] > 0 and scores["AQ1"] > 0
+
+    def test_a_validation_split_and_a_sigmoid_outside_the_module(self, graded):
+        document = read_result(graded, "linreg", "split_and_outside_sigmoid")
+        assert check_named(document, "Q5.fit")["status"] == "passed"
+        assert check_named(document, "Q7.learns")["status"] == "passed"
+        assert check_named(document, "Q7.probabilities")["status"] == "passed"

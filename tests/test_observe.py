@@ -319,6 +319,23 @@ class TestProvenance:
         assert [r.decimals for r in reports[:4]] == [4, 2, 3, 0]
         assert [(r.label, r.provenance.autograd) for r in reports[4:]] == [("analytic", False), ("autograd", True)]
 
+    def test_comparisons_and_tables_show_each_side(self):
+        source = ("assert torch.isclose(m, x.grad)\nprint('ok' if abs(m - g) < 1e-6 else 'no')\n"
+                  "t = pd.DataFrame({'manual': m, 'autograd': g})\n(m, x.grad)")
+        shown = [ast.unparse(s.node) for s in report_sites(ast.parse(source), source, cell=True)]
+        assert shown == ["m", "g", "m", "x.grad", "m", "g", "m", "x.grad", "(m, x.grad)"]
+
+    def test_each_item_a_function_returns_keeps_its_meaning(self):
+        reports = analyse([dedent("""
+            def q(v):
+                t = torch.tensor(v, requires_grad=True)
+                (t ** 2).backward()
+                return 2 * v, t.grad.item()
+            manual, auto = q(3.0)
+            print(manual, auto)
+        """)], cells=False).units[0].reports
+        assert [(r.provenance.autograd, r.provenance.computed) for r in reports] == [(False, True), (True, False)]
+
     def test_a_semicolon_hides_a_cells_last_value(self):
         assert report_sites(ast.parse("x.grad;"), "x.grad;", cell=True) == []
 
@@ -369,6 +386,11 @@ class TestPerturbation:
                   "def report(point, by_hand, auto):\n    pass\nreport(2.0, manual(2.0), grad_of(f, 2.0))")
         literals = input_literals(source, {"x", "b"}, {2.0: "b"})
         assert {literal.name for literal in literals} == {"x"} and len(literals) == 3
+
+    def test_a_keyword_argument_is_not_an_input_by_its_value(self):
+        source = "def grad_of(f, *values, wrt=0):\n    pass\ny = torch.tensor(1.0)\ngrad_of(f, 1.0, wrt=1)"
+        assert [(literal.line, literal.name) for literal in input_literals(source, {"y"}, {1.0: "y"})] == \
+            [(3, "y"), (4, "y")]
 
     def test_an_alias_moves_with_its_input(self):
         source = "input_x = 2.0\nx = torch.tensor(input_x).requires_grad_(True)\nprint(manual(input_x))"

@@ -65,6 +65,12 @@ def _evaluate(function, binding: dict[str, _Bound]):
     return root, grads
 
 
+def _resembles(name: str, input_name: str) -> bool:
+    """`x_val`, `x0`, `xVal`, `input_x` name the input x; `wrt`, `lr` or `b` do not."""
+    words = re.split(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])", name)
+    return name != input_name and input_name.lower() in {word.lower() for word in words if word}
+
+
 def _same_root(root, expected) -> bool:
     """The computation's result is the function's; at several points at once it may be their sum
     (`f(torch.linspace(-2, 2, 5)).sum().backward()` gives every point's derivative)."""
@@ -164,10 +170,11 @@ class GradientFamily:
                 if name in scope:
                     shape, values = scope[name]
                     named[name] = _Bound(name=name, shape=shape, values=values, leaf=None)
-        # Plain numbers under other names (`u = w * x_val`): the inputs autograd does not track.
+        # Plain numbers under names like an input's (`u = w * x_val`, `x0`): the inputs autograd does not track.
         others = [_Bound(name=name, shape=shape, values=values, leaf=None, named=False)
                   for name, (shape, values) in scope.items()
-                  if name not in inputs and len(values) == 1 and "." not in name][:MAX_OTHER_VALUES]
+                  if name not in inputs and len(values) == 1 and any(_resembles(name, i) for i in inputs)
+                  ][:MAX_OTHER_VALUES]
         return itertools.islice(self._candidates(inputs, named, leaves[:MAX_BOUND_LEAVES], leaf_bound, others),
                                 MAX_BINDINGS)
 
