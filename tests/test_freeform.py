@@ -260,6 +260,26 @@ LINREG.update({
                 w.grad.zero_()
                 b.grad.zero_()
     ''',
+    "b_with_w_grad/q2.py": '''
+        import torch
+        x, y = torch.tensor([2.0, 4.0]), torch.tensor([20.0, 40.0])
+        w = torch.tensor(1.0, requires_grad=True)
+        b = torch.tensor(1.0, requires_grad=True)
+        wa, ba = 1.0, 1.0
+        for epoch in range(2):
+            loss = ((w * x + b - y) ** 2).mean()
+            loss.backward()
+            dw = sum(2 * (wa * xi + ba - yi) * xi for xi, yi in zip([2.0, 4.0], [20.0, 40.0])) / 2
+            db = sum(2 * (wa * xi + ba - yi) for xi, yi in zip([2.0, 4.0], [20.0, 40.0])) / 2
+            wa, ba = wa - 0.001 * dw, ba - 0.001 * dw
+            print("analytic", dw, db, "autograd", w.grad.item(), b.grad.item())
+            with torch.no_grad():
+                w -= 0.001 * w.grad
+                b -= 0.001 * w.grad
+            print("updated", w.item(), b.item())
+            w.grad.zero_()
+            b.grad.zero_()
+    ''',
     "class_not_used/q3.py": '''
         import torch
         import matplotlib.pyplot as plt
@@ -568,3 +588,10 @@ class TestStudentHabits:
         assert check_named(document, "Q5.fit")["status"] == "passed"
         assert check_named(document, "Q7.learns")["status"] == "passed"
         assert check_named(document, "Q7.probabilities")["status"] == "passed"
+
+    def test_right_gradients_with_a_wrong_update_are_partial(self, graded):
+        document = read_result(graded, "linreg", "b_with_w_grad")
+        assert check_named(document, "Q2.autograd")["status"] == "passed"
+        updated = check_named(document, "Q2.updated")
+        assert updated["status"] == "failed" and "b with w.grad" in updated["output"]
+        assert 0 < scores_by_exercise(document)["Q2"] < 8

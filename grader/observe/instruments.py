@@ -1,8 +1,8 @@
 """The instruments the child installs before student code runs: what the code does with torch.
 
 A `Recorder` watches one run. It wraps ``torch.autograd.backward`` (which
-``Tensor.backward`` calls) and ``torch.autograd.grad``, registers torch's
-global optimizer-step and module-forward hooks, wraps ``DataLoader.__iter__``,
+``Tensor.backward`` calls), ``torch.autograd.grad`` and ``nn.Module.__call__``,
+registers torch's global optimizer-step hook, wraps ``DataLoader.__iter__``,
 and receives the calls that grader.observe.sites inserted into the student's
 tree (report sites and function entries). Everything it keeps is a bounded
 description of numbers and shapes (grader.observe.events), attributed to the
@@ -79,7 +79,7 @@ class _Site:
         self.graph_kind: str | None = None
         self.cached: list = []  # the leaves of the last walk: gradients should reach them
         self.marks: list = []  # their gradients' identity and version just before the current computation
-        self.watch: tuple | None = None  # (a name, the leaf it held at the last walk)
+        self.watch: tuple | None = None  # (the way from the root to a leaf, that leaf) found at the last walk
         self.walk = True  # the next computation is walked (the leaves may have changed)
 
 
@@ -149,8 +149,6 @@ class Recorder:
         self.quiet = False  # True while the harness itself calls student code
         self.unit = 0
         self.namespace: dict = {}
-        self.module_hook = None  # torch's handle for the global forward hook (see install)
-        self.register_module_hook = None
         self.entries: dict[int, str] = {}  # function key -> qualname
         self._seq = 0
         self._idents: dict[int, tuple] = {}  # id(obj) -> (weakref, ident)
@@ -176,17 +174,11 @@ class Recorder:
         self.dropped = 0
 
     def pause(self) -> None:
-        """Stop recording (the harness calls student code itself). A global module hook sends every module
-        call down torch's slow path, so it is taken off as well, not just silenced."""
+        """Stop recording (the harness calls student code itself)."""
         self.quiet = True
-        if self.module_hook is not None:
-            self.module_hook.remove()
-            self.module_hook = None
 
     def resume(self) -> None:
         self.quiet = False
-        if self.register_module_hook is not None and self.module_hook is None:
-            self.module_hook = self.register_module_hook()
 
     def begin(self, *, unit: int, namespace: dict) -> None:
         """Start recording one unit (cell or script), which runs in `namespace`."""
@@ -449,10 +441,11 @@ class Recorder:
         segment = site.segment
         budget = DETAILED_PER_SITE
         if site.watch is not None and segment is not None and not site.walk:
-            # Does the name the last walk found still hold the same tensor? If not (a new call of the training
-            # function, a rebinding loop), these are other leaves: walk this computation.
-            name, leaf = site.watch
-            if _resolve(frame, name) is not leaf:
+            # Does the graph still lead, the same way, to the tensor the last walk found? If not (a new call of the
+            # training function, a rebinding loop), these are other leaves: walk this computation. A few attribute
+            # reads, where resolving a name in a function's frame would build its locals every step.
+            path, leaf = site.watch
+            if not _leads_to(root, path, leaf):
                 site.walk = True
         if segment is not None and not site.walk and (segment.detailed >= budget
                                                       or len(self.gradients) >= DETAILED_PER_SPAN):
@@ -486,7 +479,7 @@ class Recorder:
         segment = self._segment_for(site, unit, line, idents, names, before, graph.ops)
         segment.named.update(names)
         site.cached, site.walk = list(leaves), False
-        site.watch = next(((names[i][0][0], leaf) for i, leaf in zip(idents, leaves) if names.get(i)), None)
+        site.watch = _path_to_a_leaf(root)
         self._count(segment, seq, value)
         if segment.detailed >= budget or len(self.gradients) >= DETAILED_PER_SPAN:
             self.dropped += 1
@@ -604,7 +597,7 @@ class Recorder:
         torch = self.torch
         if record["loss"]:
             if isinstance(output, torch.Tensor) and output.numel() == 1 and output.is_floating_point():
-                value = float(output.detach())
+                value = output.item()
                 if len(record["values"]) < 32:
                     record["values"].append(value)
                 record["last_value"] = value
@@ -885,7 +878,7 @@ def install(recorder: Recorder) -> None:
     """Put the recorder in the way of torch's gradient, optimizer, module and data-loading calls."""
     import torch
     import torch.autograd
-    from torch.nn.modules.module import register_module_forward_hook
+    from torch.nn import Module
     from torch.optim.optimizer import register_optimizer_step_post_hook
     from torch.utils.data import DataLoader
 
@@ -923,9 +916,27 @@ def install(recorder: Recorder) -> None:
     backward.__doc__, grad.__doc__ = original_backward.__doc__, original_grad.__doc__
     torch.autograd.backward = backward
     torch.autograd.grad = grad
-    register_optimizer_step_post_hook(lambda o, a, k: _guarded(recorder, lambda: recorder.on_optimizer_step(o, a, k)))
-    recorder.module_hook = register_module_forward_hook(recorder.on_module_forward)  # guards itself
-    recorder.register_module_hook = lambda: register_module_forward_hook(recorder.on_module_forward)
+
+    def stepped(optimizer, args, kwargs):
+        if not recorder.quiet:
+            try:
+                recorder.on_optimizer_step(optimizer, args, kwargs)
+            except Exception:
+                recorder.dropped += 1
+
+    register_optimizer_step_post_hook(stepped)
+    # Module calls are watched by wrapping Module.__call__, not by torch's global forward hook: any global hook
+    # sends every module call (the inner nn.Linear of a model too) down torch's slow Python path.
+    original_call = Module.__call__
+
+    def call(module, *args, **kwargs):
+        output = original_call(module, *args, **kwargs)
+        if not recorder.quiet:
+            recorder.on_module_forward(module, args, output)  # guards itself
+        return output
+
+    call.__wrapped__ = original_call
+    Module.__call__ = call
     original_iter = DataLoader.__iter__
 
     def counted_iter(loader):
@@ -934,17 +945,35 @@ def install(recorder: Recorder) -> None:
     DataLoader.__iter__ = counted_iter
 
 
-def _resolve(frame, dotted: str):
-    """What a (dotted) name refers to in a frame now; None when it does not resolve."""
-    if frame is None:
+WATCH_NODES = 64  # nodes near the root searched for a leaf to watch
+
+
+def _path_to_a_leaf(root) -> tuple | None:
+    """The shortest way from a root through its graph to a leaf tensor (next_functions indices), and that leaf."""
+    if root.grad_fn is None:
         return None
-    head, _, rest = dotted.partition(".")
-    value = frame.f_locals.get(head, frame.f_globals.get(head))
-    for part in rest.split(".") if rest else ():
-        value = getattr(value, part, None)
-        if value is None:
-            return None
-    return value
+    queue = collections.deque([(root.grad_fn, ())])
+    seen = 0
+    while queue and seen < WATCH_NODES:
+        node, path = queue.popleft()
+        seen += 1
+        if type(node).__name__ == "AccumulateGrad":
+            variable = getattr(node, "variable", None)
+            return (path, variable) if variable is not None else None
+        for index, (parent, _) in enumerate(node.next_functions):
+            if parent is not None:
+                queue.append((parent, path + (index,)))
+    return None
+
+
+def _leads_to(root, path: tuple, leaf) -> bool:
+    node = root.grad_fn
+    try:
+        for index in path:
+            node = node.next_functions[index][0]
+    except (AttributeError, IndexError, TypeError):
+        return False
+    return node is not None and getattr(node, "variable", None) is leaf
 
 
 def _broadcast_pair(torch, shapes: list) -> tuple | None:

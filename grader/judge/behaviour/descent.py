@@ -68,13 +68,17 @@ class Replay:
     final: tuple[float, ...]
 
 
-def replay(model, x, y, init: list[float], lr: float, steps: int, convention: str, keep: int = 5) -> Replay:
+FIRST_GRADIENT = "the second parameter is updated with the first one's gradient (b with w.grad)"
+
+
+def replay(model, x, y, init: list[float], lr: float, steps: int, convention: str, keep: int = 5,
+           update: str = "own") -> Replay:
     """Gradient descent in float64, exactly as the handout's loop does it (full batch), or one update per row in
     order where the student's loop does that ("sample": each step is one row).
 
     Most students run the exercise's own settings, so a class replays the same few runs: they are kept.
     """
-    return _replay(model, _frozen(x), _frozen(y), _frozen(init), float(lr), int(steps), convention, keep)
+    return _replay(model, _frozen(x), _frozen(y), _frozen(init), float(lr), int(steps), convention, keep, update)
 
 
 def _frozen(values):
@@ -85,7 +89,7 @@ def _frozen(values):
 
 
 @functools.lru_cache(maxsize=256)
-def _replay(model, x, y, init, lr, steps, convention, keep) -> Replay:
+def _replay(model, x, y, init, lr, steps, convention, keep, update) -> Replay:
     params = [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in init]
     xs, ys = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
     losses, grads, history = [], [], []
@@ -102,8 +106,10 @@ def _replay(model, x, y, init, lr, steps, convention, keep) -> Replay:
         with torch.no_grad():
             if step < keep:
                 grads.append([float(p.grad) for p in params])
+            steps_by = [params[0].grad.clone()] * len(params) if update == "first" else [p.grad for p in params]
+            for p, grad in zip(params, steps_by):
+                p -= lr * grad
             for p in params:
-                p -= lr * p.grad
                 p.grad.zero_()
             if step < keep:
                 history.append([float(p) for p in params])
@@ -294,7 +300,7 @@ class DescentFamily:
         problem = ""
         if len(rates) == 2 and not close(rates[0], rates[1], 1e-2, 1e-9):
             if len(grads) == 2 and grads[0] and close(deltas[1] / grads[0], rates[0], 1e-2, 1e-9):
-                problem = "the second parameter is updated with the first one's gradient (b with w.grad)"
+                problem = FIRST_GRADIENT
             else:
                 problem = "the parameters are not updated with the same learning rate"
         return rates[0], problem
@@ -311,7 +317,12 @@ class DescentFamily:
         verdicts = {"params": self._params(match, s, run, inputs), "losses": self._losses(match, s, run, inputs),
                     "gradients": self._first_gradients(match, s, run, inputs),
                     "settings": self._fixed(match, s, reference, inputs), "plot": self._plot(match, s, inputs)}
-        verdicts.update(self._shown_epochs(match, s, run, inputs))
+        # Right gradients, wrong update (b with w.grad): what the code shows is checked against its own run, so the
+        # gradients it shows count and the updated values, which follow the wrong rule, do not.
+        own = run
+        if run is not None and s["update_problem"] == FIRST_GRADIENT:
+            own = replay(model, s["x"], s["y"], s["init"], s["lr"], s["steps"], s["convention"], update="first")
+        verdicts.update(self._shown_epochs(match, s, run, inputs, own))
         verdicts.update(self._methods(match, s, run, inputs))
         return verdicts
 
@@ -433,7 +444,10 @@ class DescentFamily:
             return Verdict(passed=False, inputs=inputs, message="; ".join(deviations) + ".")
         return Verdict(passed=True, inputs=inputs, message="the start, learning rate, epochs and loss are the exercise's.")
 
-    def _shown_epochs(self, match: Match, s: dict, run: Replay | None, inputs: dict) -> dict[str, Verdict]:
+    def _shown_epochs(self, match: Match, s: dict, run: Replay | None, inputs: dict,
+                      own: Replay | None = None) -> dict[str, Verdict]:
+        """The gradients shown (by autograd, by hand) against the student's own run `own`, the updated parameters
+        against the exercise's update rule (`run`)."""
         o = self.options
         epochs = o.report_epochs
         if not epochs:
@@ -442,7 +456,7 @@ class DescentFamily:
             why = self._diagnosis(match, s, run).strip() or f"the run has {s['steps']} {'epoch' if s['steps'] == 1 else 'epochs'}"
             verdict = Verdict(passed=False, inputs=inputs, message=f"the first {epochs} epochs cannot be followed: {why}")
             return {"autograd": verdict, "updated": verdict, "manual": verdict}
-        grads = [g for epoch in run.grads[:epochs] for g in epoch]
+        grads = [g for epoch in (own or run).grads[:epochs] for g in epoch]
         updated = [v for epoch in run.params[:epochs] for v in epoch]
         shown = match.episode.view.shown
         same_unit = match.episode.section() or list(shown)
@@ -467,7 +481,8 @@ class DescentFamily:
         else:
             upd = Verdict(passed=False, inputs=inputs,
                           message=f"the updated {value_names[updated.index(lacking_values[0])]} is never shown"
-                                  f" ({len(lacking_values)} of {len(updated)} updated values missing).")
+                                  f" ({len(lacking_values)} of {len(updated)} updated values missing)."
+                                  + (self._diagnosis(match, s, run) if own is not run else ""))
         # Parameters as autograd's gradient step left them are not an analytic result, however they are printed.
         by_grads = missing_from(grads, by_hand)
         by_values = missing_from(updated, lambda sh: by_hand(sh) and not sh.fact.provenance.stepped)
