@@ -3,6 +3,7 @@
     python benchmarks/bench.py            # N=100 submissions
     python benchmarks/bench.py --n 20     # a quicker look
     python benchmarks/bench.py --executors --n 200   # local executor vs a 2-worker Dask LocalCluster
+    python benchmarks/bench.py --instruments 3      # the instruments' cost alone, interleaved in fresh processes
 
 Builds a class of N submissions by cycling through the sample class (the
 endless-loop student is left out: ten seconds of alarm would swamp every
@@ -16,6 +17,13 @@ column alike), then grades each submission one at a time with:
 then grades the whole class once more with the warm pool and `grade`'s default
 number of workers, as an instructor's run would, and measures the floor: the student code alone (cells and probes), run in
 this already-warm interpreter. Overhead = wall time − floor, per submission.
+
+With --instruments R it measures only what the instruments cost: the student
+code of the distinct sample students (cells and probes, one warm-up pass
+first), plain and instrumented, each in a fresh process of its own, R times
+in turn (plain, instrumented, plain, …), so that neither pass inherits the
+other's first-use costs and a slow minute of the machine touches both; the
+median of each is compared.
 
 With --executors it compares instead the executors `grade --executor` offers
 (grader.execute): the same N submissions through the local executor and
@@ -233,14 +241,57 @@ def compare_executors(mix, workers: int = 2) -> None:
     print(f"dask / local per submission: {ratio:.2f}x (target ≤ 1.2x, zygote and cluster start included)")
 
 
+def floor_total(instrumented: bool) -> float:
+    """The student code of every distinct sample student, after a warm-up pass, in this process."""
+    mix = list({s.student + lab.id: (lab, s) for lab, s in sample_mix(10_000)}.values())
+    with tempfile.TemporaryDirectory(prefix="bench-figures-") as figures:
+        settings = {}
+        for lab, _ in mix:
+            if lab.id not in settings:
+                ReferenceSolution(lab.rubric, lab.reference_path, seed=1).warm()
+                settings[lab.id] = RunSettings(seed=1, figures_root=Path(figures))
+        for lab, s in mix:
+            floor_seconds(lab, s, settings[lab.id])
+        recorder = None
+        if instrumented:
+            recorder = child.Recorder(unit_files={}, evaluations={}, scratch="")
+            child.install(recorder)
+        return sum(floor_seconds(lab, s, settings[lab.id], recorder) for lab, s in mix)
+
+
+def compare_instruments(rounds: int) -> None:
+    """Plain and instrumented student code, each pass in a fresh process, in turn; medians compared."""
+    import subprocess
+
+    totals: dict[str, list[float]] = {"plain": [], "instrumented": []}
+    for _ in range(rounds):
+        for mode in totals:
+            done = subprocess.run([sys.executable, __file__, "--floor", mode], capture_output=True, text=True,
+                                  check=True)
+            totals[mode].append(float(done.stdout.split()[-1]))
+            print(f"{mode:12} {totals[mode][-1]:7.2f} s", flush=True)
+    plain, instrumented = (statistics.median(totals[mode]) for mode in totals)
+    print(f"instruments: student code {plain:.1f} s plain, {instrumented:.1f} s instrumented (medians of {rounds}): "
+          f"+{100 * (instrumented / plain - 1):.1f}% (target ≤ 15%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--instruments", type=int, metavar="R",
+                        help="only the instruments' cost: R rounds of plain and instrumented, each in a fresh process")
+    parser.add_argument("--floor", choices=("plain", "instrumented"), help=argparse.SUPPRESS)  # one such process
     parser.add_argument("--skip-kernel", action="store_true", help="leave out (c), the slowest")
     parser.add_argument("--skip-fresh", action="store_true", help="leave out (b)")
     parser.add_argument("--executors", action="store_true",
                         help="only compare the local executor with a 2-worker Dask LocalCluster")
     args = parser.parse_args()
+    if args.floor:
+        print(f"{floor_total(args.floor == 'instrumented'):.3f}")
+        return
+    if args.instruments:
+        compare_instruments(args.instruments)
+        return
     mix = sample_mix(args.n)
     if args.executors:
         compare_executors(mix)

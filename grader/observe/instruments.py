@@ -596,11 +596,11 @@ class Recorder:
         record["calls"] += 1
         torch = self.torch
         if record["loss"]:
-            if isinstance(output, torch.Tensor) and output.numel() == 1 and output.is_floating_point():
-                value = output.item()
-                if len(record["values"]) < 32:
-                    record["values"].append(value)
-                record["last_value"] = value
+            if len(record["values"]) < 32:
+                if isinstance(output, torch.Tensor) and output.numel() == 1 and output.is_floating_point():
+                    record["values"].append(output.item())
+            else:
+                record["last_output"] = output  # read when the span ends: a loss is not changed in place
         elif record["calls"] <= 64 and args and torch.is_grad_enabled():
             # The whole data set, if it is ever passed at once, shows in the first epochs; a no_grad() call
             # (plotting a fitted line) is not training data.
@@ -627,7 +627,7 @@ class Recorder:
                       own=self.is_own_class(kind), calls=0, object=module, params=params, features=features,
                       inputs=tuple(tuple(int(n) for n in a.shape) for a in args[:8] if isinstance(a, torch.Tensor)),
                       output=tuple(int(n) for n in output.shape) if isinstance(output, torch.Tensor) else None,
-                      values=[], last_value=None, first_seq=self.next_seq())
+                      values=[], first_seq=self.next_seq())
         record["loss"] = _is_loss(record)
         self.modules[ident] = record
         self.module_objects[ident] = module
@@ -670,7 +670,10 @@ class Recorder:
             elif value.__class__ in (float, int):
                 site.last.append((site.count, value))  # described at the end: a number cannot change meanwhile
             elif isinstance(value, self.torch.Tensor) and value.numel() <= 256:
-                site.last.append((site.count, value.detach().clone()))
+                # A copy, since the tensor may be changed in place later (w printed, then stepped); one number is
+                # copied as a number, the cheapest way.
+                site.last.append((site.count, value.item() if value.numel() == 1 and not value.is_complex()
+                                  else value.detach().clone()))
             else:
                 described = self.describe(value, 256)
                 if described is None:
@@ -701,8 +704,9 @@ class Recorder:
         """A student function starts. Its first calls' frames are kept: when the span ends, the values the
         function computed (a forward pass's intermediates worked out inside `manual(x, y, z)`) are read."""
         if not self.quiet:
-            self.calls[key] += 1
-            if self.calls[key] <= FRAMES_PER_FUNCTION and len(self.frames) < MAX_FRAMES:
+            calls = self.calls
+            count = calls[key] = calls.get(key, 0) + 1
+            if count <= FRAMES_PER_FUNCTION and len(self.frames) < MAX_FRAMES:
                 self.frames.append((key, sys._getframe(1)))
 
     def _locals(self) -> tuple[Named, ...]:
@@ -849,7 +853,7 @@ class Recorder:
                                   else None,
                                   outer_calls=r["calls"] if r["ident"] in outer else 0, params=r["params"],
                                   features=r["features"], inputs=r["inputs"], output=r["output"],
-                                  values=tuple(r["values"]), last_value=r["last_value"], first_seq=r["first_seq"])
+                                  values=tuple(r["values"]), last_value=self._last_loss(r), first_seq=r["first_seq"])
                         for r in self.modules.values())
         loaders = tuple(LoaderUse(**state.use, iterations=state.iterations, batches=state.batches,
                                   first_seq=state.first_seq, last_seq=state.last_seq, batch_shapes=state.batch_shapes)
@@ -861,6 +865,13 @@ class Recorder:
                             dropped=self.dropped)
         self._reset_span()
         return activity
+
+    def _last_loss(self, record: dict) -> float | None:
+        output = record.get("last_output")
+        torch = self.torch
+        if isinstance(output, torch.Tensor) and output.numel() == 1 and output.is_floating_point():
+            return output.item()
+        return record["values"][-1] if record["values"] else None
 
     def _outer_modules(self) -> set[int]:
         inner = set()
