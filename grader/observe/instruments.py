@@ -861,7 +861,7 @@ class Recorder:
         activity = Activity(unit=self.unit, gradients=tuple(self.gradients), series=series,
                             optimizers=tuple(OptimizerUse(**o) for o in self.optimizers.values()),
                             modules=modules, loaders=loaders, reports=reports, calls=dict(calls),
-                            finals=tuple(finals), evaluations=tuple(evaluations), locals=self._locals(),
+                            finals=tuple(finals), evaluations=tuple(evaluations), locals=_guarded(self, self._locals) or (),
                             dropped=self.dropped)
         self._reset_span()
         return activity
