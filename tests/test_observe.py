@@ -325,6 +325,12 @@ class TestProvenance:
         shown = [ast.unparse(s.node) for s in report_sites(ast.parse(source), source, cell=True)]
         assert shown == ["m", "g", "m", "x.grad", "m", "g", "m", "x.grad", "(m, x.grad)"]
 
+    def test_a_notebooks_cells_share_what_they_define(self):
+        cells = ["import torch\nx = torch.tensor(2.0, requires_grad=True)", "g = x.grad\nm = 32 * x ** 3",
+                 "print(g, m)"]
+        (g, m) = analyse(cells, cells=True).units[2].reports
+        assert (g.provenance.autograd, m.provenance.autograd, m.provenance.computed) == (True, False, True)
+
     def test_each_item_a_function_returns_keeps_its_meaning(self):
         reports = analyse([dedent("""
             def q(v):

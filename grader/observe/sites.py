@@ -57,7 +57,7 @@ def _side_by_side(node: ast.expr) -> list[ast.expr] | None:
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr in ("c_", "r_"):
         return _side_by_side(node.slice) or [node.slice]
     if isinstance(node, ast.Call):
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        name = _called(node)
         if name in _COMPARISONS and len(node.args) >= 2:
             return list(node.args[:2])
         if name in _TABLES and node.args:
@@ -93,9 +93,9 @@ def _shown_parts(argument: ast.expr) -> list[ast.expr]:
     if isinstance(argument, ast.JoinedStr):
         return [part.value for part in argument.values if isinstance(part, ast.FormattedValue)]
     beside = _side_by_side(argument)
-    if beside is not None and not isinstance(argument, ast.Dict):
+    if beside is not None:  # display({"analytic": g, "autograd": w.grad.item()}) shows its values, not the dict
         return beside + ([argument] if isinstance(argument, (ast.Tuple, ast.List, ast.Subscript, ast.Call))
-                         and not _is_comparison(argument) else [])
+                         and _called(argument) not in _COMPARISONS else [])
     if (isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute)
             and argument.func.attr == "format" and isinstance(argument.func.value, ast.Constant)
             and isinstance(argument.func.value.value, str)):
@@ -104,22 +104,25 @@ def _shown_parts(argument: ast.expr) -> list[ast.expr]:
             and isinstance(argument.left, ast.Constant) and isinstance(argument.left.value, str)):
         right = argument.right
         return list(right.elts) if isinstance(right, ast.Tuple) else [right]
-    if isinstance(argument, ast.Dict):  # display({"analytic": g, "autograd": w.grad.item()})
-        return [value for key, value in zip(argument.keys, argument.values) if key is not None]
     if isinstance(argument, (ast.Constant, ast.Starred)):
         return []
     return [argument]
 
 
-def _names_a_table(node: ast.Call) -> bool:
+def _position(node: ast.AST) -> tuple[int, int]:
+    return node.lineno, node.col_offset
+
+
+def _called(node: ast.AST) -> str:
+    """The name a call calls (`allclose` for `torch.allclose(…)`), or "" for anything else."""
+    if not isinstance(node, ast.Call):
+        return ""
+    return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+
+
+def _names_a_table(node: ast.AST) -> bool:
     """`DataFrame({...})` with literal column names, outside a print (a printed one is a print's argument)."""
-    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-    return name == "DataFrame" and bool(node.args) and isinstance(node.args[0], ast.Dict)
-
-
-def _is_comparison(node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and (node.func.attr if isinstance(node.func, ast.Attribute)
-                                           else getattr(node.func, "id", "")) in _COMPARISONS
+    return _called(node) == "DataFrame" and bool(node.args) and isinstance(node.args[0], ast.Dict)
 
 
 def _is_showing_call(node: ast.AST) -> bool:
@@ -143,23 +146,25 @@ def trailing_expression(tree: ast.Module, source: str) -> ast.Expr | None:
 def report_sites(tree: ast.Module, source: str, *, cell: bool) -> list[Site]:
     """Every report site of a unit, in a fixed order (source order of the calls, then the trailing value)."""
     sites: list[Site] = []
-    calls = sorted((node for node in ast.walk(tree) if _is_showing_call(node)),
-                   key=lambda node: (node.lineno, node.col_offset))
-    for call in calls:
+    calls, asserts, tables = [], [], []
+    for node in ast.walk(tree):
+        if _is_showing_call(node):
+            calls.append(node)
+        elif isinstance(node, ast.Assert):
+            asserts.append(node)
+        elif _names_a_table(node):
+            tables.append(node)
+    for call in sorted(calls, key=_position):
         for argument in call.args:
             for part in _shown_parts(argument):
                 sites.append(Site(index=len(sites), kind="print", node=part, call=call))
     # An assert the code runs compares its two sides as a print of them would: `assert torch.isclose(m, x.grad)`.
-    asserts = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Assert)),
-                     key=lambda node: (node.lineno, node.col_offset))
-    for statement in asserts:
+    for statement in sorted(asserts, key=_position):
         for part in _side_by_side(statement.test) or []:
             sites.append(Site(index=len(sites), kind="print", node=part, call=None))
     # A table the code builds of named columns is built to be shown: `pd.DataFrame({"manual": m, "autograd": g})`.
-    tables = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Call) and _names_a_table(node)),
-                    key=lambda node: (node.lineno, node.col_offset))
     already = {id(site.node) for site in sites}
-    for table in tables:
+    for table in sorted(tables, key=_position):
         for part in _side_by_side(table.args[0]) or []:
             if id(part) not in already:
                 sites.append(Site(index=len(sites), kind="print", node=part, call=table))

@@ -754,6 +754,70 @@ def _own_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[st
                       *([arguments.vararg] if arguments.vararg else []), *([arguments.kwarg] if arguments.kwarg else [])]}
 
 
+@dataclass
+class _Program:
+    """What the analysis of one part knows before it reads each unit's shown values."""
+
+    aliases: dict[str, str]
+    student_functions: dict[str, bool]  # name -> uses autograd
+    everywhere: dict[str, Provenance]  # module-level names as they end up after every unit: what a body sees
+    calls: dict[str, dict[tuple[int, int], _CallSite]]  # student function -> (unit, line) -> its arguments
+    returned: dict[str, list[Provenance]]  # student function -> what each item it returns is
+
+    def flow(self, *, sites: dict, found: dict, outer: bool = True, arguments: dict | None = None,
+             unit: int = 0) -> _Flow:
+        flow = _Flow(aliases=self.aliases, student_functions=self.student_functions, sites=sites, found=found,
+                     outer=self.everywhere if outer else None, arguments=arguments, unit=unit)
+        flow.returned = self.returned
+        return flow
+
+
+def _program(trees: list[ast.Module | None], entries_of: dict, aliases: dict[str, str],
+             student_functions: dict[str, bool]) -> _Program:
+    """Module-level names, where each student function is called and with what, and what each returns:
+    module-level code first (it calls the functions), then every body (which call one another)."""
+    program = _Program(aliases=aliases, student_functions=student_functions, everywhere={}, calls={}, returned={})
+    outer = program.flow(sites={}, found={}, outer=False, arguments=program.calls)
+    for index, tree in enumerate(trees):
+        if tree is not None:
+            outer.unit = index
+            outer.block(tree.body)
+    program.everywhere = dict(outer.env)
+    for index, tree in enumerate(trees):
+        for entry in entries_of[id(tree)] if tree is not None else ():
+            inner = program.flow(sites={}, found={}, arguments=program.calls, unit=index)
+            inner.env.update(_own_parameters(entry.node))
+            inner.returns = []
+            inner.block(entry.node.body)
+            if "." not in entry.qualname and inner.returns:
+                program.returned[entry.node.name] = _itemwise(inner.returns)
+    return program
+
+
+def _shown_values(program: _Program, module: _Flow, tree: ast.Module, entries, sites: list[Site]):
+    """How each site's value was made (module-level code, followed by `module` from one unit to the next, and
+    function bodies), and, for a site in a function, how it was made at each place that calls the function."""
+    found: dict[int, Provenance] = {}
+    by_caller: dict[int, list[tuple[int, int, Provenance]]] = {}
+    by_node = {id(site.node): site for site in sites}
+    module.sites, module.found = by_node, found
+    module.block(tree.body)
+    for entry in entries:
+        inner = program.flow(sites=by_node, found=found)
+        inner.env.update(_own_parameters(entry.node))
+        inner.block(entry.node.body)
+        if "." in entry.qualname or not found:
+            continue  # methods are called on objects, which this analysis does not follow
+        for (unit, line), call in program.calls.get(entry.node.name, {}).items():
+            at_call: dict[int, Provenance] = {}
+            inner = program.flow(sites=by_node, found=at_call)
+            inner.env.update(call.bind(entry.node))
+            inner.block(entry.node.body)
+            for site_index, provenance in at_call.items():
+                by_caller.setdefault(site_index, []).append((unit, line, provenance))
+    return found, by_caller
+
+
 def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
     """The facts of one part's units (a notebook's cells, or one script), in order."""
     trees: list[ast.Module | None] = [parsed(source) for source in sources]
@@ -761,59 +825,15 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
     entries_of = {id(tree): _entries(source) for source, tree in zip(sources, trees) if tree is not None}
     aliases = import_aliases(parsed_trees)
     functions = _autograd_functions(parsed_trees, aliases, entries_of)
-    student_functions = {name: uses for name, (uses, _) in functions.items()}
-    # The module-level names, as they end up after every unit: what a function body sees.
-    outer = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={})
-    for tree in parsed_trees:
-        outer.block(tree.body)
-    everywhere = dict(outer.env)
-    # Where each student function is called, and how its arguments were made: at module level, then in bodies.
-    calls: dict[str, dict[tuple[int, int], _CallSite]] = {}
-    recorder = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={}, arguments=calls)
-    for index, tree in enumerate(trees):
-        if tree is not None:
-            recorder.unit = index
-            recorder.block(tree.body)
-    returned: dict[str, list[Provenance]] = {}
-    for index, tree in enumerate(trees):
-        for entry in entries_of[id(tree)] if tree is not None else ():
-            inner = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={},
-                          outer=everywhere, arguments=calls, unit=index)
-            inner.env.update(_own_parameters(entry.node))
-            inner.returns = []
-            inner.block(entry.node.body)
-            if "." not in entry.qualname and inner.returns:
-                returned[entry.node.name] = _itemwise(inner.returns)
-    flow = _Flow(aliases=aliases, student_functions=student_functions, sites={}, found={})
-    flow.returned = returned
+    program = _program(trees, entries_of, aliases, {name: uses for name, (uses, _) in functions.items()})
+    module = program.flow(sites={}, found={}, outer=False)  # a notebook's cells share one namespace
     units = []
     for index, (source, tree) in enumerate(zip(sources, trees)):
         if tree is None:
             units.append(UnitFacts(index=index, parsed=False))
             continue
         sites = report_sites(tree, source, cell=cells)
-        found: dict[int, Provenance] = {}
-        by_caller: dict[int, list[tuple[int, int, Provenance]]] = {}
-        by_node = {id(site.node): site for site in sites}
-        flow.sites, flow.found = by_node, found
-        flow.block(tree.body)
-        for entry in entries_of[id(tree)]:
-            inner = _Flow(aliases=aliases, student_functions=student_functions, sites=by_node, found=found,
-                          outer=everywhere)
-            inner.returned = returned
-            inner.env.update(_own_parameters(entry.node))
-            inner.block(entry.node.body)
-            if "." in entry.qualname or not found:
-                continue  # methods are called on objects, which this analysis does not follow
-            for (unit, line), call in calls.get(entry.node.name, {}).items():
-                at_call: dict[int, Provenance] = {}
-                inner = _Flow(aliases=aliases, student_functions=student_functions, sites=by_node, found=at_call,
-                              outer=everywhere)
-                inner.returned = returned
-                inner.env.update(call.bind(entry.node))
-                inner.block(entry.node.body)
-                for site_index, provenance in at_call.items():
-                    by_caller.setdefault(site_index, []).append((unit, line, provenance))
+        found, by_caller = _shown_values(program, module, tree, entries_of[id(tree)], sites)
         lines = source.splitlines()
         reports = tuple(
             ReportFact(index=site.index, kind=site.kind, line=site.node.lineno,
