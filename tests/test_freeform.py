@@ -137,6 +137,18 @@ COMPARING_NOTEBOOK = [
     dz_da, a.grad
     """,
     """
+    w, b, x = torch.tensor(2.0, requires_grad=True), torch.tensor(1.0), torch.tensor(3.0)
+    a = torch.relu(w * x + b)
+    a.backward()
+    print("da/dw autograd", w.grad.item(), "by hand", x.item() if (w * x + b).item() > 0 else 0.0)
+    """,
+    """
+    x = torch.tensor(0.0, requires_grad=True)
+    f = torch.exp(-x ** 2 - 2 * x - torch.sin(x))
+    f.backward()
+    print("autograd df/dx", x.grad.item())  # relu(w·0 + b) is 1 too, with the w and b left over
+    """,
+    """
     x = torch.linspace(-2, 2, 5, requires_grad=True)
     f = torch.exp(-x ** 2 - 2 * x - torch.sin(x))
     f.sum().backward()
@@ -546,7 +558,13 @@ class TestStudentHabits:
 
     def test_comparisons_tuples_tables_and_several_points_count_as_shown(self, graded):
         scores = scores_by_exercise(read_result(graded, "autograd", "compares_instead_of_printing"))
-        assert (scores["Q1"], scores["Q4"], scores["Q5"]) == (5.0, 5.0, 5.0)
+        assert (scores["Q1"], scores["Q2"], scores["Q4"], scores["Q5"]) == (5.0, 5.0, 5.0, 5.0)
+
+    def test_a_coincidence_of_values_does_not_take_another_exercises_run(self, graded):
+        """Q4 at x = 0 gives 1, as Q2's relu(w·x + b) would with the w and b an earlier cell left: the gradients
+        tell them apart, so Q2 keeps its own run and the autograd-only Q4 its half."""
+        scores = scores_by_exercise(read_result(graded, "autograd", "compares_instead_of_printing"))
+        assert scores["Q2"] == 5.0 and scores["Q4"] == 5.0
 
     def test_a_function_returning_formula_and_gradient_keeps_each_ones_meaning(self, graded):
         scores = scores_by_exercise(read_result(graded, "autograd", "returns_both"))

@@ -23,6 +23,7 @@ class Recognition:
 
 
 PRIOR = 0.75  # what a file's name adds to the fit of its own exercise: it settles ties, not clear differences
+SPARE = 1.0  # a run another exercise did not use answers an unanswered one only if it fits it nearly as well
 
 
 def _best(matches: list[Match], prior: str | None, order: tuple[str, ...]) -> Match:
@@ -77,7 +78,7 @@ def recognise(views: list[PartView], families: dict[str, Family], reference: Ref
         if exercise in result:
             continue
         spare = [alt for match, alts in zip(chosen, others) if id(match.episode) not in used
-                 for alt in alts if alt.exercise == exercise]
+                 for alt in alts if alt.exercise == exercise and alt.score >= match.score - SPARE]
         if spare:
             result[exercise] = max(spare, key=lambda m: m.score)
             used.add(id(result[exercise].episode))

@@ -71,6 +71,17 @@ def _resembles(name: str, input_name: str) -> bool:
     return name != input_name and input_name.lower() in {word.lower() for word in words if word}
 
 
+AGREEING_GRADIENTS = 5  # a computation whose gradients are the exercise's derivatives fits far better than one
+                        # whose result only happens to be the function's value (exp(0) = relu(2·0 + 1) = 1)
+
+
+def _gradients_agree(binding: dict[str, _Bound], grads: dict[str, tuple[float, ...]]) -> bool:
+    """The gradients autograd left on the bound tensors are the function's derivatives there."""
+    checked = [(bound.leaf.grad.values, grads[name]) for name, bound in binding.items()
+               if bound.leaf is not None and bound.leaf.grad is not None and bound.leaf.grad.values is not None]
+    return bool(checked) and all(contains(got, expected, 1e-3, 1e-6) for got, expected in checked)
+
+
 def _same_root(root, expected) -> bool:
     """The computation's result is the function's; at several points at once it may be their sum
     (`f(torch.linspace(-2, 2, 5)).sum().backward()` gives every point's derivative)."""
@@ -218,9 +229,12 @@ class GradientFamily:
                     by_name = sum(bound.named for bound in binding.values())
                     on_leaves = sum(bound.leaf is not None for bound in binding.values())
                     aimed = binding[target].leaf
-                    rank = (aimed is not None, aimed is not None and aimed.grad is not None, on_leaves, by_name)
+                    agree = _gradients_agree(binding, grads)
+                    rank = (aimed is not None, agree, aimed is not None and aimed.grad is not None, on_leaves,
+                            by_name)
                     if best_rank is None or rank > best_rank:
-                        best, best_rank, ties = (binding, grads, 10 + by_name + on_leaves), rank, []
+                        score = 10 + by_name + on_leaves + (AGREEING_GRADIENTS if agree else 0)
+                        best, best_rank, ties = (binding, grads, score), rank, []
                     elif rank == best_rank and len(ties) < 8:
                         ties.append(binding)  # as good a fit: `z * 2x` cannot tell x from z
             if best is not None:
