@@ -22,16 +22,24 @@ class Recognition:
     notes: tuple[str, ...] = ()
 
 
-PRIOR = 0.75  # what a file's name adds to the fit of its own exercise: it settles ties, not clear differences
-SPARE = 1.0  # a run another exercise did not use answers an unanswered one only if it fits it nearly as well
+PRIOR = 2.0  # what a file's name adds to the fit of its own exercise: more than a preference of form (a class
+            # for Q3, plain tensors for P1), less than what the run shows (another exercise's data or model,
+            # the error's sign read from the graph)
 
 
 def _best(matches: list[Match], prior: str | None, order: tuple[str, ...]) -> Match:
     """The exercise an episode answers: the best fit, the file's own exercise winning ties and near-ties (a
-    q4.py that trains a plain class on Problem 1's data answers Q3, shifted; a q2_b.py whose error is
-    y - yp answers AQ1; one whose sign cannot be read stays Q2)."""
+    q4.py that trains a plain class, not an nn.Module, on Problem 1's data answers Q3, shifted; a q2_b.py whose
+    graph subtracts the prediction from y answers AQ1; a problem1.py whose trainer is a class stays P1)."""
     return max(matches, key=lambda m: (m.score + (PRIOR if m.exercise == prior else 0), m.exercise == prior,
                                        -order.index(m.exercise) if m.exercise in order else 0))
+
+
+def _twins(one: Episode, other: Episode) -> bool:
+    """Two runs of the same computation: as many steps, the same first result, the same tensors at the start."""
+    a, b = one.first, other.first
+    return (one.count == other.count and a.root.values == b.root.values
+            and [leaf.value.values for leaf in a.leaves] == [leaf.value.values for leaf in b.leaves])
 
 
 def _rank(match: Match) -> int:
@@ -71,14 +79,16 @@ def recognise(views: list[PartView], families: dict[str, Family], reference: Ref
             match = replace(match, note=note)
             notes.append(note)
         result[exercise] = match
-    # An exercise nothing chose may take a run another exercise did not use, when that run answers it too: one
-    # function run twice, for Q2 and for the additional question (`sign * (yp - y)`: the same graph, by a flag).
+    # An exercise nothing chose may take a run another exercise did not use, when that run answers it too and is
+    # the twin of the run that exercise took: one function run twice, for Q2 and for the additional question
+    # (`sign * (yp - y)`: the same graph and numbers, the sign a multiplier).
     used = {id(match.episode) for match in result.values()}
     for exercise in order:
         if exercise in result:
             continue
         spare = [alt for match, alts in zip(chosen, others) if id(match.episode) not in used
-                 for alt in alts if alt.exercise == exercise and alt.score >= match.score - SPARE]
+                 and match.exercise in result and _twins(match.episode, result[match.exercise].episode)
+                 for alt in alts if alt.exercise == exercise]
         if spare:
             result[exercise] = max(spare, key=lambda m: m.score)
             used.add(id(result[exercise].episode))

@@ -140,17 +140,21 @@ def _structure(episode: Episode) -> str:
     return "module" if episode.modules or owners else "plain"
 
 
-def _error_sign(episode: Episode, y_names: set[str]) -> str:
-    """How the code writes the error: "y - yp" when a target is on the left of a subtraction, else "yp - y".
-    The graph says it for the run itself (one function may do both, by a flag); the source, where the graph
-    has no subtraction of the prediction (`nn.MSELoss`)."""
+SIGN_IN_GRAPH, SIGN_IN_SOURCE = 1.5, 0.5  # how much the error's sign says about Q2 vs the additional question
+
+
+def _error_sign(episode: Episode, y_names: set[str]) -> tuple[str, float]:
+    """How the code writes the error: "y - yp" when a target is on the left of a subtraction, else "yp - y",
+    and how sure that is. The graph says it for the run itself (one function may do both, by a flag); the
+    source, less surely, where the graph has no subtraction of the prediction (`nn.MSELoss`)."""
     ops = episode.graph_ops()
     if ops & {SUBTRACTED, "RsubBackward1"}:  # tensor or number minus the prediction
-        return "y - yp"
+        return "y - yp", SIGN_IN_GRAPH
     if ops & {"SubBackward0", "SubBackward1"}:
-        return "yp - y"
+        return "yp - y", SIGN_IN_GRAPH
     sources = episode.view.sources
-    return _error_sign_in(sources[episode.unit], frozenset(y_names)) if episode.unit < len(sources) else ""
+    sign = _error_sign_in(sources[episode.unit], frozenset(y_names)) if episode.unit < len(sources) else ""
+    return sign, SIGN_IN_SOURCE
 
 
 @functools.lru_cache(maxsize=1024)
@@ -217,9 +221,9 @@ class DescentFamily:
         if self._convention(reference, [leaf.value.values[0] for leaf in ordered], list(found_x[1]),
                             list(found_y[1]), first.root.scalar()) is None:
             return None  # the data are in scope, but this loss is not a squared error on them
-        sign = _error_sign(episode, {found_y[0].split(".")[-1], found_y[0]})
+        sign, weight = _error_sign(episode, {found_y[0].split(".")[-1], found_y[0]})
         if o.error and sign:
-            score += 0.5 if sign == o.error else -0.5
+            score += weight if sign == o.error else -weight
         exact = found_x[2] == 1.0 and found_y[2] == 1.0
         return Match(exercise=self.exercise, episode=episode, score=score + (2 if exact else 0),
                      details={"leaves": ordered, "x": found_x, "y": found_y, "structure": structure, "sign": sign})
