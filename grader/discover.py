@@ -63,6 +63,11 @@ class Submission:
         return dedicated or [p for p in self.parts if p.exercises is None]
 
 
+def exercise_prefixes() -> dict[str, str]:
+    """The words students put before an exercise's number, mapped to the rubric's letter."""
+    return dict(_PREFIXES)
+
+
 def exercise_of(filename: str, exercise_ids: tuple[str, ...]) -> str | None:
     """The exercise a script is named after, if any: `q1_linear.py` → Q1, `lab2_q3.py` → Q3 (the first word the
     course uses for an exercise, with its number), `4.py` → Q4. Only a prior: what the code computes decides."""

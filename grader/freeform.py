@@ -24,7 +24,8 @@ from grader.judge.episodes import PartView, part_view
 from grader.judge.recognise import Recognition, recognise
 from grader.judge.score import Evidence
 from grader.lab import Lab
-from grader.notebook import UnreadableSource, load_units
+from grader.notebook import UnreadableSource, load_units, notebook_prose
+from grader.observe.headings import headings
 from grader.observe.perturb import factors_for, input_literals, rewrite
 from grader.observe.source import SourceFacts, analyse
 from grader.reference import Expectations
@@ -41,9 +42,10 @@ def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = N
         return None
     sources = tuple(unit.source for unit in units)
     facts = facts or analyse(list(sources), cells=part.path.suffix == ".ipynb")
-    prior = exercise_of(part.path.name, lab.rubric.exercise_ids()) if part.exercises is not None else None
+    ids = lab.rubric.exercise_ids()
+    prior = exercise_of(part.path.name, ids) if part.exercises is not None else None
     return part_view(part=part.name, prior=prior, whole=part.exercises is None, record=record, sources=sources,
-                     facts=facts)
+                     facts=facts, sections=headings(sources, notebook_prose(part.path), ids) if prior is None else ())
 
 
 def views_of(lab: Lab, submission: Submission, evidence: dict[str, Evidence]) -> dict[str, PartView]:

@@ -52,6 +52,34 @@ def notebook_units(path: Path) -> tuple[CodeUnit, ...]:
     return tuple(units)
 
 
+def notebook_prose(path: Path) -> tuple[str, ...]:
+    """For each code cell, the markdown written between it and the previous code cell (its section's heading);
+    () for a script or an unreadable notebook."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return _read_prose(path, stat.st_mtime_ns, stat.st_size) if path.suffix == ".ipynb" else ()
+
+
+@functools.lru_cache(maxsize=64)
+def _read_prose(path: Path, _mtime_ns: int, size: int) -> tuple[str, ...]:
+    if size > MAX_SOURCE_BYTES:
+        return ()
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:  # unreadable: its units already say so; no prose
+        return ()
+    prose, pending = [], []
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "markdown":
+            pending.append(cell.get("source", ""))
+        elif cell.get("cell_type") == "code":
+            prose.append("\n".join(pending))
+            pending = []
+    return tuple(prose)
+
+
 def script_units(path: Path) -> tuple[CodeUnit, ...]:
     """A module or script runs as one unit, as `python file.py` would run it."""
     _check_size(path)

@@ -386,6 +386,28 @@ LINREG.update({
     ''',
 })
 
+LINREG.update({
+    "sections.ipynb": "",
+    # Q2 for one epoch only: the analytic and autograd gradients agree, the step is taken once.
+    "q2_one_epoch.py": """
+        import torch
+        x = torch.tensor([2.0, 4.0])
+        y = torch.tensor([20.0, 40.0])
+        w = torch.tensor(1.0, requires_grad=True)
+        b = torch.tensor(1.0, requires_grad=True)
+        n = len(x)
+        prediction = w.item() * x + b.item()
+        print("analytic:", (2 / n * ((prediction - y) * x).sum()).item(), (2 / n * (prediction - y).sum()).item())
+        loss = ((w * x + b - y) ** 2).mean()
+        loss.backward()
+        print("autograd:", w.grad.item(), b.grad.item())
+        with torch.no_grad():
+            w -= 0.001 * w.grad
+            b -= 0.001 * b.grad
+        print("after one step:", w.item(), b.item())
+    """,
+})
+
 LINREG_NOTEBOOK = [
     """
     import torch
@@ -452,10 +474,68 @@ LINREG.update({
 })
 
 
+# A notebook whose headings say where each exercise is; the Exercise 5 cell reuses the x and y the Exercise 4
+# cell left (Problem 1's data), so by its data it would answer Q4 too: its heading keeps Q4 with the cell that
+# builds the Dataset and the DataLoader.
+SECTIONED_NOTEBOOK = [
+    "# Lab 3\nMy answers, one section per exercise.",
+    """
+    import torch
+    from torch import nn
+    from torch.utils.data import Dataset, DataLoader
+    torch.manual_seed(3)
+    """,
+    "## Exercise 4\nA module, a dataset and a loader.",
+    """
+    class Pairs(Dataset):
+        def __init__(self, inputs, targets):
+            self.inputs, self.targets = inputs, targets
+        def __len__(self):
+            return len(self.inputs)
+        def __getitem__(self, i):
+            return self.inputs[i], self.targets[i]
+
+    class Line(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Linear(1, 1)
+        def forward(self, v):
+            return self.layer(v)
+
+    x = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
+    y = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
+    batches = DataLoader(Pairs(x, y), batch_size=2, shuffle=True)
+    net = Line()
+    opt = torch.optim.SGD(net.parameters(), lr=0.001)
+    for epoch in range(100):
+        for xb, yb in batches:
+            opt.zero_grad()
+            loss = nn.functional.mse_loss(net(xb.reshape(-1, 1)), yb.reshape(-1, 1))
+            loss.backward()
+            opt.step()
+    print("w, b:", net.layer.weight.item(), net.layer.bias.item())
+    """,
+    "## Exercise 5",
+    """
+    lin = nn.Linear(1, 1)
+    opt = torch.optim.SGD(lin.parameters(), lr=0.001)
+    for epoch in range(100):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(lin(x.reshape(-1, 1)), y.reshape(-1, 1))
+        loss.backward()
+        opt.step()
+    print("loss", loss.item())
+    """,
+]
+
+
 def notebook(cells: list[str]) -> str:
+    """A notebook of these cells: code, or markdown where the text starts with a `#` heading."""
     import nbformat
 
-    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(dedent(c)) for c in cells])
+    book = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(c) if c.startswith("#") else nbformat.v4.new_code_cell(dedent(c))
+        for c in cells])
     return nbformat.writes(book)
 
 
@@ -468,6 +548,8 @@ def graded(tmp_path_factory):
             path.parent.mkdir(parents=True, exist_ok=True)
             if name == "logits_and_tensordataset.ipynb":
                 path.write_text(notebook(LINREG_NOTEBOOK))
+            elif name == "sections.ipynb":
+                path.write_text(notebook(SECTIONED_NOTEBOOK))
             elif name == "compares_instead_of_printing.ipynb":
                 path.write_text(notebook(COMPARING_NOTEBOOK))
             elif name.endswith(".ipynb"):
@@ -606,6 +688,20 @@ class TestStudentHabits:
         assert check_named(document, "Q5.fit")["status"] == "passed"
         assert check_named(document, "Q7.learns")["status"] == "passed"
         assert check_named(document, "Q7.probabilities")["status"] == "passed"
+
+    def test_a_notebooks_headings_say_which_cell_answers_which_exercise(self, graded):
+        document = read_result(graded, "linreg", "sections")
+        for part in ("module", "dataset", "loader", "fit"):
+            assert check_named(document, f"Q4.{part}")["status"] == "passed", part
+        assert scores_by_exercise(document)["Q5"] < 6  # its cell trains on Problem 1's data, not the 23 points
+
+    def test_one_epoch_of_two_is_partial(self, graded):
+        document = read_result(graded, "linreg", "q2_one_epoch")
+        assert check_named(document, "Q2.autograd")["status"] == "passed"
+        assert check_named(document, "Q2.manual")["status"] == "passed"
+        assert check_named(document, "Q2.settings")["status"] == "passed"  # the rate read off the one step
+        updated = check_named(document, "Q2.updated")
+        assert updated["status"] == "failed" and "stops after 1 epoch" in updated["output"]
 
     def test_right_gradients_with_a_wrong_update_are_partial(self, graded):
         document = read_result(graded, "linreg", "b_with_w_grad")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, ModuleUse, Named, OptimizerUse,
                                    Reported)
+from grader.observe.headings import Heading, section_at
 from grader.observe.source import ReportFact, SourceFacts
 from grader.sandbox.record import FigureInfo, RunRecord
 
@@ -55,6 +56,7 @@ class PartView:
     shown: tuple[Shown, ...]
     calls: dict[str, int]  # function qualname -> calls over the whole run
     probe_runs: dict[str, Activity] = field(default_factory=dict)  # probe -> its contract function's first case
+    sections: tuple[Heading, ...] = ()  # a whole-lab file's headings naming exercises
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +81,14 @@ class Episode:
     @property
     def first(self) -> GradientCall:
         return self.calls[0]
+
+    @property
+    def priors(self) -> tuple[str, ...]:
+        """The exercises this episode is said to answer before it is looked at: its file's name, else the
+        heading of the section of a whole-lab file it sits in."""
+        if self.view.prior:
+            return (self.view.prior,)
+        return section_at(self.view.sections, self.unit, self.first.line)
 
     @property
     def leaf_idents(self) -> set[int]:
@@ -181,7 +191,7 @@ def _by_caller(fact: ReportFact, reported: Reported) -> list[Shown]:
 
 
 def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, sources: tuple[str, ...],
-              facts: SourceFacts) -> PartView:
+              facts: SourceFacts, sections: tuple[Heading, ...] = ()) -> PartView:
     """Pair what the run reported with what the source says, unit by unit."""
     units = [activity for activity in record.activities if not activity.probe]
     probe_runs = {activity.probe: activity for activity in record.activities if activity.probe}
@@ -196,4 +206,5 @@ def part_view(*, part: str, prior: str | None, whole: bool, record: RunRecord, s
             calls[name] = calls.get(name, 0) + count
     figures = tuple((unit.index, figure) for unit in record.units for figure in unit.figures)
     return PartView(part=part, prior=prior, whole=whole, facts=facts, sources=sources, activities=tuple(units),
-                    figures=figures, shown=tuple(shown), calls=calls, probe_runs=probe_runs)
+                    figures=figures, shown=tuple(shown), calls=calls, probe_runs=probe_runs,
+                    sections=sections)

@@ -1,10 +1,11 @@
 """Which exercise each episode answers, decided by what it computes.
 
 Every family of the rubric is asked whether it recognises an episode; the
-file name is only a prior: an episode in ``q2.py`` that its Q2 family does not
-recognise, but Q3's does, answers Q3 (and the report says so). Each exercise
-then takes one episode: from its own file first, then from a whole-lab file,
-then from a file named for another exercise; among equals, the last one (a
+file name (or, in a whole-lab file, the heading of the section) is only a
+prior: an episode in ``q2.py`` that its Q2 family does not recognise, but
+Q3's does, answers Q3 (and the report says so). Each exercise then takes one
+episode: from its own file or section first, then from a whole-lab file, then
+from a file named for another exercise; among equals, the last one (a
 notebook's later cell supersedes an earlier attempt).
 """
 from __future__ import annotations
@@ -27,11 +28,12 @@ PRIOR = 2.0  # what a file's name adds to the fit of its own exercise: more than
             # the error's sign read from the graph)
 
 
-def _best(matches: list[Match], prior: str | None, order: tuple[str, ...]) -> Match:
-    """The exercise an episode answers: the best fit, the file's own exercise winning ties and near-ties (a
-    q4.py that trains a plain class, not an nn.Module, on Problem 1's data answers Q3, shifted; a q2_b.py whose
-    graph subtracts the prediction from y answers AQ1; a problem1.py whose trainer is a class stays P1)."""
-    return max(matches, key=lambda m: (m.score + (PRIOR if m.exercise == prior else 0), m.exercise == prior,
+def _best(matches: list[Match], priors: tuple[str, ...], order: tuple[str, ...]) -> Match:
+    """The exercise an episode answers: the best fit, the exercise its file or section is named for winning
+    ties and near-ties (a q4.py that trains a plain class, not an nn.Module, on Problem 1's data answers Q3,
+    shifted; a q2_b.py whose graph subtracts the prediction from y answers AQ1; a problem1.py whose trainer is
+    a class stays P1)."""
+    return max(matches, key=lambda m: (m.score + (PRIOR if m.exercise in priors else 0), m.exercise in priors,
                                        -order.index(m.exercise) if m.exercise in order else 0))
 
 
@@ -44,9 +46,22 @@ def _twins(one: Episode, other: Episode) -> bool:
 
 def _rank(match: Match) -> int:
     view = match.episode.view
-    if view.prior == match.exercise:
+    if match.exercise in match.episode.priors:
         return 2
     return 1 if view.whole or view.prior is None else 0
+
+
+def _moved(match: Match) -> str:
+    """What to tell the reader when the run answers another exercise than its file or section is named for."""
+    episode, exercise = match.episode, match.exercise
+    if episode.view.prior and episode.view.prior != exercise:
+        return (f"{episode.view.part} is named for {episode.view.prior}, but what it computes answers {exercise}; "
+                f"it was graded as {exercise}.")
+    priors = episode.priors
+    if priors and exercise not in priors:
+        return (f"The code of {episode.view.part} under the heading for {' / '.join(priors)} computes what "
+                f"{exercise} asks for; it was graded as {exercise}.")
+    return ""
 
 
 def recognise(views: list[PartView], families: dict[str, Family], reference: Reference,
@@ -59,7 +74,7 @@ def recognise(views: list[PartView], families: dict[str, Family], reference: Ref
         for episode in episodes_of(view):
             matches = [m for m in (family.recognise(episode, reference) for family in families.values()) if m]
             if matches:
-                best = _best(matches, view.prior, order)
+                best = _best(matches, episode.priors, order)
                 chosen.append(best)
                 others.append([m for m in matches if m is not best])
             else:
@@ -72,10 +87,8 @@ def recognise(views: list[PartView], families: dict[str, Family], reference: Ref
             continue
         top = max(_rank(m) for m in candidates)
         match = [m for m in candidates if _rank(m) == top][-1]
-        view = match.episode.view
-        if view.prior and view.prior != exercise:
-            note = (f"{view.part} is named for {view.prior}, but what it computes answers {exercise}; "
-                    f"it was graded as {exercise}.")
+        note = _moved(match)
+        if note:
             match = replace(match, note=note)
             notes.append(note)
         result[exercise] = match

@@ -117,6 +117,10 @@ def _replay(model, x, y, init, lr, steps, convention, keep, update) -> Replay:
                   final=tuple(float(p.detach()) for p in params))
 
 
+def _first(epochs: int) -> str:
+    return "the first epoch" if epochs == 1 else f"the first {epochs} epochs"
+
+
 def _find_data(scope: dict, wanted: list[float]) -> tuple[str, tuple[float, ...], float] | None:
     """The scope value that best matches a data column: (name, its values, share of values that agree)."""
     best = None
@@ -282,7 +286,7 @@ class DescentFamily:
             return optimizer.hyper["lr"], ""
         calls = episode.calls
         if len(calls) < 2:
-            return None, ""
+            return self._single_step_rate(episode), ""
         before = {leaf.ident: leaf for leaf in calls[0].leaves}
         after = {leaf.ident: leaf for leaf in calls[1].leaves}
         if set(before) != set(after):  # rebinding loops: match by position instead
@@ -308,6 +312,22 @@ class DescentFamily:
             else:
                 problem = "the parameters are not updated with the same learning rate"
         return rates[0], problem
+
+    @staticmethod
+    def _single_step_rate(episode: Episode) -> float | None:
+        """One gradient computation, then one update: the rate is read off the parameters at the end of the run
+        (only when every parameter moved by the same multiple of its gradient)."""
+        rates = []
+        for leaf in episode.first.leaves:
+            final = episode.finals.get(leaf.ident)
+            if (final is None or final.value.values is None or leaf.value.values is None or leaf.grad is None
+                    or not leaf.grad.values or len(leaf.value.values) != 1 or len(final.value.values) != 1):
+                continue
+            if leaf.grad.values[0]:
+                rates.append((leaf.value.values[0] - final.value.values[0]) / leaf.grad.values[0])
+        if rates and rates[0] > 0 and all(close(r, rates[0], 1e-2, 1e-9) for r in rates):
+            return rates[0]
+        return None
 
     # ------------------------------------------------------------------ judging
     def judge(self, match: Match, reference: Reference) -> dict[str, Verdict]:
@@ -456,9 +476,12 @@ class DescentFamily:
         epochs = o.report_epochs
         if not epochs:
             return {}
-        if run is None or len(run.grads) < epochs or s["steps"] < epochs:
+        asked = epochs
+        if run is not None:
+            epochs = min(epochs, s["steps"], len(run.grads))
+        if run is None or not epochs:
             why = self._diagnosis(match, s, run).strip() or f"the run has {s['steps']} {'epoch' if s['steps'] == 1 else 'epochs'}"
-            verdict = Verdict(passed=False, inputs=inputs, message=f"the first {epochs} epochs cannot be followed: {why}")
+            verdict = Verdict(passed=False, inputs=inputs, message=f"the first {asked} epochs cannot be followed: {why}")
             return {"autograd": verdict, "updated": verdict, "manual": verdict}
         grads = [g for epoch in (own or run).grads[:epochs] for g in epoch]
         updated = [v for epoch in run.params[:epochs] for v in epoch]
@@ -473,7 +496,7 @@ class DescentFamily:
         lacking = missing_from(grads, autograd)
         if not lacking:
             auto = Verdict(passed=True, inputs=inputs, got=fmt_all(grads, 8),
-                           message=f"your code shows w.grad and b.grad of the first {epochs} epochs ({fmt_all(grads, 8)}).")
+                           message=f"your code shows w.grad and b.grad of {_first(epochs)} ({fmt_all(grads, 8)}).")
         else:
             auto = Verdict(passed=False, inputs=inputs, expected=f"{len(grads)} gradients",
                            message=f"{names[grads.index(lacking[0])]} (autograd) is never shown"
@@ -481,13 +504,18 @@ class DescentFamily:
                                    + f".{self._diagnosis(match, s, run)}")
         lacking_values = missing_from(updated, lambda sh: True)
         if not lacking_values:
-            upd = Verdict(passed=True, inputs=inputs, message=f"your code shows the updated parameters of the first {epochs} epochs.")
+            upd = Verdict(passed=True, inputs=inputs, message=f"your code shows the updated parameters of {_first(epochs)}.")
         else:
             upd = Verdict(passed=False, inputs=inputs,
                           message=f"the updated {value_names[updated.index(lacking_values[0])]} is never shown"
                                   f" ({len(lacking_values)} of {len(updated)} updated values missing)."
                                   + (self._diagnosis(match, s, run) if own is not run else ""))
         # Parameters as autograd's gradient step left them are not an analytic result, however they are printed.
+        if epochs < asked and upd.passed:
+            # One missing epoch is one missing output: it costs the part that asks for every epoch, once.
+            upd = Verdict(passed=False, inputs=inputs,
+                          message=f"your run stops after {epochs} {'epoch' if epochs == 1 else 'epochs'}; the "
+                                  f"exercise asks for the gradients and the updated parameters of {asked} epochs.")
         by_grads = missing_from(grads, by_hand)
         by_values = missing_from(updated, lambda sh: by_hand(sh) and not sh.fact.provenance.stepped)
         if not by_grads or not by_values:
@@ -497,8 +525,8 @@ class DescentFamily:
             near = [sh for sh in same_unit if by_hand(sh) and sh.values()]
             detail = f" (closest: {where(near[0])} shows {fmt_all(near[0].values()[0])})" if near else ""
             man = Verdict(passed=False, inputs=inputs,
-                          message=f"no value worked out without autograd matches the gradients of the first {epochs} "
-                                  f"epochs ({fmt_all(grads, 4)}){detail}.")
+                          message=f"no value worked out without autograd matches the gradients of {_first(epochs)} "
+                                  f"({fmt_all(grads, 4)}){detail}.")
         return {"autograd": auto, "updated": upd, "manual": man}
 
     def _methods(self, match: Match, s: dict, run: Replay | None, inputs: dict) -> dict[str, Verdict]:

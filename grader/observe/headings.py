@@ -1,0 +1,117 @@
+"""Where a whole-lab file says which exercise comes next: its headings.
+
+A notebook that answers the whole lab usually marks its sections with
+markdown (``## Exercise 4``); a whole-lab script with banner comments
+(``# ---- Q4 ----``, ``# Lab 2 - Q3: relu neuron``). Like a file's name, a
+heading is only a prior for recognition: what the code computes decides.
+
+Only lines that read as headings count: the exercise is named first (after
+decoration, and at most one numbered word such as ``Lab 2``), so a remark like
+``# same as Q2 but with the sigmoid`` names nothing. A heading may list several
+exercises (``# Q2 and the additional question``).
+"""
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+from grader.discover import exercise_prefixes
+
+_DECORATION = re.compile(r"^[\s#*=\-_~:|>.\[\]()]+")
+_LEADING_NUMBERED_WORD = re.compile(r"^[a-z]+\s*\d+\s*[\W_]*\s*")  # `lab 2 - `, `part 1: `
+_REFERENCE = re.compile(r"([a-z]+)[ _\-.]*(\d+)?(?![0-9])")
+_WORDS = exercise_prefixes()
+_JOINER = re.compile(r"^\s*(?:/|,|&|\+|and\b|the\b|\s)+")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading naming exercises: in unit `unit`, at `line` (0: the prose before a notebook cell)."""
+
+    unit: int
+    line: int
+    exercises: tuple[str, ...]
+
+
+def _reference(word: str, number: str | None, exercise_ids: tuple[str, ...]) -> str | None:
+    letter = _WORDS.get(word)
+    if letter is None:
+        return None
+    if number is not None:
+        candidate = f"{letter}{int(number)}"
+        return candidate if candidate in exercise_ids else None
+    # Without a number only an exercise its letter alone names (`## Additional question` when the lab has one),
+    # and never the generic words every exercise is called by.
+    if letter in (_WORDS["q"], _WORDS["p"]):
+        return None
+    same = [e for e in exercise_ids if re.fullmatch(rf"{letter}\d+", e)]
+    return same[0] if len(same) == 1 else None
+
+
+def exercises_in_heading(text: str, exercise_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The exercises a heading line names (`## Exercise 4` → Q4), or () when the line is not such a heading."""
+    rest = _DECORATION.sub("", text.lower()).strip()
+    found: list[str] = []
+    for attempt in (rest, _LEADING_NUMBERED_WORD.sub("", rest, count=1)):
+        rest = attempt
+        while True:
+            match = _REFERENCE.match(rest)
+            exercise = match and _reference(match[1], match[2], exercise_ids)
+            if not exercise:
+                break
+            if exercise not in found:
+                found.append(exercise)
+            rest = rest[match.end():]
+            if match[2] is None:  # `additional question`: the word after it is part of the name
+                rest = re.sub(r"^\s*(?:question|q)\b", "", rest)
+            joined = _JOINER.match(rest)
+            if not joined:
+                break
+            rest = rest[joined.end():]
+        if found:
+            return tuple(found)
+    return ()
+
+
+def _comments(source: str) -> list[tuple[int, str]]:
+    try:
+        return [(token.start[0], token.string) for token in tokenize.generate_tokens(io.StringIO(source).readline)
+                if token.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return []
+
+
+def _prose_headings(text: str) -> list[str]:
+    """A markdown cell's heading lines, and its first line (students often write `Q4.` or `**Exercise 4**` as
+    plain text); the prose below a heading is not read, since it mentions other exercises freely."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return [line for n, line in enumerate(lines) if n == 0 or line.lstrip().startswith("#")]
+
+
+def headings(sources: tuple[str, ...], prose: tuple[str, ...], exercise_ids: tuple[str, ...]) -> tuple[Heading, ...]:
+    """Every heading of a part in order: the prose before each unit (a notebook's markdown), then the unit's
+    own comment lines."""
+    found = []
+    for unit, source in enumerate(sources):
+        for line in _prose_headings(prose[unit] if unit < len(prose) else ""):
+            named = exercises_in_heading(line, exercise_ids)
+            if named:
+                found.append(Heading(unit=unit, line=0, exercises=named))
+        for line, comment in _comments(source):
+            named = exercises_in_heading(comment, exercise_ids)
+            if named:
+                found.append(Heading(unit=unit, line=line, exercises=named))
+    return tuple(found)
+
+
+def section_at(sections: tuple[Heading, ...], unit: int, line: int) -> tuple[str, ...]:
+    """The exercises the last heading at or before (unit, line) names."""
+    last: tuple[str, ...] = ()
+    for heading in sections:
+        if (heading.unit, heading.line) <= (unit, line):
+            last = heading.exercises
+        else:
+            break
+    return last
