@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, ModuleUse, Named, OptimizerUse,
                                    Reported)
-from grader.observe.headings import Heading, section_at
+from grader.observe.headings import Heading, opening_section, section_at
 from grader.observe.source import ReportFact, SourceFacts
 from grader.sandbox.record import FigureInfo, RunRecord
 
@@ -64,7 +64,8 @@ class Episode:
     """One gradient computation or one training run, within one part."""
 
     view: PartView
-    unit: int  # where it started
+    unit: int  # where it started: the unit of its first gradient computation's line
+    span: int  # the unit that was running (a cell that calls a function defined in an earlier one)
     calls: tuple[GradientCall, ...]  # in full (the first ones of each site)
     count: int  # every gradient computation it made, kept in full or not
     losses: tuple[float, ...]  # scalar roots, first ones then last ones
@@ -88,6 +89,8 @@ class Episode:
         heading of the section of a whole-lab file it sits in."""
         if self.view.prior:
             return (self.view.prior,)
+        if self.span != self.unit:  # a function defined in an earlier cell, called from this one
+            return opening_section(self.view.sections, self.span)
         return section_at(self.view.sections, self.unit, self.first.line)
 
     @property
@@ -161,7 +164,7 @@ def _episode(view: PartView, activity: Activity, calls: list[GradientCall]) -> E
     loaders = tuple(lo for lo in activity.loaders if lo.last_seq >= first_seq and lo.first_seq <= last_seq)
     evaluations = {(e.module, e.data): e.output.values for e in activity.evaluations
                    if e.output.values is not None and any(m.ident == e.module for m in modules)}
-    return Episode(view=view, unit=calls[0].unit, calls=tuple(calls), count=count, losses=losses,
+    return Episode(view=view, unit=calls[0].unit, span=activity.unit, calls=tuple(calls), count=count, losses=losses,
                    finals=finals, final_by_name=by_name, modules=modules,
                    loaders=loaders, optimizers=optimizers, evaluations=evaluations, locals=activity.locals,
                    first_seq=first_seq, last_seq=last_seq)

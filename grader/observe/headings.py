@@ -21,8 +21,11 @@ from grader.discover import exercise_prefixes
 
 _DECORATION = re.compile(r"^[\s#*=\-_~:|>.\[\]()]+")
 _LEADING_NUMBERED_WORD = re.compile(r"^[a-z]+\s*\d+\s*[\W_]*\s*")  # `lab 2 - `, `part 1: `
-_REFERENCE = re.compile(r"([a-z]+)[ _\-.]*(\d+)?(?![0-9])")
+# A word, words that may sit between it and the number (`exercise question 3`, `question no. 3`), the number.
+_REFERENCE = re.compile(r"([a-z]+)(?:\s*(?:question|no|nr|number)\b\.?)?[ _\-.#:]*(\d+)?(?![0-9])")
 _WORDS = exercise_prefixes()
+_BANNER = re.compile(r"#{2,}|-{3,}|={3,}|\*{2,}|~{3,}|_{3,}")
+_TITLE_SEPARATOR = re.compile(r"^\s*(?:$|[:\-–—.)|*#=/(,])")
 _JOINER = re.compile(r"^\s*(?:/|,|&|\+|and\b|the\b|\s)+")
 
 
@@ -50,29 +53,52 @@ def _reference(word: str, number: str | None, exercise_ids: tuple[str, ...]) -> 
     return same[0] if len(same) == 1 else None
 
 
-def exercises_in_heading(text: str, exercise_ids: tuple[str, ...]) -> tuple[str, ...]:
-    """The exercises a heading line names (`## Exercise 4` → Q4), or () when the line is not such a heading."""
-    rest = _DECORATION.sub("", text.lower()).strip()
-    found: list[str] = []
-    for attempt in (rest, _LEADING_NUMBERED_WORD.sub("", rest, count=1)):
-        rest = attempt
-        while True:
-            match = _REFERENCE.match(rest)
-            exercise = match and _reference(match[1], match[2], exercise_ids)
-            if not exercise:
-                break
-            if exercise not in found:
-                found.append(exercise)
-            rest = rest[match.end():]
-            if match[2] is None:  # `additional question`: the word after it is part of the name
-                rest = re.sub(r"^\s*(?:question|q)\b", "", rest)
-            joined = _JOINER.match(rest)
-            if not joined:
-                break
-            rest = rest[joined.end():]
+def exercises_in_heading(text: str, exercise_ids: tuple[str, ...], *, titled: bool = False) -> tuple[str, ...]:
+    """The exercises a heading line names (`## Exercise 4` → Q4), or () when the line is not such a heading.
+
+    With `titled`, for lines that are headings only if they read as one (a comment in code, the first line of
+    a markdown cell), the name must stand alone or before a separator (`# Q3: relu`, `# ---- Q4 ----`): a
+    remark such as `# q1 data` names nothing."""
+    lowered = text.lower()
+    start = _DECORATION.sub("", lowered).strip()
+    for rest in (start, _LEADING_NUMBERED_WORD.sub("", start, count=1)):
+        found, tail = _references(rest, exercise_ids)
         if found:
+            if titled and not (_BANNER.search(lowered) or _TITLE_SEPARATOR.match(tail)):
+                return ()
             return tuple(found)
     return ()
+
+
+def _references(rest: str, exercise_ids: tuple[str, ...]) -> tuple[list[str], str]:
+    """The exercises named one after another at the start of `rest`, and the text after the last of them."""
+    found: list[str] = []
+    tail = rest
+    while True:
+        match = _REFERENCE.match(rest)
+        exercise = match and _reference(match[1], match[2], exercise_ids)
+        if not exercise:
+            return found, tail
+        if exercise not in found:
+            found.append(exercise)
+        rest = rest[match.end():]
+        if match[2] is None:  # `additional question`: the word after it is part of the name
+            rest = re.sub(r"^\s*(?:question|q)\b", "", rest)
+        tail = rest
+        joined = _JOINER.match(rest)
+        if not joined:
+            return found, tail
+        rest = rest[joined.end():]
+
+
+def _numbered_heading(text: str, *, titled: bool = False) -> bool:
+    """A heading for an exercise this lab does not have (`# Exercise 8`, `## Question 2b`): it still ends the
+    previous section, so what follows is not taken for that section's exercise."""
+    lowered = text.lower()
+    match = _REFERENCE.match(_DECORATION.sub("", lowered).strip())
+    if not (match and match[2] is not None and match[1] in _WORDS):
+        return False
+    return not titled or bool(_BANNER.search(lowered) or _TITLE_SEPARATOR.match(match.string[match.end():]))
 
 
 def _comments(source: str) -> list[tuple[int, str]]:
@@ -83,11 +109,13 @@ def _comments(source: str) -> list[tuple[int, str]]:
         return []
 
 
-def _prose_headings(text: str) -> list[str]:
+def _prose_headings(text: str) -> list[tuple[str, bool]]:
     """A markdown cell's heading lines, and its first line (students often write `Q4.` or `**Exercise 4**` as
-    plain text); the prose below a heading is not read, since it mentions other exercises freely."""
+    plain text; it must then read as a title), each with whether it must; the prose below is not read, since
+    it mentions other exercises freely."""
     lines = [line for line in text.splitlines() if line.strip()]
-    return [line for n, line in enumerate(lines) if n == 0 or line.lstrip().startswith("#")]
+    return [(line, not line.lstrip().startswith("#")) for n, line in enumerate(lines)
+            if n == 0 or line.lstrip().startswith("#")]
 
 
 def headings(sources: tuple[str, ...], prose: tuple[str, ...], exercise_ids: tuple[str, ...]) -> tuple[Heading, ...]:
@@ -95,15 +123,21 @@ def headings(sources: tuple[str, ...], prose: tuple[str, ...], exercise_ids: tup
     own comment lines."""
     found = []
     for unit, source in enumerate(sources):
-        for line in _prose_headings(prose[unit] if unit < len(prose) else ""):
-            named = exercises_in_heading(line, exercise_ids)
-            if named:
+        for line, titled in _prose_headings(prose[unit] if unit < len(prose) else ""):
+            named = exercises_in_heading(line, exercise_ids, titled=titled)
+            if named or _numbered_heading(line, titled=titled):
                 found.append(Heading(unit=unit, line=0, exercises=named))
         for line, comment in _comments(source):
-            named = exercises_in_heading(comment, exercise_ids)
-            if named:
+            named = exercises_in_heading(comment, exercise_ids, titled=True)
+            if named or _numbered_heading(comment, titled=True):
                 found.append(Heading(unit=unit, line=line, exercises=named))
     return tuple(found)
+
+
+def opening_section(sections: tuple[Heading, ...], unit: int) -> tuple[str, ...]:
+    """The exercises a unit as a whole sits under: its own first heading, else the last one before it."""
+    own = [heading for heading in sections if heading.unit == unit]
+    return own[0].exercises if own else section_at(sections, unit, 0)
 
 
 def section_at(sections: tuple[Heading, ...], unit: int, line: int) -> tuple[str, ...]:
