@@ -408,6 +408,27 @@ LINREG.update({
     """,
 })
 
+LINREG.update({
+    # Q5 right, but the graph the exercise asks for is never drawn.
+    "q5_no_graph.py": """
+        import torch
+        from torch import nn
+        x = torch.tensor([12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3, 22.4, 19.4, 15.5,
+                          16.7, 17.3, 18.4, 19.2, 17.4, 19.5, 19.7, 21.2]).unsqueeze(1)
+        y = torch.tensor([11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7, 19.6, 16.9, 14.0,
+                          14.6, 15.1, 16.1, 16.8, 15.2, 17.0, 17.2, 18.6]).unsqueeze(1)
+        torch.manual_seed(1)
+        line = nn.Linear(1, 1)
+        step = torch.optim.SGD(line.parameters(), lr=0.001)
+        for epoch in range(400):
+            step.zero_grad()
+            cost = nn.MSELoss()(line(x), y)
+            cost.backward()
+            step.step()
+        print("cost", cost.item())
+    """,
+})
+
 LINREG_NOTEBOOK = [
     """
     import torch
@@ -702,6 +723,12 @@ class TestStudentHabits:
         assert check_named(document, "Q2.settings")["status"] == "passed"  # the rate read off the one step
         updated = check_named(document, "Q2.updated")
         assert updated["status"] == "failed" and "stops after 1 epoch" in updated["output"]
+
+    def test_a_missing_graph_costs_its_own_point_only(self, graded):
+        document = read_result(graded, "linreg", "q5_no_graph")
+        assert check_named(document, "Q5.plot")["status"] == "failed"
+        assert check_named(document, "Q5.fit")["status"] == "passed"
+        assert scores_by_exercise(document)["Q5"] == 6.0  # of 7
 
     def test_right_gradients_with_a_wrong_update_are_partial(self, graded):
         document = read_result(graded, "linreg", "b_with_w_grad")

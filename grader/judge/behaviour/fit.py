@@ -116,7 +116,7 @@ class FitFamily:
     """See the module docstring; one instance per exercise."""
 
     verdicts = ("fit", "predict", "losses", "module", "dataset", "loader", "sgd", "linear", "model", "probabilities",
-                "data")
+                "data", "plot")
     # What a contract function's training run on the handout's inputs can decide (grader.judge.checks).
     probe_verdicts = ("fit", "losses", "module", "dataset", "loader", "sgd", "linear", "model", "probabilities",
                       "data")
@@ -295,11 +295,26 @@ class FitFamily:
             "model": self._model(match, inputs),
             "probabilities": self._probabilities(match, reference, inputs),
             "data": self._given_data(match, inputs),
+            "plot": self._plot(match, inputs),
         }
         broadcast = self._broadcast(match)
         if broadcast:
             verdicts = {key: Verdict(passed=False, message=broadcast, inputs=inputs) for key in verdicts}
         return verdicts
+
+    @staticmethod
+    def _plot(match: Match, inputs: dict) -> Verdict:
+        """A graph drawn with this training: in its cell or script, or in the cell after it. Any graph counts (the
+        loss per epoch, the data with the fitted line): the exercise asks for "the graph" without saying which."""
+        episode = match.episode
+        units = {episode.unit, episode.span, episode.span + 1}
+        drawn = [figure for unit, figure in episode.view.figures
+                 if unit in units and (figure.line_lengths or figure.image)]
+        if drawn:
+            lines = sum(len(figure.line_lengths) for figure in drawn)
+            what = f" with {lines} {'line' if lines == 1 else 'lines'}" if lines else ""
+            return Verdict(passed=True, inputs=inputs, message=f"a graph is drawn{what}.")
+        return Verdict(passed=False, inputs=inputs, message="no graph is drawn with this training.")
 
     def _fit(self, match: Match, reference: Reference, inputs: dict) -> Verdict:
         o = self.options
