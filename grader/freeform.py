@@ -26,7 +26,7 @@ from grader.judge.score import Evidence
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units, notebook_prose
 from grader.observe.headings import headings
-from grader.observe.perturb import factors_for, input_literals, rewrite
+from grader.observe.perturb import factors_for, function_parameters, input_literals, rewrite
 from grader.observe.source import SourceFacts, analyse
 from grader.reference import Expectations
 from grader.sandbox.record import RunRecord
@@ -173,8 +173,9 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
             continue
         moved = []
         recent = dict(by_value)  # a value typed again means the input it last gave a value to, cell after cell
+        defined = function_parameters([unit.source for unit in units])
         for unit in units:
-            literals = input_literals(unit.source, set(inputs), recent)
+            literals = input_literals(unit.source, set(inputs), recent, defined)
             moved.append(replace(unit, source=rewrite(unit.source, literals, factors)) if literals else unit)
             recent.update((literal.value, literal.name) for literal in literals if not literal.by_value)
         if all(a.source == b.source for a, b in zip(moved, units)):

@@ -126,6 +126,35 @@ AUTOGRAD = {
     ''',
 }
 
+# Helpers defined in the first cell and used in later ones: what the later cells pass them decides what is shown,
+# and moving the inputs moves the helpers' arguments too.
+HELPERS_NOTEBOOK = [
+    """
+    import math
+    import torch
+    def relu_manual(w, x, b):
+        return (1.0 if w * x + b > 0 else 0.0) * x
+    def poly_manual(x):
+        return 32 * x ** 3 + 9 * x ** 2 + 14 * x + 6
+    def show(what, manual, auto):
+        print(f"{what}: by hand {manual:.6f}, autograd {auto:.6f}")
+    """,
+    "## Question 2",
+    """
+    w = torch.tensor(0.5, requires_grad=True)
+    x = torch.tensor(3.0)
+    b = torch.tensor(1.0)
+    torch.relu(w * x + b).backward()
+    show("da/dw", relu_manual(0.5, 3.0, 1.0), w.grad.item())
+    """,
+    "## Question 5",
+    """
+    x = torch.tensor(-1.5, requires_grad=True)
+    (8 * x ** 4 + 3 * x ** 3 + 7 * x ** 2 + 6 * x + 3).backward()
+    show("dy/dx", poly_manual(-1.5), x.grad.item())
+    """,
+]
+
 COMPARING_NOTEBOOK = [
     "import torch\nimport numpy as np",
     """
@@ -386,8 +415,57 @@ LINREG.update({
     ''',
 })
 
+AUTOGRAD.update({
+    "helpers_first.ipynb": "",
+    # q1() to q4() called from main: Q1 shows autograd only; q4's by-hand value is wrong, and it is Q4's, not Q1's.
+    "one_function_each.py": """
+        import math
+        import torch
+        def q1():
+            a = torch.tensor(0.5, requires_grad=True)
+            b = torch.tensor(1.0, requires_grad=True)
+            z = 2 * (2 * a + 3 * b) + 3 * (5 * a * a + 3 * b ** 3)
+            z.backward()
+            print("Q1 dz/da autograd =", a.grad.item())
+        def q4():
+            x = torch.tensor(0.3, requires_grad=True)
+            torch.exp(-x ** 2 - 2 * x - torch.sin(x)).backward()
+            xv = 0.3
+            manual = math.exp(-xv ** 2 - 2 * xv - math.sin(xv)) * (-2 * xv - 2 + math.cos(xv))
+            print("Q4 df/dx autograd =", x.grad.item(), "manual =", manual)
+        def main():
+            q1()
+            q4()
+        main()
+    """,
+})
+
 LINREG.update({
     "sections.ipynb": "",
+    # The graph is saved to a file and closed, as scripts do: it was drawn all the same.
+    "q5_saved_graph.py": """
+        import torch
+        from torch import nn
+        import matplotlib.pyplot as plt
+        x = torch.tensor([12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3, 22.4, 19.4, 15.5,
+                          16.7, 17.3, 18.4, 19.2, 17.4, 19.5, 19.7, 21.2]).view(-1, 1)
+        y = torch.tensor([11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7, 19.6, 16.9, 14.0,
+                          14.6, 15.1, 16.1, 16.8, 15.2, 17.0, 17.2, 18.6]).view(-1, 1)
+        torch.manual_seed(2)
+        line = nn.Linear(1, 1)
+        step = torch.optim.SGD(line.parameters(), lr=0.001)
+        history = []
+        for epoch in range(400):
+            step.zero_grad()
+            cost = nn.MSELoss()(line(x), y)
+            cost.backward()
+            step.step()
+            history.append(cost.item())
+        plt.figure()
+        plt.plot(history)
+        plt.savefig("q5_loss.png")
+        plt.close()
+    """,
     # Q2 for one epoch only: the analytic and autograd gradients agree, the step is taken once.
     "q2_one_epoch.py": """
         import torch
@@ -569,6 +647,8 @@ def graded(tmp_path_factory):
             path.parent.mkdir(parents=True, exist_ok=True)
             if name == "logits_and_tensordataset.ipynb":
                 path.write_text(notebook(LINREG_NOTEBOOK))
+            elif name == "helpers_first.ipynb":
+                path.write_text(notebook(HELPERS_NOTEBOOK))
             elif name == "sections.ipynb":
                 path.write_text(notebook(SECTIONED_NOTEBOOK))
             elif name == "compares_instead_of_printing.ipynb":
@@ -729,6 +809,20 @@ class TestStudentHabits:
         assert check_named(document, "Q5.plot")["status"] == "failed"
         assert check_named(document, "Q5.fit")["status"] == "passed"
         assert scores_by_exercise(document)["Q5"] == 6.0  # of 7
+
+    def test_a_graph_saved_and_closed_was_drawn(self, graded):
+        document = read_result(graded, "linreg", "q5_saved_graph")
+        assert check_named(document, "Q5.plot")["status"] == "passed"
+
+    def test_helpers_from_an_earlier_cell_follow_moved_inputs(self, graded):
+        scores = scores_by_exercise(read_result(graded, "autograd", "helpers_first"))
+        assert (scores["Q2"], scores["Q5"]) == (5.0, 5.0)
+
+    def test_a_by_hand_value_in_another_function_is_not_this_exercises(self, graded):
+        document = read_result(graded, "autograd", "one_function_each")
+        scores = scores_by_exercise(document)
+        assert scores["Q1"] == 2.0  # autograd only: q4's wrong value does not make Q1 wrong
+        assert check_named(document, "Q4.manual")["status"] == "failed"
 
     def test_right_gradients_with_a_wrong_update_are_partial(self, graded):
         document = read_result(graded, "linreg", "b_with_w_grad")

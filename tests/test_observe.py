@@ -73,6 +73,16 @@ class TestInstruments:
         by_site = {r.site: [(n, v.values) for n, v in r.samples] for r in activity.reports}
         assert by_site == {0: [(1, (0.0,)), (2, (1.0,)), (3, (2.0,))], 1: [(1, (0.0,)), (2, (1.0,)), (3, (4.0,))]}
 
+    def test_starred_arguments_are_reported_and_still_unpacked(self, launcher, tmp_path):
+        record, activity = run(launcher, tmp_path, """
+            values = [1.5, 2.5]
+            print("w = {:.2f}, b = {:.2f}".format(*values))
+            print(*values, sep=" | ")
+        """)
+        assert record.units[0].status == "ok"
+        assert record.units[0].stdout == "w = 1.50, b = 2.50\n1.5 | 2.5\n"
+        assert any(v.values == (1.5, 2.5) for r in activity.reports for _, v in r.samples)
+
     def test_calls_of_the_students_own_methods_are_counted(self, launcher, tmp_path):
         _, activity = run(launcher, tmp_path, """
             class Model:

@@ -9,12 +9,14 @@ verdict is made.
 """
 from __future__ import annotations
 
+import ast
+import functools
 from dataclasses import dataclass, field, replace
 
 from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, ModuleUse, Named, OptimizerUse,
                                    Reported)
 from grader.observe.headings import Heading, opening_section, section_at
-from grader.observe.source import ReportFact, SourceFacts
+from grader.observe.source import ReportFact, SourceFacts, parsed
 from grader.sandbox.record import FigureInfo, RunRecord
 
 
@@ -25,6 +27,13 @@ class Shown:
     fact: ReportFact
     seen: Reported
     unit: int
+    caller: tuple[int, int] | None = None  # for a site inside a function: the (unit, line) whose calls it holds
+    site_line: int = 0  # … and the line of the site itself (fact.line is the caller's, in the same unit)
+
+    @property
+    def place(self) -> tuple[int, int]:
+        """Where the value was shown from: the calling line for a site inside a function, else the site's own."""
+        return self.caller or (self.unit, self.fact.line)
 
     def values(self) -> list[tuple[float, ...]]:
         """Each value it showed; and, when it showed one number at a time in a row, those numbers together."""
@@ -89,9 +98,27 @@ class Episode:
         heading of the section of a whole-lab file it sits in."""
         if self.view.prior:
             return (self.view.prior,)
+        return self.heading()
+
+    def heading(self) -> tuple[str, ...]:
+        """The exercises the heading of its section in a whole-lab file names (() without one)."""
         if self.span != self.unit:  # a function defined in an earlier cell, called from this one
             return opening_section(self.view.sections, self.span)
         return section_at(self.view.sections, self.unit, self.first.line)
+
+    def sits_with(self, shown: Shown) -> bool:
+        """Whether a shown value belongs with this episode: under the same heading of a whole-lab file, and not
+        inside another of the unit's top-level functions (`q1()` … `q6()` called from a main block)."""
+        sections = self.view.sections
+        if sections and section_at(sections, *shown.place) != self.heading():
+            return False
+        unit, line = shown.place
+        if unit != self.unit or unit >= len(self.view.sources):
+            return True
+        source = self.view.sources[unit]
+        ours = _function_at(source, self.first.line)
+        places = {_function_at(source, line)} | ({_function_at(source, shown.site_line)} if shown.site_line else set())
+        return ours is None or None in places or ours in places
 
     @property
     def leaf_idents(self) -> set[int]:
@@ -122,6 +149,20 @@ class Episode:
 
     def broadcasts(self) -> set:
         return {pair for call in self.calls if call.graph for pair in call.graph.broadcasts}
+
+
+@functools.lru_cache(maxsize=256)
+def _functions(source: str) -> tuple[tuple[int, int, str], ...]:
+    tree = parsed(source)
+    if tree is None:
+        return ()
+    return tuple((node.lineno, node.end_lineno or node.lineno, node.name) for node in tree.body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+def _function_at(source: str, line: int) -> str | None:
+    """The top-level function of `source` whose body holds `line`, if any."""
+    return next((name for start, end, name in _functions(source) if start <= line <= end), None)
 
 
 def episodes_of(view: PartView, activities: tuple[Activity, ...] | None = None) -> list[Episode]:
@@ -189,7 +230,7 @@ def _by_caller(fact: ReportFact, reported: Reported) -> list[Shown]:
             shown.append(Shown(fact=fact, seen=seen, unit=reported.unit))
         else:
             at_call = replace(fact, provenance=how[key], line=key[1] if key[0] == reported.unit else fact.line)
-            shown.append(Shown(fact=at_call, seen=seen, unit=reported.unit))
+            shown.append(Shown(fact=at_call, seen=seen, unit=reported.unit, caller=key, site_line=fact.line))
     return shown
 
 

@@ -5,8 +5,8 @@ file name (or, in a whole-lab file, the heading of the section) is only a
 prior: an episode in ``q2.py`` that its Q2 family does not recognise, but
 Q3's does, answers Q3 (and the report says so). Each exercise then takes one
 episode: from its own file or section first, then from a whole-lab file, then
-from a file named for another exercise; among equals, the last one (a
-notebook's later cell supersedes an earlier attempt).
+from a file named for another exercise; among those, the best fit, and among
+equals the last one (a notebook's later cell supersedes an earlier attempt).
 """
 from __future__ import annotations
 
@@ -86,7 +86,10 @@ def recognise(views: list[PartView], families: dict[str, Family], reference: Ref
         if not candidates:
             continue
         top = max(_rank(m) for m in candidates)
-        match = [m for m in candidates if _rank(m) == top][-1]
+        ranked = [m for m in candidates if _rank(m) == top]
+        # The one that fits the exercise best (a cell with the module, the Dataset and the DataLoader Q4 asks for,
+        # not a later cell training nn.Linear on the same data); among equals the last, a later attempt.
+        match = max(reversed(ranked), key=lambda m: m.score)
         note = _moved(match)
         if note:
             match = replace(match, note=note)

@@ -123,18 +123,31 @@ def _aliases(tree: ast.Module, names: set[str]) -> dict[str, str]:
     return aliases
 
 
-def input_literals(source: str, names: set[str], values: dict[float, str]) -> list[Literal]:
+def function_parameters(sources: list[str]) -> dict[str, list[str]]:
+    """The parameters of every function the code defines, over all its units (a notebook's cells)."""
+    found: dict[str, list[str]] = {}
+    for source in sources:
+        try:
+            found.update(_parameters(parse(source)))
+        except (SyntaxError, ValueError):
+            continue
+    return found
+
+
+def input_literals(source: str, names: set[str], values: dict[float, str],
+                   defined: dict[str, list[str]] | None = None) -> list[Literal]:
     """The literals in input positions that feed one of `names`.
 
     An assignment feeds the name it assigns (or, through an alias, the input that name is copied into); an
     argument of the student's own function feeds its parameter, or, when the parameter is not named like an
-    input, the input whose value it carries (`values`: value -> name).
+    input, the input whose value it carries (`values`: value -> name). `defined` gives the parameters of
+    functions defined elsewhere (an earlier cell); the unit's own definitions take precedence.
     """
     try:
         tree = parse(source)
     except (SyntaxError, ValueError):
         return []
-    parameters = _parameters(tree)
+    parameters = {**(defined or {}), **_parameters(tree)}
     bound = _assigned_names(tree)
     aliases = _aliases(tree, names)
     passed_on = _passed_on(tree)

@@ -210,9 +210,14 @@ class _Instrument(ast.NodeTransformer):
         node = super().visit(node)
         if site is not None:
             name = DISPLAY if site.kind == "display" else REPORT
+            # `"{} {}".format(*values)`: the starred value is reported whole and unpacked after, as the code does
+            inner = node.value if isinstance(node, ast.Starred) else node
             wrapped = ast.Call(func=ast.Name(id=name, ctx=ast.Load()),
-                               args=[ast.Constant(value=self.key_base + site.index), node], keywords=[])
-            return ast.copy_location(wrapped, node)
+                               args=[ast.Constant(value=self.key_base + site.index), inner], keywords=[])
+            ast.copy_location(wrapped, inner)
+            if isinstance(node, ast.Starred):
+                return ast.copy_location(ast.Starred(value=wrapped, ctx=node.ctx), node)
+            return wrapped
         entry = self.entries.get(id(node))
         if entry is not None:
             count = ast.Expr(value=ast.Call(func=ast.Name(id=ENTER, ctx=ast.Load()),

@@ -119,31 +119,97 @@ def _register_source(filename: str, source: str) -> None:
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
 
 
+class _FigureWatch:
+    """Figures the student's own code closes or clears (`plt.savefig(…); plt.close()`), described just before
+    they go, so that a plot saved to a file and closed counts as drawn like one left open for the end of the
+    unit. Installed once per child; the grader's own closing goes through `close_figures`, unwatched."""
+
+    def __init__(self) -> None:
+        self.unit = 0
+        self.directory: str | None = None
+        self.pending: list[dict] = []
+        self.count = 0
+        self.close = None  # pyplot's own close and clf, kept for the grader
+        self.clf = None
+
+    def install(self) -> None:
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is None or self.close is not None:
+            return
+        self.close, self.clf = pyplot.close, pyplot.clf
+
+        def close(fig=None):
+            try:
+                self._describe_closing(pyplot, fig)
+            except Exception:
+                pass  # never let describing a figure change what the student's code does
+            return self.close(fig)
+
+        def clf():
+            try:
+                if pyplot.get_fignums():
+                    self._keep(pyplot.gcf())
+            except Exception:
+                pass
+            return self.clf()
+
+        pyplot.close, pyplot.clf = close, clf
+
+    def _describe_closing(self, pyplot, fig) -> None:
+        if fig is None:
+            if pyplot.get_fignums():
+                self._keep(pyplot.gcf())
+        elif fig == "all":
+            for number in pyplot.get_fignums():
+                self._keep(pyplot.figure(number))
+        elif isinstance(fig, int) and fig in pyplot.get_fignums():
+            self._keep(pyplot.figure(fig))
+        elif hasattr(fig, "get_axes"):
+            self._keep(fig)
+
+    def _keep(self, figure) -> None:
+        if len(self.pending) < MAX_CLOSED_FIGURES and any(axis.has_data() for axis in figure.get_axes()):
+            self.count += 1
+            self.pending.append(_describe_figure(figure, f"unit{self.unit}-closed{self.count}", self.directory))
+
+    def take(self) -> list[dict]:
+        taken, self.pending = self.pending, []
+        return taken
+
+
+MAX_CLOSED_FIGURES = 20  # per unit: a loop that plots and closes a figure per epoch keeps the first ones
+_FIGURES = _FigureWatch()
+
+
+def _describe_figure(figure, name: str, figures_dir: str | None) -> dict:
+    axes = []
+    for axis in figure.get_axes():
+        lines = axis.get_lines()
+        axes.append({
+            "title": axis.get_title()[:200],
+            "xlabel": axis.get_xlabel()[:200],
+            "ylabel": axis.get_ylabel()[:200],
+            "lines": [len(line.get_xdata()) for line in lines],
+            "data": [_line_data(line) for line in lines[:8]],
+        })
+    image = os.path.join(figures_dir, f"{name}.png") if figures_dir else None
+    try:
+        if image:
+            figure.savefig(image, dpi=72)  # tens of milliseconds a figure: only where a report shows it
+    except Exception:
+        image = None
+    return {"axes": axes, "image": os.path.basename(image) if image else None}
+
+
 def _capture_figures(unit_index: int, figures_dir: str | None) -> list[dict]:
-    """Describe (and, given a folder, save as PNG) every open figure, then close them like Jupyter does."""
+    """Describe (and, given a folder, save as PNG) every figure of the unit, those its code closed first, then
+    close the open ones like Jupyter does."""
+    figures = _FIGURES.take()
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None:
-        return []
-    figures = []
+        return figures
     for number in pyplot.get_fignums():
-        figure = pyplot.figure(number)
-        axes = []
-        for axis in figure.get_axes():
-            lines = axis.get_lines()
-            axes.append({
-                "title": axis.get_title()[:200],
-                "xlabel": axis.get_xlabel()[:200],
-                "ylabel": axis.get_ylabel()[:200],
-                "lines": [len(line.get_xdata()) for line in lines],
-                "data": [_line_data(line) for line in lines[:8]],
-            })
-        image = os.path.join(figures_dir, f"unit{unit_index}-fig{number}.png") if figures_dir else None
-        try:
-            if image:
-                figure.savefig(image, dpi=72)  # tens of milliseconds a figure: only where a report shows it
-        except Exception:
-            image = None
-        figures.append({"axes": axes, "image": os.path.basename(image) if image else None})
+        figures.append(_describe_figure(pyplot.figure(number), f"unit{unit_index}-fig{number}", figures_dir))
     close_figures()
     return figures
 
@@ -171,7 +237,8 @@ def _finite(value: float) -> float | str:
 def close_figures() -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
-        pyplot.close("all")
+        (_FIGURES.close or pyplot.close)("all")
+    _FIGURES.pending = []
 
 
 def _compiled(unit: CodeUnit, index: int, job: Job, recorder: Recorder | None):
@@ -199,6 +266,7 @@ def run_unit(unit: CodeUnit, index: int, namespace: dict, job: Job, figures_dir:
     stdout, stderr = CappedText(job.output_limit), CappedText(job.output_limit)
     report = {"type": "unit", "index": index, "label": unit.label, "status": "ok", "error": None}
     started = time.monotonic()
+    _FIGURES.unit, _FIGURES.directory = index, figures_dir if job.images else None
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = stdout, stderr
     try:
@@ -422,6 +490,7 @@ def _prepare_process(job: Job, scratch: str) -> Recorder | None:
         torch.set_num_threads(max(1, job.threads))
     except Exception:
         return None
+    _FIGURES.install()
     recorder = Recorder(unit_files={unit.filename: index for index, unit in enumerate(job.units)},
                         evaluations=dict(job.evaluations), scratch=scratch)
     try:

@@ -29,7 +29,7 @@ class Verdict:
     inputs: dict = field(default_factory=dict)  # the student's own inputs and settings it was judged at
     metric: float | None = None  # for a verdict against a bound: the measured value (lower is better) …
     bound: float | None = None  # … and the bound; runs that depend on the seed are judged on the typical one
-    sites: tuple[tuple[int, int, int], ...] = ()  # (unit, report site, line: the call, for a site in a function)
+    sites: tuple[tuple[int, int, tuple[int, int]], ...] = ()  # (unit, report site, Shown.place)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,10 +78,10 @@ class Perturbable(Protocol):
         ...
 
 
-def shown_at(view: PartView, unit: int, index: int, line: int | None = None) -> Shown | None:
-    """The value a report site showed; for a site inside a function, as called from `line` (see Verdict.sites)."""
+def shown_at(view: PartView, unit: int, index: int, place: tuple[int, int] | None = None) -> Shown | None:
+    """The value a report site showed; for a site inside a function, as called from `place` (see Verdict.sites)."""
     return next((s for s in view.shown if s.unit == unit and s.fact.index == index
-                 and (line is None or s.fact.line == line)), None)
+                 and (place is None or s.place == place)), None)
 
 
 def options_from(kind: type, exercise: str, table: dict):

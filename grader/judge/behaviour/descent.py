@@ -486,7 +486,7 @@ class DescentFamily:
         grads = [g for epoch in (own or run).grads[:epochs] for g in epoch]
         updated = [v for epoch in run.params[:epochs] for v in epoch]
         shown = match.episode.view.shown
-        same_unit = match.episode.section() or list(shown)
+        same_unit = [s for s in match.episode.section() or list(shown) if match.episode.sits_with(s)]
         missing_from = lambda needles, accept: [n for n in needles if not shown_with(same_unit, (n,), o.rtol, 1e-4, accept)]
         autograd = lambda sh: sh.fact.provenance.autograd
         by_hand = lambda sh: not sh.fact.provenance.autograd and sh.fact.provenance.computed \

@@ -114,14 +114,19 @@ def _looks_manual(shown: Shown) -> bool:
     return any(word in text for word in _MANUAL_WORDS) or bool(_DERIVATIVE.search(text))
 
 
+def _flat(values, atol: float) -> bool:
+    return bool(values) and all(abs(v) <= atol for v in values)
+
+
 def _attempts_of(episode: Episode, unit: int, rtol: float, atol: float) -> list[Shown]:
     """Values a unit presents as worked out by hand, that are not the by-hand half of another computation: one
     that equals a gradient autograd computed elsewhere in the part belongs to that exercise (a whole-lab script
-    shows every exercise's manual value in one unit)."""
+    shows every exercise's manual value in one unit), nor one under another exercise's heading."""
     others = [leaf.grad.values for activity in episode.view.activities for call in activity.gradients
               if call not in episode.calls for leaf in call.leaves
               if leaf.grad is not None and leaf.grad.values is not None]
     return [s for s in episode.view.shown if s.unit == unit and s.values() and _by_hand(s) and _looks_manual(s)
+            and episode.sits_with(s)
             and not any(contains(values, grad, rtol, atol) for values in s.values() for grad in others)]
 
 
@@ -341,7 +346,7 @@ class GradientFamily:
         found.sort(key=lambda s: (s.unit != unit, abs(s.unit - unit)))
         if found:
             return Verdict(passed=True, inputs=inputs, got=fmt_all(expected), expected=fmt_all(expected),
-                           sites=tuple((s.unit, s.fact.index, s.fact.line) for s in found),
+                           sites=tuple((s.unit, s.fact.index, s.place) for s in found),
                            message=f"your formula gives {fmt_all(expected)} at {at} ({where(found[0])}), "
                                    f"the same as autograd.")
         typed = shown_with(view.shown, expected, o.rtol, o.atol,
@@ -404,8 +409,10 @@ class GradientFamily:
         before, after = match.details["grads"][o.target], again.details["grads"][o.target]
         if contains(after, before, o.rtol, o.atol):
             return {}  # the inputs moved, but not so as to change the derivative: nothing to learn
-        for unit, index, line in manual.sites:
-            shown = shown_at(again.episode.view, unit, index, line)
+        if _flat(before, o.atol) != _flat(after, o.atol):
+            return {}  # the move crossed a kink (a ReLU switched off or on): a formula for one side is not wrong
+        for unit, index, place in manual.sites:
+            shown = shown_at(again.episode.view, unit, index, place)
             if shown is not None and shows(shown, after, o.rtol, o.atol):
                 return {}
         first = shown_at(again.episode.view, *manual.sites[0]) if manual.sites else None
