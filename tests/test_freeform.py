@@ -507,6 +507,77 @@ LINREG.update({
     """,
 })
 
+LINREG.update({
+    # Q2 and the additional question in one script, one loop each: Q2's analytic line divides by n twice; the
+    # additional question's is right, and its numbers are Q2's too, but they belong to its own loop.
+    "q2_and_aq1_loops.py": """
+        import torch
+        x = torch.tensor([2.0, 4.0])
+        y = torch.tensor([20.0, 40.0])
+        n = len(x)
+        w = torch.tensor([1.0], requires_grad=True)
+        b = torch.tensor([1.0], requires_grad=True)
+        for epoch in range(2):
+            yp = w * x + b
+            loss = torch.mean((yp - y) ** 2)
+            loss.backward()
+            with torch.no_grad():
+                print("Q2 analytic", (2 / n * torch.mean((yp - y) * x)).item(), (2 / n * torch.mean(yp - y)).item())
+                print("Q2 autograd", w.grad.item(), b.grad.item())
+                w -= 0.001 * w.grad
+                b -= 0.001 * b.grad
+                print("Q2 updated", w.item(), b.item())
+            w.grad.zero_()
+            b.grad.zero_()
+        w = torch.tensor([1.0], requires_grad=True)
+        b = torch.tensor([1.0], requires_grad=True)
+        for epoch in range(2):
+            yp = w * x + b
+            loss = torch.mean((y - yp) ** 2)
+            loss.backward()
+            with torch.no_grad():
+                print("AQ1 analytic", (-2 / n * torch.sum((y - yp) * x)).item(), (-2 / n * torch.sum(y - yp)).item())
+                print("AQ1 autograd", w.grad.item(), b.grad.item())
+                w -= 0.001 * w.grad
+                b -= 0.001 * b.grad
+                print("AQ1 updated", w.item(), b.item())
+            w.grad.zero_()
+            b.grad.zero_()
+    """,
+    # The handout's class, trained by the student's own loop for 50 epochs, not 100.
+    "q3_fifty_epochs.py": """
+        import torch
+        x = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
+        y = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
+        learning_rate = 0.001
+        class RegressionModel:
+            def __init__(self):
+                self.w = torch.tensor([1.0], requires_grad=True)
+                self.b = torch.tensor([1.0], requires_grad=True)
+            def forward(self, x):
+                return self.w * x + self.b
+            def update(self):
+                with torch.no_grad():
+                    self.w -= learning_rate * self.w.grad
+                    self.b -= learning_rate * self.b.grad
+            def reset_grad(self):
+                self.w.grad.zero_()
+                self.b.grad.zero_()
+        def criterion(yj, y_p):
+            return (yj - y_p) ** 2
+        model = RegressionModel()
+        for epoch in range(50):
+            loss = 0.0
+            for j in range(len(x)):
+                loss += criterion(y[j], model.forward(x[j]))
+            loss = loss / len(x)
+            loss.backward()
+            model.update()
+            model.reset_grad()
+        print("w, b:", model.w.item(), model.b.item())
+    """,
+})
+
 LINREG_NOTEBOOK = [
     """
     import torch
@@ -823,6 +894,17 @@ class TestStudentHabits:
         scores = scores_by_exercise(document)
         assert scores["Q1"] == 2.0  # autograd only: q4's wrong value does not make Q1 wrong
         assert check_named(document, "Q4.manual")["status"] == "failed"
+
+    def test_a_value_shown_in_another_loop_belongs_to_that_loop(self, graded):
+        document = read_result(graded, "linreg", "q2_and_aq1_loops")
+        assert check_named(document, "Q2.manual")["status"] == "failed"
+        assert check_named(document, "AQ1.manual")["status"] == "passed"
+
+    def test_a_contract_class_trained_by_the_students_own_loop_keeps_its_settings(self, graded):
+        document = read_result(graded, "linreg", "q3_fifty_epochs")
+        settings = check_named(document, "Q3.settings")
+        assert settings["status"] == "failed" and "50 epochs" in settings["output"]
+        assert check_named(document, "Q3.train")["status"] == "passed"
 
     def test_right_gradients_with_a_wrong_update_are_partial(self, graded):
         document = read_result(graded, "linreg", "b_with_w_grad")

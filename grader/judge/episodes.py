@@ -108,17 +108,28 @@ class Episode:
 
     def sits_with(self, shown: Shown) -> bool:
         """Whether a shown value belongs with this episode: under the same heading of a whole-lab file, and not
-        inside another of the unit's top-level functions (`q1()` … `q6()` called from a main block)."""
-        sections = self.view.sections
-        if sections and section_at(sections, *shown.place) != self.heading():
-            return False
+        inside a block that computes something else — a top-level function (`q4()` beside `q1()`, both called
+        from `main()`) or a loop (the additional question's, after Q2's in the same script) holding another
+        computation's gradients and none of this one's."""
         unit, line = shown.place
+        sections = self.view.sections
+        # A site inside a function is under the heading of its own lines or of the line that called it.
+        lines = [line] + ([shown.site_line] if shown.site_line else [])
+        if sections and all(section_at(sections, unit, at) != self.heading() for at in lines):
+            return False
         if unit != self.unit or unit >= len(self.view.sources):
             return True
         source = self.view.sources[unit]
-        ours = _function_at(source, self.first.line)
-        places = {_function_at(source, line)} | ({_function_at(source, shown.site_line)} if shown.site_line else set())
-        return ours is None or None in places or ours in places
+        mine = {call.seq for call in self.calls}
+        own = [call.line for call in self.calls]
+        others = [call.line for activity in self.view.activities for call in activity.gradients
+                  if call.unit == unit and call.seq not in mine]
+        for at in lines:
+            for block in (_function_at(source, at), _loop_at(source, at)):
+                if block and not any(block[0] <= n <= block[1] for n in own) \
+                        and any(block[0] <= n <= block[1] for n in others):
+                    return False
+        return True
 
     @property
     def leaf_idents(self) -> set[int]:
@@ -152,17 +163,32 @@ class Episode:
 
 
 @functools.lru_cache(maxsize=256)
-def _functions(source: str) -> tuple[tuple[int, int, str], ...]:
+def _functions(source: str) -> tuple[tuple[int, int], ...]:
     tree = parsed(source)
     if tree is None:
         return ()
-    return tuple((node.lineno, node.end_lineno or node.lineno, node.name) for node in tree.body
+    return tuple((node.lineno, node.end_lineno or node.lineno) for node in tree.body
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
-def _function_at(source: str, line: int) -> str | None:
-    """The top-level function of `source` whose body holds `line`, if any."""
-    return next((name for start, end, name in _functions(source) if start <= line <= end), None)
+@functools.lru_cache(maxsize=256)
+def _loops(source: str) -> tuple[tuple[int, int], ...]:
+    tree = parsed(source)
+    if tree is None:
+        return ()
+    return tuple((node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+                 if isinstance(node, (ast.For, ast.While, ast.AsyncFor)))
+
+
+def _function_at(source: str, line: int) -> tuple[int, int] | None:
+    """The lines of the top-level function of `source` whose body holds `line`, if any."""
+    return next((span for span in _functions(source) if span[0] <= line <= span[1]), None)
+
+
+def _loop_at(source: str, line: int) -> tuple[int, int] | None:
+    """The lines of the outermost loop of `source` that holds `line`, if any."""
+    holding = [span for span in _loops(source) if span[0] <= line <= span[1]]
+    return min(holding, key=lambda span: span[0]) if holding else None
 
 
 def episodes_of(view: PartView, activities: tuple[Activity, ...] | None = None) -> list[Episode]:

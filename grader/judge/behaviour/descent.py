@@ -198,6 +198,10 @@ class DescentFamily:
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise
         self.options: DescentOptions = options_from(DescentOptions, exercise, table)
+        if self.options.structure == "class":
+            # A class is trained by the student's own loop, which holds the settings (the epochs, a summed
+            # loss, the data): the grader's replay of the handout's loop with the class cannot see them.
+            self.usage_verdicts = self.usage_verdicts + ("settings",)
 
     # ------------------------------------------------------------------ recognising
     def recognise(self, episode: Episode, reference: Reference) -> Match | None:
