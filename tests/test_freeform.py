@@ -578,6 +578,24 @@ LINREG.update({
     """,
 })
 
+LINREG.update({
+    # Q6 solved exactly, by the normal equation: nothing is trained, and nothing needs to be.
+    "q6_normal_equation.py": """
+        import numpy as np
+        X = np.array([[3.0, 8.0], [4.0, 5.0], [5.0, 7.0], [6.0, 3.0], [2.0, 1.0]])
+        Y = np.array([-3.7, 3.5, 2.5, 11.5, 5.7])
+        A = np.column_stack([X, np.ones(len(X))])
+        theta = np.linalg.inv(A.T @ A) @ A.T @ Y
+        print("coefficients", theta)
+        print("prediction at (3, 2):", np.array([3.0, 2.0, 1.0]) @ theta)
+    """,
+    # … and the same answer typed in.
+    "q6_typed_in.py": """
+        print("Y = 2.2816 X1 - 1.6721 X2 + 2.7996")
+        print("prediction at (3, 2):", 6.3003)
+    """,
+})
+
 LINREG_NOTEBOOK = [
     """
     import torch
@@ -905,6 +923,14 @@ class TestStudentHabits:
         settings = check_named(document, "Q3.settings")
         assert settings["status"] == "failed" and "50 epochs" in settings["output"]
         assert check_named(document, "Q3.train")["status"] == "passed"
+
+    def test_least_squares_solved_exactly_answers_q6(self, graded):
+        document = read_result(graded, "linreg", "q6_normal_equation")
+        assert scores_by_exercise(document)["Q6"] == 5.0
+        assert "exactly" in check_named(document, "Q6.fit")["output"]
+
+    def test_a_typed_in_prediction_does_not(self, graded):
+        assert scores_by_exercise(read_result(graded, "linreg", "q6_typed_in"))["Q6"] == 0.0
 
     def test_right_gradients_with_a_wrong_update_are_partial(self, graded):
         document = read_result(graded, "linreg", "b_with_w_grad")

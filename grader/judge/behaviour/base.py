@@ -66,6 +66,15 @@ class Family(Protocol):
     def absent(self, episodes: list[Episode], reference: Reference) -> str: ...
 
 
+class ShownAnswer(Protocol):
+    """A family that can judge an exercise no computation answered from the values the code showed alone (an
+    exact, closed-form solution has no training run to recognise)."""
+
+    def shown_answer(self, views: list[PartView], reference: Reference) -> tuple[dict[str, Verdict], str] | None:
+        """Verdicts and the part that showed the answer, or None when nothing shown answers the exercise."""
+        ...
+
+
 class Perturbable(Protocol):
     """A family whose shown-value verdicts can be checked by running the code again on moved inputs."""
 

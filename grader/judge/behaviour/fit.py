@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, columns_of, fmt, fmt_all,
+from grader.judge.behaviour.base import (Match, Reference, Verdict, agreement, close, columns_of, fmt, fmt_all,
                                          options_from, shown_with, trained_elsewhere, where)
-from grader.judge.episodes import Episode
+from grader.judge.episodes import Episode, PartView
 from grader.observe.events import TRAINING_INPUT
 
 _SIGMOID_OPS = {"SigmoidBackward0", "BinaryCrossEntropyWithLogitsBackward0"}
@@ -73,6 +73,28 @@ class FitOptions:
     example: dict = field(default_factory=dict)  # what a TA types when the script asks with input()
     rtol: float = 1e-3
     atol: float = 1e-3
+
+
+def _least_squares(x, y):
+    """The least-squares affine fit of y on x, in float64: (coefficients, then the intercept; a predictor)."""
+    rows = [list(map(float, row)) if isinstance(row, list) else [float(row)] for row in x]
+    targets = [float(v) for v in y]
+    if not rows or len(rows) != len(targets):
+        return None
+    design = torch.tensor([row + [1.0] for row in rows], dtype=torch.float64)
+    solution = torch.linalg.lstsq(design, torch.tensor(targets, dtype=torch.float64).unsqueeze(1)).solution
+    coefficients = [float(v) for v in solution.squeeze(1)]
+
+    def predict(point) -> list[float]:
+        points = point if point and isinstance(point[0], list) else [point]
+        return [sum(c * float(v) for c, v in zip(coefficients, row)) + coefficients[-1] for row in points]
+
+    return coefficients, predict
+
+
+def _holds_all(values, wanted, rtol: float, atol: float) -> bool:
+    """Every wanted number is among the shown ones (the coefficients, in whatever order they are printed)."""
+    return len(values) >= len(wanted) and all(any(close(v, w, rtol, atol) for v in values) for w in wanted)
 
 
 def _columns(value) -> list[list[float]]:
@@ -125,6 +147,48 @@ class FitFamily:
     def __init__(self, exercise: str, table: dict):
         self.exercise = exercise
         self.options: FitOptions = options_from(FitOptions, exercise, table)
+
+    # ------------------------------------------------------------------ a closed-form answer
+    def shown_answer(self, views: list[PartView], reference: Reference) -> tuple[dict[str, Verdict], str] | None:
+        """Least squares solved exactly (`lstsq`, the normal equation) trains nothing, so no run is recognised; its
+        answer is judged from what the code shows: the least-squares prediction at the exercise's point, or the
+        least-squares coefficients, computed (never typed in). Only for a regression that asks for no particular
+        machinery (no nn.Module, no nn.Linear) and for a linear model."""
+        o = self.options
+        if o.task != "regression" or o.requires_module or o.requires_linear:
+            return None
+        solved = _least_squares(reference.data(o.x), reference.data(o.y))
+        if solved is None:
+            return None
+        coefficients, predict = solved
+        computed = lambda sh: sh.fact.provenance.computed and not sh.fact.provenance.constant
+        point = reference.data(o.point) if o.point else None
+        at = predict(point) if point is not None else None
+        for view in sorted(views, key=lambda v: v.prior != self.exercise):
+            shown_point = shown_with(view.shown, at, o.rtol, o.atol, computed) if at is not None else []
+            shown_fit = [sh for sh in view.shown if computed(sh) and sh.values()
+                         and any(_holds_all(values, coefficients, o.rtol, o.atol) for values in sh.values())]
+            if shown_point or shown_fit:
+                return self._closed_form(view, point, at, coefficients, shown_point, shown_fit), view.part
+        return None
+
+    def _closed_form(self, view: PartView, point, at, coefficients, shown_point, shown_fit) -> dict[str, Verdict]:
+        exact = (f"your code solves least squares exactly (coefficients {fmt_all(coefficients, 4)}): the best fit "
+                 f"there is, so nothing needs training")
+        verdicts = {key: Verdict(passed=False, message=f"{exact}; there is no training run to judge this on.")
+                    for key in self.verdicts}
+        where_at = ", ".join(fmt(v) for v in (point[0] if point and isinstance(point[0], list) else point or []))
+        first = (shown_point or shown_fit)[0]
+        verdicts["fit"] = Verdict(passed=True, message=f"{exact} ({where(first)}).")
+        verdicts["data"] = Verdict(passed=True, message="the solution is that of the exercise's data.")
+        if shown_point:
+            verdicts["predict"] = Verdict(passed=True, got=fmt_all(at),
+                                          message=f"the prediction at ({where_at}) is shown ({where(shown_point[0])}): "
+                                                  f"{fmt_all(at)}.")
+        elif point is not None:
+            verdicts["predict"] = Verdict(passed=False, message=f"the prediction at ({where_at}) is never shown: "
+                                                                f"evaluate your solution at that point and print it.")
+        return verdicts
 
     # ------------------------------------------------------------------ recognising
     def _data(self, episode: Episode, reference: Reference) -> list[_Column] | None:
