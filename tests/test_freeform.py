@@ -579,6 +579,7 @@ LINREG.update({
 })
 
 LINREG.update({
+    "leftover_data.ipynb": "",
     # Q6 solved exactly, by the normal equation: nothing is trained, and nothing needs to be.
     "q6_normal_equation.py": """
         import numpy as np
@@ -717,6 +718,57 @@ SECTIONED_NOTEBOOK = [
 ]
 
 
+# The handout's class under a Q3 heading, trained by the student's own loop on the x and y the Q2 cell left.
+LEFTOVER_DATA_NOTEBOOK = [
+    "## Q2",
+    """
+    import torch
+    x = torch.tensor([2.0, 4.0])
+    y = torch.tensor([20.0, 40.0])
+    w = torch.tensor([1.0], requires_grad=True)
+    b = torch.tensor([1.0], requires_grad=True)
+    for epoch in range(2):
+        loss = ((w * x + b - y) ** 2).mean()
+        loss.backward()
+        print("autograd", w.grad.item(), b.grad.item())
+        with torch.no_grad():
+            w -= 0.001 * w.grad
+            b -= 0.001 * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+    """,
+    "## Q3",
+    """
+    learning_rate = 0.001
+    class RegressionModel:
+        def __init__(self):
+            self.w = torch.ones([1], requires_grad=True)
+            self.b = torch.ones([1], requires_grad=True)
+        def forward(self, x):
+            return self.w * x + self.b
+        def update(self):
+            with torch.no_grad():
+                self.w -= learning_rate * self.w.grad
+                self.b -= learning_rate * self.b.grad
+        def reset_grad(self):
+            self.w.grad.zero_()
+            self.b.grad.zero_()
+    def criterion(yj, y_p):
+        return (y_p - yj) ** 2
+    model = RegressionModel()
+    for epoch in range(100):
+        loss = 0.0
+        for j in range(len(x)):
+            loss += criterion(y[j], model.forward(x[j]))
+        loss = loss / len(x)
+        loss.backward()
+        model.update()
+        model.reset_grad()
+    print(model.w.item(), model.b.item())
+    """,
+]
+
+
 def notebook(cells: list[str]) -> str:
     """A notebook of these cells: code, or markdown where the text starts with a `#` heading."""
     import nbformat
@@ -736,6 +788,8 @@ def graded(tmp_path_factory):
             path.parent.mkdir(parents=True, exist_ok=True)
             if name == "logits_and_tensordataset.ipynb":
                 path.write_text(notebook(LINREG_NOTEBOOK))
+            elif name == "leftover_data.ipynb":
+                path.write_text(notebook(LEFTOVER_DATA_NOTEBOOK))
             elif name == "helpers_first.ipynb":
                 path.write_text(notebook(HELPERS_NOTEBOOK))
             elif name == "sections.ipynb":
@@ -931,6 +985,13 @@ class TestStudentHabits:
 
     def test_a_typed_in_prediction_does_not(self, graded):
         assert scores_by_exercise(read_result(graded, "linreg", "q6_typed_in"))["Q6"] == 0.0
+
+    def test_a_contract_class_trained_on_another_exercises_data_is_not_full_marks(self, graded):
+        document = read_result(graded, "linreg", "leftover_data")
+        settings = check_named(document, "Q3.settings")
+        assert settings["status"] == "failed" and "data of Q2" in settings["output"]
+        assert check_named(document, "Q3.train")["status"] == "passed"  # the class itself works
+        assert scores_by_exercise(document)["Q2"] > 0
 
     def test_right_gradients_with_a_wrong_update_are_partial(self, graded):
         document = read_result(graded, "linreg", "b_with_w_grad")

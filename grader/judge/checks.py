@@ -102,6 +102,8 @@ def decide_checks(*, rubric: Rubric, submission, evidence: dict[str, Evidence], 
             chosen = behaviour
         elif contract is not None and match is not None:
             chosen = _invoked(checks, rubric, contract, match, reference)
+        elif contract is not None and recognition is not None and exercise in recognition.misplaced:
+            chosen = _on_other_data(checks, rubric, contract, recognition.misplaced[exercise])
         if chosen is None:
             chosen = _fallback(checks, rubric, part, evidence, recognition, reference, timeout, submission, no_file)
         decided.update(chosen)
@@ -124,6 +126,25 @@ def _invoked(checks, rubric: Rubric, contract: dict[str, CheckResult], match: Ma
         if verdict is not None and not verdict.passed and contract[check.id].status == PASSED:
             corrected[check.id] = _from_verdict(check, verdict, match.episode.view.part, match.note)
     return corrected
+
+
+def _on_other_data(checks, rubric: Rubric, contract: dict[str, CheckResult],
+                   misplaced: Match) -> dict[str, CheckResult]:
+    """The contract's results, less the check on the exercise's data or settings, where the student's own run
+    for this exercise trains on another exercise's data: the contract passes on the handout's inputs when the
+    grader calls it, but what the student ran answers a different question. A contract function the student
+    calls on other data to try it out is not such a run: its data are its arguments."""
+    episode = misplaced.episode
+    inside = episode.view.facts.function_at(episode.unit, episode.first.line)
+    if inside is not None and inside.qualname.split(".")[0] in _contract_names(checks, rubric):
+        return contract
+    check = next((c for key in ("data", "settings") for c in checks if c.behaviour == key), None)
+    if check is None or contract[check.id].status != PASSED:
+        return contract
+    verdict = Verdict(passed=False, message=(
+        f"the code of {episode.view.part} for {check.exercise} trains on the data of {misplaced.exercise}, not on "
+        f"{check.exercise}'s: a cell that reuses what an earlier one left? Define the exercise's own data."))
+    return {**contract, check.id: _from_verdict(check, verdict, episode.view.part, "")}
 
 
 def _contract_names(checks, rubric: Rubric) -> set[str]:

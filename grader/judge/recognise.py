@@ -20,6 +20,9 @@ from grader.judge.episodes import Episode, PartView, episodes_of
 class Recognition:
     matches: dict[str, Match] = field(default_factory=dict)  # exercise -> the episode that answers it
     unmatched: dict[str, list[Episode]] = field(default_factory=dict)  # part -> episodes nobody recognised
+    # exercise -> a run under its heading (or in its file) that computes another exercise, answered elsewhere:
+    # this exercise's attempt on that exercise's data (a cell that trains on what an earlier cell left)
+    misplaced: dict[str, Match] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
 
@@ -108,4 +111,13 @@ def recognise(views: list[PartView], families: dict[str, Family], reference: Ref
         if spare:
             result[exercise] = max(spare, key=lambda m: m.score)
             used.add(id(result[exercise].episode))
-    return Recognition(matches=result, unmatched=unmatched, notes=tuple(notes))
+    misplaced = {}
+    for match, alts in zip(chosen, others):
+        priors = match.episode.priors
+        # Only a run the exercise's own family does not recognise at all (its data are another exercise's),
+        # not one that merely fits another exercise better (a contract's own call, judged through the contract).
+        if (id(match.episode) not in used and len(priors) == 1 and priors[0] not in result
+                and priors[0] != match.exercise and match.exercise in result
+                and all(alt.exercise != priors[0] for alt in alts)):
+            misplaced.setdefault(priors[0], match)
+    return Recognition(matches=result, unmatched=unmatched, notes=tuple(notes), misplaced=misplaced)
