@@ -44,7 +44,9 @@ EXPECTED = {
     "kill_everything": (0, "Looked for"),
     "fork_bomb": (0, ""),
     "setsid_daemon": (0, "Looked for"),
-    "memory_bomb": (0, "MemoryError"),
+    # On a loaded machine the bomb may reach the cell's time limit before the memory limit; either stops it
+    # (tests/test_sandbox.py checks the memory limit itself).
+    "memory_bomb": (0, ("MemoryError", "was stopped after")),
     "os_exit_first": (0, "exit"),
     "ignore_alarm_loop": (0, "still running"),
     "huge_output": (0, ""),
@@ -126,7 +128,8 @@ def test_each_attack_scores_as_expected(attacked, student):
     total, words = EXPECTED[student]
     document = read_result(attacked["out"], "autograd", student)
     assert sum(scores_by_exercise(document).values()) == total
-    assert words in json.dumps(document, ensure_ascii=False)
+    text = json.dumps(document, ensure_ascii=False)
+    assert any(w in text for w in ((words,) if isinstance(words, str) else words))
 
 
 REACHES_IN = ["forged_messages", "duplicate_messages", "patch_builtins", "read_reference", "read_other_student",
