@@ -507,6 +507,38 @@ LINREG.update({
     """,
 })
 
+def handout_class_loop(*, epochs: int, error: str) -> str:
+    """The handout's RegressionModel and criterion, trained by the student's own loop on whatever x and y hold."""
+    return dedent(f"""
+        learning_rate = 0.001
+        class RegressionModel:
+            def __init__(self):
+                self.w = torch.ones([1], requires_grad=True)
+                self.b = torch.ones([1], requires_grad=True)
+            def forward(self, x):
+                return self.w * x + self.b
+            def update(self):
+                with torch.no_grad():
+                    self.w -= learning_rate * self.w.grad
+                    self.b -= learning_rate * self.b.grad
+            def reset_grad(self):
+                self.w.grad.zero_()
+                self.b.grad.zero_()
+        def criterion(yj, y_p):
+            return ({error}) ** 2
+        model = RegressionModel()
+        for epoch in range({epochs}):
+            loss = 0.0
+            for j in range(len(x)):
+                loss += criterion(y[j], model.forward(x[j]))
+            loss = loss / len(x)
+            loss.backward()
+            model.update()
+            model.reset_grad()
+        print("w, b:", model.w.item(), model.b.item())
+    """)
+
+
 LINREG.update({
     # Q2 and the additional question in one script, one loop each: Q2's analytic line divides by n twice; the
     # additional question's is right, and its numbers are Q2's too, but they belong to its own loop.
@@ -545,37 +577,11 @@ LINREG.update({
             b.grad.zero_()
     """,
     # The handout's class, trained by the student's own loop for 50 epochs, not 100.
-    "q3_fifty_epochs.py": """
+    "q3_fifty_epochs.py": dedent("""
         import torch
         x = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
         y = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
-        learning_rate = 0.001
-        class RegressionModel:
-            def __init__(self):
-                self.w = torch.tensor([1.0], requires_grad=True)
-                self.b = torch.tensor([1.0], requires_grad=True)
-            def forward(self, x):
-                return self.w * x + self.b
-            def update(self):
-                with torch.no_grad():
-                    self.w -= learning_rate * self.w.grad
-                    self.b -= learning_rate * self.b.grad
-            def reset_grad(self):
-                self.w.grad.zero_()
-                self.b.grad.zero_()
-        def criterion(yj, y_p):
-            return (yj - y_p) ** 2
-        model = RegressionModel()
-        for epoch in range(50):
-            loss = 0.0
-            for j in range(len(x)):
-                loss += criterion(y[j], model.forward(x[j]))
-            loss = loss / len(x)
-            loss.backward()
-            model.update()
-            model.reset_grad()
-        print("w, b:", model.w.item(), model.b.item())
-    """,
+    """) + handout_class_loop(epochs=50, error="yj - y_p"),
 })
 
 LINREG.update({
@@ -738,34 +744,7 @@ LEFTOVER_DATA_NOTEBOOK = [
         b.grad.zero_()
     """,
     "## Q3",
-    """
-    learning_rate = 0.001
-    class RegressionModel:
-        def __init__(self):
-            self.w = torch.ones([1], requires_grad=True)
-            self.b = torch.ones([1], requires_grad=True)
-        def forward(self, x):
-            return self.w * x + self.b
-        def update(self):
-            with torch.no_grad():
-                self.w -= learning_rate * self.w.grad
-                self.b -= learning_rate * self.b.grad
-        def reset_grad(self):
-            self.w.grad.zero_()
-            self.b.grad.zero_()
-    def criterion(yj, y_p):
-        return (y_p - yj) ** 2
-    model = RegressionModel()
-    for epoch in range(100):
-        loss = 0.0
-        for j in range(len(x)):
-            loss += criterion(y[j], model.forward(x[j]))
-        loss = loss / len(x)
-        loss.backward()
-        model.update()
-        model.reset_grad()
-    print(model.w.item(), model.b.item())
-    """,
+    handout_class_loop(epochs=100, error="y_p - yj"),
 ]
 
 

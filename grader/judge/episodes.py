@@ -125,7 +125,7 @@ class Episode:
         others = [call.line for activity in self.view.activities for call in activity.gradients
                   if call.unit == unit and call.seq not in mine]
         for at in lines:
-            for block in (_function_at(source, at), _loop_at(source, at)):
+            for block in (_function_at(self.view.facts, unit, at), _loop_at(source, at)):
                 if block and not any(block[0] <= n <= block[1] for n in own) \
                         and any(block[0] <= n <= block[1] for n in others):
                     return False
@@ -163,15 +163,6 @@ class Episode:
 
 
 @functools.lru_cache(maxsize=256)
-def _functions(source: str) -> tuple[tuple[int, int], ...]:
-    tree = parsed(source)
-    if tree is None:
-        return ()
-    return tuple((node.lineno, node.end_lineno or node.lineno) for node in tree.body
-                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
-
-
-@functools.lru_cache(maxsize=256)
 def _loops(source: str) -> tuple[tuple[int, int], ...]:
     tree = parsed(source)
     if tree is None:
@@ -180,9 +171,12 @@ def _loops(source: str) -> tuple[tuple[int, int], ...]:
                  if isinstance(node, (ast.For, ast.While, ast.AsyncFor)))
 
 
-def _function_at(source: str, line: int) -> tuple[int, int] | None:
-    """The lines of the top-level function of `source` whose body holds `line`, if any."""
-    return next((span for span in _functions(source) if span[0] <= line <= span[1]), None)
+def _function_at(facts: SourceFacts, unit: int, line: int) -> tuple[int, int] | None:
+    """The lines of the unit's top-level function whose body holds `line`, if any."""
+    if not 0 <= unit < len(facts.units):
+        return None
+    return next(((f.line, f.end_line) for f in facts.units[unit].functions
+                 if "." not in f.qualname and f.line <= line <= f.end_line), None)
 
 
 def _loop_at(source: str, line: int) -> tuple[int, int] | None:
