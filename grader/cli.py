@@ -36,6 +36,7 @@ from grader.execute import EXECUTORS, Deferred, Executor
 from grader.lab import default_course
 from grader.report import diff as regrade
 from grader.report import html, terminal
+from grader.sandbox.warm import WarmLauncher
 from grader.store import ResultsStore
 
 
@@ -347,6 +348,17 @@ def main(argv: list[str] | None = None) -> int:
                            retries=args.retries, timeout=args.timeout, seed=args.seed,
                            instructor=args.instructor, resume=args.resume, roster=args.roster,
                            notebooks=args.notebooks, adjust=adjust_files(args))
+    # The local executor's zygote imports torch on another core while this process reads the rubrics (which
+    # imports torch too) and computes the expected values: started here, it is ready when the first run is.
+    launcher = WarmLauncher().start() if options.executor == "local" else None
+    try:
+        return _grade(args, options, launcher, out, err)
+    finally:
+        if launcher is not None:
+            launcher.close()
+
+
+def _grade(args, options: BatchOptions, launcher: WarmLauncher | None, out: Console, err: Console) -> int:
     try:
         options.executor_choice()  # a contradictory choice stops here, before anything is read
         shard = Shard.parse(args.shard) if args.shard else None
@@ -356,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         for batch in batches:  # every overrides/extensions/times line checked before any code runs
             batch_policy(batch, ResultsStore(options.out / batch.lab.id), options)
         earlier = regrade.read_run(args.compare) if args.compare else None  # before grading may overwrite it
-        with closing(Deferred(options.executor_choice())) as executor:  # one pool or cluster for every lab
+        with closing(Deferred(options.executor_choice(), launcher=launcher)) as executor:  # one for every lab
             if options.executor != "local":
                 # A wrong address or an unfit cluster stops here, before any progress bar.
                 plain(out, executor.open().describe())
