@@ -193,7 +193,7 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
             if again is None:
                 continue  # the moved run no longer computes the exercise: inconclusive, the verdicts stand
             verdicts = verdicts_for(family, match, reference)
-            changed = family.recheck(match, verdicts, again)
+            changed = family.recheck(match, verdicts, again, reference)
             verdicts.update(changed)
             if changed:
                 notes.append(f"{exercise}: a value {part_name} shows did not follow its inputs when the grader "

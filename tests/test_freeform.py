@@ -76,6 +76,41 @@ AUTOGRAD = {
         show("Q5", None, grad_of(poly, 2.0))
         show("Q6", dfdy_by_hand(1.0, 2.0, 3.0), grad_of(tanhlog, 1.0, 2.0, 3.0, wrt=1))
     ''',
+    # The inputs' values typed into the formula: read as a formula of the inputs, not taken as typed in.
+    "typed_formula/q5.py": '''
+        import torch
+        x = torch.tensor(2.0, requires_grad=True)
+        y = 8*x**4 + 3*x**3 + 7*x**2 + 6*x + 3
+        y.backward()
+        print("autograd:", x.grad.item(), " analytic:", 32*2**3 + 9*2**2 + 14*2 + 6)
+    ''',
+    "typed_formula/q3.py": '''
+        import math, torch
+        w = torch.tensor(0.8, requires_grad=True)
+        x = torch.tensor(2.0)
+        b = torch.tensor(-0.6)
+        torch.sigmoid(w*x + b).backward()
+        v = 0.8*2.0 - 0.6
+        s = 1/(1 + math.exp(-v))
+        manual = s*(1 - s)*2.0
+        print("manual da/dw:", manual, "autograd:", w.grad.item())
+    ''',
+    "typed_formula/q2.py": '''
+        import torch
+        w = torch.tensor(1.0, requires_grad=True)
+        x = torch.tensor(1.0)
+        b = torch.tensor(0.5)
+        torch.relu(w*x + b).backward()
+        print("manual da/dw:", 1*1.0, "autograd:", w.grad.item())  # w = x = 1: which one is it?
+    ''',
+    "typed_formula/q1.py": '''
+        import torch
+        a = torch.tensor(2.0, requires_grad=True)
+        b = torch.tensor(1.0, requires_grad=True)
+        z = 2*(2*a + 3*b) + 3*(5*a**2 + 3*b**3)
+        z.backward()
+        print("dz/da by hand:", 60 + 4, " autograd:", a.grad.item())  # the answer's digits, not its formula
+    ''',
     "rounds_and_uses_sympy/q4.py": '''
         import sympy as sp
         import torch
@@ -856,6 +891,18 @@ class TestStudentHabits:
         assert scores["Q1"] == 5.0 and scores["Q6"] == 10.0
         assert scores["Q5"] == scores["P4"] == 2.0  # autograd shown; no manual value, or one typed in
         assert scores["Q2"] == 0.0
+
+    def test_the_inputs_values_typed_into_a_formula_are_read_as_the_inputs(self, graded):
+        document = read_result(graded, "autograd", "typed_formula")
+        assert check_named(document, "Q5.manual")["status"] == "passed"
+        assert "typed into it" in check_named(document, "Q5.manual")["output"]
+        assert check_named(document, "Q3.manual")["status"] == "passed"  # v = 0.8*2.0 - 0.6, then σ's formula
+
+    def test_typed_digits_and_a_number_two_inputs_share_are_not_read_as_a_formula(self, graded):
+        document = read_result(graded, "autograd", "typed_formula")
+        assert check_named(document, "Q1.manual")["status"] == "failed"  # 60 + 4
+        assert check_named(document, "Q2.manual")["status"] == "failed"  # 1*1.0 with w = x = 1
+        assert scores_by_exercise(document)["Q2"] == 2.0  # the autograd half stands
 
     def test_rounded_and_symbolic_values_count_as_shown(self, graded):
         document = read_result(graded, "autograd", "rounds_and_uses_sympy")

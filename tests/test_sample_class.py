@@ -20,7 +20,7 @@ AUTOGRAD_EXPECTED = {
     # Contract-style submissions.
     "ada_lovelace": [5, 5, 5, 5, 5, 5, 10],
     "ben_okafor": [5, 5, 5, 5, 5, 5, 10],
-    "chen_wei": [5, 0, 5, 5, 5, 2, 0],  # handout-style scripts judged by behaviour; Q5's manual value is typed in
+    "chen_wei": [5, 0, 5, 5, 5, 5, 0],  # handout-style scripts judged by behaviour; Q5's formula has x's value typed in
     "dmitri_volkov": [5, 5, 2, 5, 2, 5, 6],  # wrong on random inputs: the contract's probes decide
     "emma_schultz": [2, 0, 2, 0, 2, 2, 0],  # hard-coded constants fail the random cases
     "farah_haddad": [0, 0, 0, 0, 0, 0, 0],  # syntax error
@@ -35,7 +35,7 @@ AUTOGRAD_EXPECTED = {
     "oliver_nguyen": [5, 5, 5, 5, 5, 5, 10],  # everything right, at points of their own
     "priya_raman": [0, 5, 5, 5, 5, 5, 10],  # q2.py and q3.py swapped: graded by content
     "samuel_adeyemi": [2, 2, 2, 2, 2, 2, 6],  # autograd only
-    "tomas_herrera": [0, 2, 5, 5, 5, 2, 0],  # Q1 and Q5 manual values typed in
+    "tomas_herrera": [0, 5, 5, 5, 5, 2, 0],  # Q1's formula has a's value typed in; Q5's manual value is typed in
     "rachel_kim": [0, 5, 0, 0, 0, 5, 0],  # x.grad for da/dw (w = x = 1); df/dx for df/dy
     "nadia_karim": [5, 5, 5, 5, 0, 5, 10],  # notebook; Q4's analytic part disagrees with its autograd
     "lucas_moreau": [0, 5, 0, 0, 5, 5, 0],  # vectorised inputs, printed element by element

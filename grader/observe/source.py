@@ -29,6 +29,15 @@ from dataclasses import dataclass, replace
 
 from grader.observe.sites import Site, function_entries, report_sites
 
+MAX_FORMULA = 400  # characters: longer arithmetic (a formula inlined through a loop) is not read as one
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_MATH = {"exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "sigmoid"}  # functions a formula may use …
+_MATH_MODULES = {"math", "numpy", "torch"}  # … from these modules
+_MATH_CONSTANTS = {"pi", "e"}
+# Calls that pass a number through unchanged: `float(2.0)`, `torch.tensor(2.0, requires_grad=True)`, `round(v, 4)`.
+_VALUE_COPIES = {"float", "round", "torch.tensor", "torch.as_tensor", "numpy.array", "numpy.asarray",
+                 "numpy.float32", "numpy.float64"}
+
 # Calls that only convert or copy a value: they do not make a derivative "computed".
 _COPIES = {"item", "detach", "clone", "numpy", "tolist", "cpu", "float", "double", "squeeze", "unsqueeze",
            "view", "reshape", "flatten", "requires_grad_", "to", "data", "contiguous", "T"}
@@ -56,6 +65,9 @@ class Provenance:
     constant: bool = True  # made from typed-in numbers only
     copies: frozenset[str] = frozenset()  # when not computed: the names it copies
     stepped: bool = False  # it is a parameter as a gradient step left it (`w -= lr * w.grad`), not a new formula
+    # The value as arithmetic on typed-in numbers, every name it uses written out ("" when it is not one, or is
+    # too long): `32*2**3 + 9*2**2 + 14*2 + 6`, or `s*(1-s)*2.0` with s's own formula in its place.
+    formula: str = ""
 
     def join(self, other: "Provenance") -> "Provenance":
         return Provenance(autograd=self.autograd or other.autograd, grads_of=self.grads_of | other.grads_of,
@@ -64,6 +76,17 @@ class Provenance:
 
 
 UNKNOWN = Provenance(constant=False)
+
+
+def _formula(text: str) -> str:
+    return text if len(text) <= MAX_FORMULA else ""
+
+
+def _operation(op: ast.operator, left: Provenance, right: Provenance) -> str:
+    symbol = _OPERATORS.get(type(op))
+    if symbol is None or not left.formula or not right.formula:
+        return ""
+    return _formula(f"({left.formula}){symbol}({right.formula})")
 
 
 def _computed(operands: list[Provenance]) -> Provenance:
@@ -303,7 +326,8 @@ class _Flow:
 
     def _expr(self, node: ast.AST) -> Provenance:
         if isinstance(node, ast.Constant):
-            return Provenance()
+            number = isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+            return Provenance(formula=repr(float(node.value)) if number else "")
         if isinstance(node, ast.Name):
             bound = self.lookup(node.id)
             return replace(bound, copies=bound.copies | {node.id})
@@ -312,25 +336,31 @@ class _Flow:
             if node.attr == "grad":
                 owner = _dotted(node.value)
                 return replace(inner, autograd=True, grads_of=inner.grads_of | ({owner} if owner else set()),
-                               constant=False)
+                               constant=False, formula="")
             if node.attr in _COPIES:
                 return inner
             dotted = _dotted(node)
             if dotted and dotted.split(".")[0] in self.env:
-                return replace(inner, copies=inner.copies | {dotted})
-            return replace(inner, constant=False, copies=inner.copies | ({dotted} if dotted else set()))
+                return replace(inner, copies=inner.copies | {dotted}, formula="")
+            canonical = _canonical(dotted, self.aliases) or ""
+            module, _, constant = canonical.rpartition(".")
+            known = constant if module in _MATH_MODULES and constant in _MATH_CONSTANTS else ""
+            return replace(inner, constant=False, copies=inner.copies | ({dotted} if dotted else set()), formula=known)
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Subscript):
             return self.expr(node.value).join(self.expr(node.slice)) if not isinstance(node.slice, ast.Constant) \
                 else self.expr(node.value)
         if isinstance(node, (ast.BinOp,)):
-            return _computed([self.expr(node.left), self.expr(node.right)])
+            left, right = self.expr(node.left), self.expr(node.right)
+            return replace(_computed([left, right]), formula=_operation(node.op, left, right))
         if isinstance(node, ast.UnaryOp):
             inner = self.expr(node.operand)
+            signed = isinstance(node.op, (ast.USub, ast.UAdd)) and inner.formula
+            formula = (f"-({inner.formula})" if isinstance(node.op, ast.USub) else inner.formula) if signed else ""
             if isinstance(node.op, ast.USub) and not inner.computed:
-                return inner  # -x is still a copy of x; -3 is still typed in
-            return _computed([inner])
+                return replace(inner, formula=formula)  # -x is still a copy of x; -3 is still typed in
+            return replace(_computed([inner]), formula=formula)
         if isinstance(node, (ast.BoolOp, ast.Compare, ast.IfExp)):
             return _computed([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)])
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -380,20 +410,26 @@ class _Flow:
             if func.attr == "backward":
                 return replace(receiver.join(joined), autograd=True, constant=False)
             if func.attr in _COPIES:
-                return receiver.join(joined)
+                return replace(receiver.join(joined), formula=receiver.formula)
             if func.attr == "format" and isinstance(func.value, ast.Constant):
                 return joined
             joined = receiver.join(joined)
         if target in _AUTOGRAD_CALLS or (target or "").endswith("autograd.grad"):
             return replace(joined, autograd=True, computed=True, constant=False, copies=frozenset())
         if target in _COPY_FUNCTIONS:
-            return joined
+            first = positional[0].formula if positional and target in _VALUE_COPIES else ""
+            return replace(joined, formula=first)
         if isinstance(func, ast.Name) and func.id in self.student_functions:
             uses = self.student_functions[func.id]
             return replace(joined, autograd=joined.autograd or uses, computed=True, constant=False,
                            copies=frozenset())
-        return _computed(arguments) if not isinstance(func, ast.Attribute) or root in self.aliases \
-            else replace(_computed([joined]), constant=False)
+        module, _, function = (target or "").rpartition(".")
+        formula = ""
+        if module in _MATH_MODULES and function in _MATH and len(positional) == 1 and positional[0].formula:
+            formula = _formula(f"{function}({positional[0].formula})")
+        if not isinstance(func, ast.Attribute) or root in self.aliases:
+            return replace(_computed(arguments), formula=formula)
+        return replace(_computed([joined]), constant=False)
 
     def _unpacked(self, node: ast.Assign) -> list[Provenance] | None:
         """`manual, auto = q1(1.5, 0.5)` where q1 returns `formula, a.grad.item()`: each name takes its own

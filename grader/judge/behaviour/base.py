@@ -82,7 +82,8 @@ class Perturbable(Protocol):
         """The student's input names and values to move; empty when no verdict rests on a shown value."""
         ...
 
-    def recheck(self, match: Match, verdicts: dict[str, Verdict], again: Match) -> dict[str, Verdict]:
+    def recheck(self, match: Match, verdicts: dict[str, Verdict], again: Match,
+                reference: Reference) -> dict[str, Verdict]:
         """Verdicts to replace, given the same exercise recognised in the run on moved inputs."""
         ...
 

@@ -25,6 +25,8 @@ import torch
 from grader.judge.behaviour.base import (Match, Reference, Verdict, close, contains, fmt_all, options_from,
                                          shown_at, shown_with, shows, where)
 from grader.judge.episodes import Episode, Shown
+from grader.judge.formula import reads_as
+from grader.observe.perturb import factors_for, moved
 from grader.observe.source import parsed
 
 
@@ -66,9 +68,11 @@ def _evaluate(function, binding: dict[str, _Bound]):
 
 
 def _resembles(name: str, input_name: str) -> bool:
-    """`x_val`, `x0`, `xVal`, `input_x` name the input x; `wrt`, `lr` or `b` do not."""
-    words = re.split(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])", name)
-    return name != input_name and input_name.lower() in {word.lower() for word in words if word}
+    """`x_val`, `x0`, `xVal`, `input_x`, `xx` name the input x; `wrt`, `lr` or `b` do not."""
+    words = {word.lower() for word in re.split(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])", name) if word}
+    doubled = {word for word in words if len(word) > len(input_name) and word == input_name.lower() * (
+        len(word) // len(input_name))}  # `xx`, `bb`: a name kept free for the next exercise
+    return name != input_name and (input_name.lower() in words or bool(doubled))
 
 
 AGREEING_GRADIENTS = 5  # a computation whose gradients are the exercise's derivatives fits far better than one
@@ -198,18 +202,20 @@ class GradientFamily:
     def _candidates(inputs, named: dict, leaves: list, leaf_bound, others: list):
         """Ways to bind the inputs: the names alone first; then tensors in place of some names (a tensor that
         holds an input need not be called by its name), most tensors first; a tensor binds one input only. An
-        input left without a name or a tensor takes a number the code holds under another name."""
+        input left without a name or a tensor takes a number the code holds under another name; so may one whose
+        name holds only a number, perhaps left by an earlier exercise (`x` from Q1 beside Q2's `xx`)."""
         if len(named) == len(inputs):
             yield named
         for count in range(min(len(leaves), len(inputs)), 0, -1):
             for chosen_names in itertools.combinations(inputs, count):
                 rest = [name for name in inputs if name not in chosen_names]
-                unnamed = [name for name in rest if name not in named]
                 taken = {id(named[name].leaf) for name in rest if name in named and named[name].leaf is not None}
-                fills = itertools.permutations(others, len(unnamed)) if unnamed else [()]
-                for fill in fills:
-                    bound = {**{name: named[name] for name in rest if name in named},
-                             **dict(zip(unnamed, fill))}
+                choices = [[named[name]] if name in named and named[name].leaf is not None
+                           else ([named[name]] if name in named else []) + others for name in rest]
+                for fill in itertools.product(*choices):
+                    if len({id(bound) for bound in fill}) < len(fill):
+                        continue  # one number stands for one input
+                    bound = dict(zip(rest, fill))
                     for chosen in itertools.permutations([leaf for leaf in leaves if id(leaf) not in taken], count):
                         yield {**bound, **{name: leaf_bound(leaf, name) for name, leaf in zip(chosen_names, chosen)}}
 
@@ -254,7 +260,7 @@ class GradientFamily:
         expected = match.details["grads"][self.options.target]
         inputs = _describe_inputs(binding)
         verdicts = {"autograd": self._autograd(match, binding, expected, inputs),
-                    "manual": self._manual(match, binding, expected, inputs),
+                    "manual": self._manual(match, binding, expected, inputs, reference),
                     "forward": self._forward(match, binding, reference, inputs)}
         if not verdicts["manual"].passed and verdicts["autograd"].passed:
             wrong = self._wrong_by_hand(match, binding, expected, reference)
@@ -287,6 +293,31 @@ class GradientFamily:
                                               for v in attempt.values()):
                     return None  # the right formula, evaluated at another point: partial, not wrong
         return attempts[0]
+
+    def _reads_as_derivative(self, shown: Shown, binding: dict[str, _Bound], reference: Reference | None) -> bool:
+        """Whether the value's typed-in arithmetic, its numbers read as the inputs, is the derivative
+        (grader.judge.formula): checked at moved inputs, as the rerun on moved inputs would."""
+        formula = shown.fact.provenance.formula
+        if not formula or reference is None or any(len(b.values) != 1 for b in binding.values()):
+            return False
+        o = self.options
+        function = reference.function(o.function)
+        given = {name: b.values[0] for name, b in binding.items()}
+        original = _evaluate(function, binding)
+        if original is None:
+            return False
+        flat = _flat(original[1][o.target], o.atol)
+
+        def derivative(point: dict[str, float]) -> float | None:
+            at = {name: _Bound(name=b.name, shape=(), values=(point[name],), leaf=None) for name, b in binding.items()}
+            result = _evaluate(function, at)
+            if result is None or _flat(result[1][o.target], o.atol) != flat:
+                return None  # across a kink (a ReLU switched off or on): not comparable
+            return result[1][o.target][0]
+
+        points = [{name: moved(value, factors[name] + shift) for name, value in given.items()}
+                  for shift in (0.0, -0.35, 0.2) for factors in [factors_for(list(given))]]
+        return reads_as(formula, given, derivative, points)
 
     @property
     def _quantity(self) -> str:
@@ -336,7 +367,7 @@ class GradientFamily:
                        message=f"{target.name}.grad holds {self._quantity} after backward(), but your code never "
                                f"prints or displays it.")
 
-    def _manual(self, match: Match, binding, expected, inputs) -> Verdict:
+    def _manual(self, match: Match, binding, expected, inputs, reference: Reference) -> Verdict:
         o = self.options
         at = _inputs_text(binding)
         view = match.episode.view
@@ -350,7 +381,17 @@ class GradientFamily:
                            message=f"your formula gives {fmt_all(expected)} at {at} ({where(found[0])}), "
                                    f"the same as autograd.")
         typed = shown_with(view.shown, expected, o.rtol, o.atol,
-                           lambda s: not s.fact.provenance.autograd and s.fact.provenance.constant and _looks_manual(s))
+                           lambda s: not s.fact.provenance.autograd and s.fact.provenance.constant)
+        # Arithmetic that reads as the derivative is the by-hand work whatever its label (a notebook cell holding
+        # only `32*3**3 + 9*3**2 + 14*3 + 6`); a bare typed number needs a label to be taken as an attempt.
+        read = [s for s in typed if s.fact.provenance.computed and self._reads_as_derivative(s, binding, reference)]
+        typed = [s for s in typed if _looks_manual(s)]
+        if read:
+            # No site to watch on moved inputs (the typed numbers do not move): the reading was that check.
+            return Verdict(passed=True, inputs=inputs, got=fmt_all(expected), expected=fmt_all(expected),
+                           message=f"your formula, with your inputs' values typed into it ({where(read[0])}), gives "
+                                   f"{fmt_all(expected)} at {at}, the same as autograd; read with those numbers as the "
+                                   f"inputs, it is the derivative at other inputs too.")
         if typed:
             return Verdict(passed=False, inputs=inputs,
                            message=f"{where(typed[0])} shows {fmt_all(expected)}, but it is typed in, not computed "
@@ -396,13 +437,15 @@ class GradientFamily:
 
     # ------------------------------------------------------------------ typed-in values
     def perturbable(self, match: Match, verdicts: dict[str, Verdict]) -> dict[str, float]:
-        """The student's names for the inputs, with their values, when the manual half rests on a shown value."""
-        if not verdicts["manual"].passed:
+        """The student's names for the inputs, with their values, when the manual half rests on a shown value
+        (one read as a formula of the inputs has no site: it was checked at other inputs already)."""
+        if not verdicts["manual"].passed or not verdicts["manual"].sites:
             return {}
         return {b.name: b.values[0] for b in match.details["binding"].values()
                 if len(b.values) == 1 and "." not in b.name}
 
-    def recheck(self, match: Match, verdicts: dict[str, Verdict], again: Match) -> dict[str, Verdict]:
+    def recheck(self, match: Match, verdicts: dict[str, Verdict], again: Match,
+                reference: Reference) -> dict[str, Verdict]:
         """The manual value must follow the inputs: shown again at moved inputs, it must be the new derivative."""
         manual = verdicts["manual"]
         o = self.options
@@ -415,6 +458,10 @@ class GradientFamily:
             shown = shown_at(again.episode.view, unit, index, place)
             if shown is not None and shows(shown, after, o.rtol, o.atol):
                 return {}
+            before_shown = shown_at(match.episode.view, unit, index, place)
+            if before_shown is not None and self._reads_as_derivative(before_shown, match.details["binding"],
+                                                                      reference):
+                return {}  # the inputs' values are typed into the formula (`v = 0.8*2.0 - 0.6`), so it stayed put
         first = shown_at(again.episode.view, *manual.sites[0]) if manual.sites else None
         shown = first.values() if first is not None else []
         now = fmt_all(shown[0]) if shown else "nothing"
