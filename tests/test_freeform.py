@@ -111,6 +111,26 @@ AUTOGRAD = {
         z.backward()
         print("dz/da by hand:", 60 + 4, " autograd:", a.grad.item())  # the answer's digits, not its formula
     ''',
+    # A derivative worked out by hand with no autograd beside it: the by-hand half alone.
+    "by_hand_only/q4.py": '''
+        import math
+        def f(x):
+            return math.exp(-x**2 - 2*x - math.sin(x))
+        def df_dx(x):
+            return f(x) * (-2*x - 2 - math.cos(x))
+        for point in (0.5, 1.0):
+            print(f"x = {point}: analytical df/dx = {df_dx(point):.6f}")
+    ''',
+    # ... but not where the file's own autograd computes another function (its own, wrong, sigmoid).
+    "by_hand_only/q3.py": '''
+        import torch
+        w = torch.tensor(0.5, requires_grad=True)
+        x, b = 2.0, 0.1
+        a = 1 / (1 + torch.exp(w * x + b))
+        a.backward()
+        s = 1 / (1 + torch.exp(-(w.item() * x + b)))
+        print("manual da/dw:", (s * (1 - s) * x).item(), "autograd:", w.grad.item())
+    ''',
     "rounds_and_uses_sympy/q4.py": '''
         import sympy as sp
         import torch
@@ -903,6 +923,15 @@ class TestStudentHabits:
         assert check_named(document, "Q1.manual")["status"] == "failed"  # 60 + 4
         assert check_named(document, "Q2.manual")["status"] == "failed"  # 1*1.0 with w = x = 1
         assert scores_by_exercise(document)["Q2"] == 2.0  # the autograd half stands
+
+    def test_a_derivative_by_hand_alone_earns_the_by_hand_half(self, graded):
+        document = read_result(graded, "autograd", "by_hand_only")
+        assert check_named(document, "Q4.manual")["status"] == "passed"
+        assert check_named(document, "Q4.autograd")["status"] == "failed"
+        assert scores_by_exercise(document)["Q4"] == 3.0  # of 5: partial, as a TA grades it
+
+    def test_a_by_hand_value_beside_autograd_of_another_function_earns_nothing_alone(self, graded):
+        assert scores_by_exercise(read_result(graded, "autograd", "by_hand_only"))["Q3"] == 0.0
 
     def test_rounded_and_symbolic_values_count_as_shown(self, graded):
         document = read_result(graded, "autograd", "rounds_and_uses_sympy")

@@ -24,9 +24,10 @@ import torch
 
 from grader.judge.behaviour.base import (Match, Reference, Verdict, close, contains, fmt_all, options_from,
                                          shown_at, shown_with, shows, where)
-from grader.judge.episodes import Episode, Shown
+from grader.judge.episodes import Episode, PartView, Shown
 from grader.judge.formula import reads_as
 from grader.observe.perturb import factors_for, moved
+from grader.observe.headings import section_at
 from grader.observe.source import parsed
 
 
@@ -65,6 +66,14 @@ def _evaluate(function, binding: dict[str, _Bound]):
     grads = {name: tuple(float(v) for v in (t.grad if t.grad is not None else torch.zeros_like(t)).reshape(-1).tolist())
              for name, t in tensors.items()}
     return root, grads
+
+
+@functools.lru_cache(maxsize=4096)
+def _derivative_at(function, values: tuple[float, ...], inputs: tuple[str, ...], target: str):
+    """The derivative of `function` with respect to `target` at scalar `values` (None where undefined)."""
+    result = _evaluate(function, {name: _Bound(name=name, shape=(), values=(value,), leaf=None)
+                                  for name, value in zip(inputs, values)})
+    return None if result is None else result[1][target]
 
 
 def _resembles(name: str, input_name: str) -> bool:
@@ -143,6 +152,7 @@ def _literal_values(source: str) -> frozenset[float]:
             and isinstance(node.value, (int, float)) and not isinstance(node.value, bool) and abs(node.value) < 100})
 
 
+MAX_POINTS = 12  # numbers of a unit tried as the exercise's inputs, in at most MAX_BINDINGS combinations
 MAX_BOUND_LEAVES = 6  # the first tensors of a graph tried as the exercise's inputs …
 MAX_BINDINGS = 400  # … in at most this many ways
 MAX_OTHER_VALUES = 8  # numbers under other names tried for inputs autograd does not track
@@ -162,6 +172,71 @@ class GradientFamily:
         if self.options.target not in self.options.inputs:
             from grader.errors import RubricError
             raise RubricError(f"[behaviour.{exercise}]: target {self.options.target!r} is not one of the inputs")
+
+    # ------------------------------------------------------------------ a derivative by hand alone
+    def shown_answer(self, views: list[PartView], reference: Reference) -> tuple[dict[str, Verdict], str] | None:
+        """No gradient autograd computed answers the exercise, but its file (or its section of a whole-lab
+        file) shows a value worked out by hand that is the derivative at numbers the same cell or script holds:
+        the by-hand half is earned, the autograd comparison is missing (`partial`, as a TA grades it)."""
+        o = self.options
+        function = reference.function(o.function)
+        for view in sorted(views, key=lambda v: v.prior != self.exercise):
+            own = view.prior == self.exercise
+            if not own and not view.whole:
+                continue  # another exercise's script: without autograd its content cannot be told apart
+            # Where autograd did compute something, it was not this exercise's function: the by-hand value
+            # disagrees with the student's own autograd (wrong), it is not a by-hand answer alone.
+            computed = {(call.unit, call.line) for activity in view.activities for call in activity.gradients}
+            if own and computed:
+                continue
+            for shown in view.shown:
+                if not (shown.values() and _by_hand(shown) and _looks_manual(shown)):
+                    continue
+                unit, line = shown.place
+                if not own and (self.exercise not in section_at(view.sections, unit, line) or any(
+                        self.exercise in section_at(view.sections, *at) for at in computed)):
+                    continue
+                found = self._derivative_shown(shown, function, view.sources[unit])
+                if found is not None:
+                    return self._by_hand_only(view, shown, found, reference), view.part
+        return None
+
+    def _derivative_shown(self, shown: Shown, function, source: str) -> dict[str, _Bound] | None:
+        """The inputs, among the numbers the unit's code holds, at which the shown value is the derivative."""
+        o = self.options
+        points = sorted(_literal_values(source))[:MAX_POINTS]
+        for combo in itertools.islice(itertools.product(points, repeat=len(o.inputs)), MAX_BINDINGS):
+            binding = {name: _Bound(name=name, shape=(), values=(value,), leaf=None)
+                       for name, value in zip(o.inputs, combo)}
+            result = _derivative_at(function, combo, tuple(o.inputs), o.target)
+            if result is None or _flat(result, o.atol):
+                continue  # a zero derivative (a ReLU switched off) matches too much to say anything
+            if any(contains(values, result, o.rtol, o.atol) for values in shown.values()):
+                return binding
+        return None
+
+    def _by_hand_only(self, view: PartView, shown: Shown, binding: dict[str, _Bound],
+                      reference: Reference) -> dict[str, Verdict]:
+        inputs = _describe_inputs(binding)
+        value = fmt_all(_evaluate(reference.function(self.options.function), binding)[1][self.options.target])
+        verdicts = {
+            "autograd": Verdict(passed=False, inputs=inputs, message=(
+                f"no gradient computed by autograd answers this exercise: the exercise asks you to check your "
+                f"formula against autograd ({self._quantity} from backward() or torch.autograd.grad).")),
+            "manual": Verdict(passed=True, inputs=inputs, got=value, expected=value, message=(
+                f"your formula gives {value} at {_inputs_text(binding)} ({where(shown)}), {self._quantity} there.")),
+            "forward": Verdict(passed=False, inputs=inputs, message="this exercise has no forward-pass check"),
+        }
+        if self.options.intermediates:
+            wanted = self._intermediates(reference, binding)
+            seen = [values for other in view.shown if other.unit == shown.unit for values in other.values()]
+            missing = [name for name, value in wanted.items()
+                       if not any(contains(s, value, self.options.rtol, self.options.atol) for s in seen)]
+            verdicts["forward"] = Verdict(passed=not missing, inputs=inputs, message=(
+                f"the forward pass computes {', '.join(wanted)}." if not missing else
+                f"the forward pass's intermediate value(s) {', '.join(missing)} were not shown "
+                f"(found {len(wanted) - len(missing)} of {len(wanted)})."))
+        return verdicts
 
     # ------------------------------------------------------------------ recognising
     def _bindings(self, episode: Episode, call):
