@@ -631,6 +631,34 @@ LINREG.update({
             w.grad.zero_()
             b.grad.zero_()
     """,
+    # One function for Q2 and the additional question, called once with each error; its analytic formula is
+    # right for (yp - y) only: the additional question's call shows +174 where autograd gives -174.
+    "one_function_two_errors.py": """
+        import torch
+        def run(kind):
+            x = torch.tensor([2.0, 4.0])
+            y = torch.tensor([20.0, 40.0])
+            w = torch.tensor([1.0], requires_grad=True)
+            b = torch.tensor([1.0], requires_grad=True)
+            for epoch in range(2):
+                yp = w * x + b
+                err = yp - y if kind == "yp-y" else y - yp
+                loss = torch.sum(err ** 2) / len(x)
+                loss.backward()
+                with torch.no_grad():
+                    dw = 2 / len(x) * torch.sum(err * x)
+                    db = 2 / len(x) * torch.sum(err)
+                print("w.grad", w.grad.item(), "analytical", dw.item())
+                print("b.grad", b.grad.item(), "analytical", db.item())
+                with torch.no_grad():
+                    w -= 0.001 * w.grad
+                    b -= 0.001 * b.grad
+                w.grad.zero_()
+                b.grad.zero_()
+                print("w, b:", w.item(), b.item())
+        run("yp-y")
+        run("y-yp")
+    """,
     # The handout's class, trained by the student's own loop for 50 epochs, not 100.
     "q3_fifty_epochs.py": dedent("""
         import torch
@@ -1032,6 +1060,15 @@ class TestStudentHabits:
         settings = check_named(document, "Q3.settings")
         assert settings["status"] == "failed" and "50 epochs" in settings["output"]
         assert check_named(document, "Q3.train")["status"] == "passed"
+
+    def test_q3_without_its_graph_loses_the_plot_point(self, graded):
+        document = read_result(graded, "linreg", "q3_fifty_epochs")  # it never plots its losses
+        assert check_named(document, "Q3.plot")["status"] == "failed"
+
+    def test_one_function_called_once_per_error_shows_each_calls_values_for_its_own_exercise(self, graded):
+        document = read_result(graded, "linreg", "one_function_two_errors")
+        assert check_named(document, "Q2.manual")["status"] == "passed"
+        assert check_named(document, "AQ1.manual")["status"] == "failed"  # +174 from its own call, not Q2's -174
 
     def test_least_squares_solved_exactly_answers_q6(self, graded):
         document = read_result(graded, "linreg", "q6_normal_equation")

@@ -47,27 +47,27 @@ AUTOGRAD_EXPECTED = {
 LINREG = ["P1", "Q1", "Q2", "AQ1", "Q3", "Q4", "Q5", "Q6", "Q7"]
 LINREG_EXPECTED = {
     # Contract-style submissions.
-    "dana_ivanova": [8, 8, 8, 7, 10, 8, 7, 5, 8],
-    "eli_turner": [8, 8, 8, 7, 10, 8, 7, 5, 8],
-    "fatima_zahra": [8, 8, 0, 0, 10, 0, 0, 0, 0],  # handout-style P1/Q1 scripts, judged by behaviour
-    "george_mensah": [8, 8, 8, 0, 10, 6, 7, 1, 8],  # no Dataset/DataLoader, Q6 under-trained (its data right), no AQ1
-    "hana_kobayashi": [8, 8, 8, 4, 10, 8, 7, 5, 8],  # the (y - yp) sign slip
-    "ivan_petrov": [1, 2, 8, 7, 4, 8, 7, 5, 8],  # never zeroes gradients (P1's first gradients right)
-    "julia_santos": [1, 2, 8, 7, 4, 8, 7, 5, 8],  # learning rate 0.05 diverges (P1's first gradients right)
-    "kofi_boateng": [0, 2, 0, 0, 10, 0, 7, 0, 0],  # hard-coded handout numbers
+    "dana_ivanova": [8, 8, 8, 7, 11, 8, 7, 5, 8],
+    "eli_turner": [8, 8, 8, 7, 11, 8, 7, 5, 8],
+    "fatima_zahra": [8, 8, 0, 0, 11, 0, 0, 0, 0],  # handout-style P1/Q1 scripts, judged by behaviour
+    "george_mensah": [8, 8, 8, 0, 11, 6, 7, 1, 8],  # no Dataset/DataLoader, Q6 under-trained (its data right), no AQ1
+    "hana_kobayashi": [8, 8, 8, 4, 11, 8, 7, 5, 8],  # the (y - yp) sign slip
+    "ivan_petrov": [1, 2, 8, 7, 5, 8, 7, 5, 8],  # never zeroes gradients (P1's first gradients right)
+    "julia_santos": [1, 2, 8, 7, 5, 8, 7, 5, 8],  # learning rate 0.05 diverges (P1's first gradients right)
+    "kofi_boateng": [0, 2, 0, 0, 11, 0, 7, 0, 0],  # hard-coded handout numbers
     "lena_novak": [0, 0, 0, 0, 0, 0, 0, 0, 0],  # syntax error
-    "marco_rossi": [8, 8, 8, 7, 10, 0, 7, 5, 8],  # the Q4 cell raises
-    "nadia_rahman": [8, 8, 8, 7, 10, 8, 7, 5, 8],  # an endless cell, stopped; the rest still runs
+    "marco_rossi": [8, 8, 8, 7, 11, 0, 7, 5, 8],  # the Q4 cell raises
+    "nadia_rahman": [8, 8, 8, 7, 11, 8, 7, 5, 8],  # an endless cell, stopped; the rest still runs
     "omar_haddad": [0, 0, 0, 0, 0, 0, 0, 0, 0],  # corrupt notebook
     # Free-form students (EXPECTED.md, "Free-form students").
-    "priya_raman": [8, 8, 8, 7, 10, 8, 7, 5, 8],  # everything right; Q6/Q7 scale their inputs
-    "lucas_meyer": [0, 7, 5, 0, 9, 8, 7, 5, 8],  # torch.rand starts in Q1/Q3; Q2 autograd only
-    "sofia_gallo": [8, 8, 8, 0, 10, 8, 0, 5, 0],  # broadcasting bugs in Q5 and Q7
-    "tomasz_kowalski": [8, 8, 8, 0, 10, 8, 7, 3, 8],  # notebook reusing names; Q6 under-trained
-    "amara_okafor": [7, 8, 7, 6, 10, 8, 7, 5, 0],  # 99 epochs; half-MSE; sum of squares
-    "mateo_silva": [8, 8, 8, 0, 10, 8, 7, 5, 8],  # q4.py/q5.py swapped; renamed methods
-    "rahul_verma": [8, 2, 3, 0, 8, 8, 7, 5, 8],  # gradients never zeroed in Q1/Q2; Q3's update/reset never called
-    "ines_moreau": [1, 8, 8, 7, 10, 8, 7, 4, 7],  # b updated with w.grad; a data typo; sigmoid + MSE
+    "priya_raman": [8, 8, 8, 7, 11, 8, 7, 5, 8],  # everything right; Q6/Q7 scale their inputs
+    "lucas_meyer": [0, 7, 5, 0, 10, 8, 7, 5, 8],  # torch.rand starts in Q1/Q3; Q2 autograd only
+    "sofia_gallo": [8, 8, 8, 0, 11, 8, 0, 5, 0],  # broadcasting bugs in Q5 and Q7
+    "tomasz_kowalski": [8, 8, 8, 0, 11, 8, 7, 3, 8],  # notebook reusing names; Q6 under-trained
+    "amara_okafor": [7, 8, 7, 6, 11, 8, 7, 5, 0],  # 99 epochs; half-MSE; sum of squares
+    "mateo_silva": [8, 8, 8, 0, 11, 8, 7, 5, 8],  # q4.py/q5.py swapped; renamed methods
+    "rahul_verma": [8, 2, 3, 0, 9, 8, 7, 5, 8],  # gradients never zeroed in Q1/Q2; Q3's update/reset never called
+    "ines_moreau": [1, 8, 8, 7, 11, 8, 7, 4, 7],  # b updated with w.grad; a data typo; sigmoid + MSE
     "yusuf_demir": [0, 8, 5, 0, 0, 0, 0, 0, 0],  # a crash half-way; a SyntaxError
 }
 

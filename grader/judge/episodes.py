@@ -117,6 +117,8 @@ class Episode:
         lines = [line] + ([shown.site_line] if shown.site_line else [])
         if sections and all(section_at(sections, unit, at) != self.heading() for at in lines):
             return False
+        if not self._called_from_here(shown):
+            return False
         if unit != self.unit or unit >= len(self.view.sources):
             return True
         source = self.view.sources[unit]
@@ -130,6 +132,18 @@ class Episode:
                         and any(block[0] <= n <= block[1] for n in others):
                     return False
         return True
+
+    def _called_from_here(self, shown: Shown) -> bool:
+        """A site inside a function, called from a top-level statement that ran another computation's gradients
+        and none of this one's, shows that computation's values: when a function runs once per exercise
+        (`run("yp-y")`, then `run("y-yp")`), each call's values are its own."""
+        if shown.caller is None:
+            return True
+        mine = {call.seq for call in self.calls}
+        if shown.caller in {call.entry for call in self.calls}:
+            return True
+        return shown.caller not in {call.entry for activity in self.view.activities for call in activity.gradients
+                                    if call.seq not in mine}
 
     @property
     def leaf_idents(self) -> set[int]:

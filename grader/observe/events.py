@@ -182,9 +182,13 @@ class GradientCall:
     graph: Graph | None = None  # walked at a run's first call and when the graph changes
     scope: tuple[Named, ...] | None = None  # small values in scope, at a run's first call
     segment: int = 0  # the run it belongs to: computations of one line on the same (or rebound) tensors
+    # Made inside a function: the (unit, line) of the top-level statement that called into it, so that a report
+    # site in that function is told apart by its caller (Q2's `run("yp-y")` from the additional question's).
+    entry: tuple[int, int] | None = None
 
     def to_json(self) -> dict:
         return {"seq": self.seq, "unit": self.unit, "line": self.line, "api": self.api, "segment": self.segment,
+                "entry": None if self.entry is None else list(self.entry),
                 "root": self.root.to_json(), "leaves": [leaf.to_json() for leaf in self.leaves],
                 "failed": self.failed, "graph": None if self.graph is None else self.graph.to_json(),
                 "scope": None if self.scope is None else [named.to_json() for named in self.scope]}
@@ -202,7 +206,14 @@ class GradientCall:
                    failed=bool(data.get("failed", False)),
                    graph=None if graph is None else Graph.from_json(graph),
                    scope=None if scope is None else tuple(Named.from_json(n) for n in _bounded(scope, 200)),
-                   segment=_integer(data.get("segment", 0)))
+                   segment=_integer(data.get("segment", 0)), entry=_entry(data.get("entry")))
+
+
+def _entry(data) -> tuple[int, int] | None:
+    if data is None:
+        return None
+    unit, line = _bounded(data, 2)
+    return _integer(unit), _integer(line)
 
 
 @dataclass(frozen=True, kw_only=True)

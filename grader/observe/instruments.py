@@ -275,6 +275,18 @@ class Recorder:
             depth += 1
         return None, self.unit
 
+    def _entry(self, frame) -> tuple[int, int] | None:
+        """For a frame of a student's function: the (unit, line) of the top-level statement that called into it."""
+        if frame is None or frame.f_code.co_name == "<module>":
+            return None
+        depth = 0
+        while frame is not None and depth < 32:
+            if frame.f_code.co_name == "<module>":
+                unit = self.unit_files.get(frame.f_code.co_filename)
+                return None if unit is None else (unit, frame.f_lineno)
+            frame, depth = frame.f_back, depth + 1
+        return None
+
     def _names_for(self, targets: dict[int, object], frame) -> dict[int, list[tuple[str, str]]]:
         """Names (and owner classes) bound to each target object in the frame and the unit's namespace."""
         found: dict[int, list[tuple[str, str]]] = {key: [] for key in targets}
@@ -486,7 +498,8 @@ class Recorder:
             site.marks = [self._mark(leaf) for leaf in site.cached]
             return site
         segment.detailed += 1
-        return dict(seq=seq, unit=unit, line=line, api=api, root=self.describe(root), leaves=leaves,
+        return dict(seq=seq, unit=unit, line=line, entry=self._entry(frame), api=api, root=self.describe(root),
+                    leaves=leaves,
                     idents=idents, names=names, before=before, graph=graph if walk_shapes or segment.detailed == 1
                     else None, scope=self._scope(frame) if segment.detailed == 1 else None, segment=segment.number,
                     site=site)
@@ -550,7 +563,7 @@ class Recorder:
             if named:
                 self.leaf_names[ident] = tuple(n for n, _ in named)
         self.gradients.append(GradientCall(
-            seq=token["seq"], unit=token["unit"], line=token["line"], api=token["api"],
+            seq=token["seq"], unit=token["unit"], line=token["line"], entry=token["entry"], api=token["api"],
             root=token["root"] or TensorInfo(shape=(), values=None), leaves=tuple(records), failed=failed,
             graph=token["graph"], scope=token["scope"], segment=token["segment"]))
 
