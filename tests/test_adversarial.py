@@ -71,14 +71,22 @@ def _world_dir(prefix: str, mode: int) -> Path:
     return folder
 
 
-def _run_uid_processes() -> list[int]:
+def _run_uid_processes(started_under: Path | None = None) -> list[int]:
+    """Processes running as a run uid; with `started_under`, only those of a grader whose temporary folder was
+    there (their environment names it), so that another grading on this machine, say a parallel test's, is not
+    taken for ours."""
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if os.stat(f"/proc/{entry}").st_uid in RUN_UIDS:
-                    pids.append(int(entry))
-            except FileNotFoundError:
+                if os.stat(f"/proc/{entry}").st_uid not in RUN_UIDS:
+                    continue
+                if started_under is not None:
+                    with open(f"/proc/{entry}/environ", "rb") as environment:
+                        if str(started_under).encode() not in environment.read():
+                            continue
+                pids.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
                 continue
     return pids
 
@@ -109,14 +117,16 @@ def attacked(tmp_path_factory):
             shutil.copy(source, target)
     (klass / "symlink_folder" / "passwd").symlink_to("/etc/passwd")
     (klass / "symlink_folder" / "answers.py").symlink_to(REFERENCE / "autograd.py")
-    before = set(_run_uid_processes())  # another grading on this machine is not ours to judge
+    runs = _world_dir("labgrade-runs-", 0o755)  # the grader's temporary folder: its runs' environment names it
+    before = set(_run_uid_processes(runs))
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "grader", str(klass), "--out", str(out), "--seed", "11",
                            "--timeout", "20", "--workers", "2"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    yield {"before": before, "done": done, "out": out, "drop": drop, "sentinel": sentinel, "elapsed": time.monotonic() - started}
-    shutil.rmtree(base, ignore_errors=True)
-    shutil.rmtree(drop, ignore_errors=True)
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "TMPDIR": str(runs)})
+    yield {"before": before, "done": done, "out": out, "drop": drop, "sentinel": sentinel, "runs": runs,
+           "elapsed": time.monotonic() - started}
+    for folder in (base, drop, runs):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_the_batch_finishes(attacked):
@@ -165,7 +175,7 @@ def test_no_process_outlives_the_batch(attacked):
     daemon_pid = attacked["drop"] / "daemon.pid"
     deadline = time.monotonic() + 5
     def ours():
-        return set(_run_uid_processes()) - attacked["before"]
+        return set(_run_uid_processes(attacked["runs"])) - attacked["before"]
 
     while ours() and time.monotonic() < deadline:
         time.sleep(0.2)

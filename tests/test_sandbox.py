@@ -398,3 +398,31 @@ def test_the_harness_saying_it_failed_is_kept_apart_from_the_students_errors():
     parsed = parse_messages(lines, asked=True)
     assert parsed.started and parsed.harness_error == "Traceback…"
     assert not parse_messages([], asked=True).started
+
+
+CLAIM_FROM_ANOTHER_GRADER = """
+import sys
+from grader.sandbox import isolation
+isolation.secrets.randbelow = lambda n: int(sys.argv[1]) - isolation.FIRST_RUN_UID  # start at the held uid
+with isolation.claimed_run_uid() as uid:
+    print(uid)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="run uids are only used where the grader may switch uid")
+def test_two_graders_at_once_never_give_two_runs_the_same_uid():
+    """Two `grade` commands, or a LocalCluster's worker processes, each run students at the same time: a uid
+    one of them holds is skipped by the other, and a claim ends with its block."""
+    import subprocess
+    import sys
+
+    from grader.sandbox.isolation import claimed_run_uid
+
+    with claimed_run_uid() as held, claimed_run_uid() as also_held:
+        assert held != also_held
+        other = subprocess.run([sys.executable, "-c", CLAIM_FROM_ANOTHER_GRADER, str(held)], cwd=ROOT,
+                               capture_output=True, text=True, check=True)
+        assert int(other.stdout) not in (held, also_held)
+    again = subprocess.run([sys.executable, "-c", CLAIM_FROM_ANOTHER_GRADER, str(held)], cwd=ROOT,
+                           capture_output=True, text=True, check=True)
+    assert int(again.stdout) == held  # released

@@ -17,9 +17,16 @@ run goes on without it and the report says which level applied.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
+import secrets
+import stat
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
@@ -56,8 +63,54 @@ def can_isolate() -> bool:
     return os.geteuid() == 0
 
 
-def run_uid(run_number: int) -> int:
-    return FIRST_RUN_UID + run_number % RUN_UIDS
+# Where runs claim their uids, shared by every grader on the machine (two `grade` commands, the worker processes
+# of a Dask LocalCluster): root's own, so no run can reach it.
+UID_CLAIMS = Path("/run/labgrade/run-uids")
+
+
+class NoFreeRunUid(RuntimeError):
+    """Every run uid is held by a run still going on this machine."""
+
+
+def _claims_folder() -> Path:
+    """The claims' folder: /run's, else the temporary folder's (a read-only /run); never one another user made."""
+    for folder in (UID_CLAIMS, Path(tempfile.gettempdir()) / "labgrade-run-uids"):
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = os.lstat(folder)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not stat.S_IMODE(info.st_mode) & 0o077:
+            return folder
+    raise NoFreeRunUid(f"no folder only this user may use for run uid claims ({UID_CLAIMS} or the temporary "
+                       f"folder's labgrade-run-uids)")
+
+
+@contextmanager
+def claimed_run_uid() -> Iterator[int]:
+    """A uid no other run on this machine holds, held until the block ends.
+
+    Each grader process used to count its own way through the range, so two graders at once (two `grade`
+    commands, or the workers of a Dask LocalCluster) gave the same uid to two students' runs at the same time,
+    and each could then signal the other's processes or read its scratch folder. A claim is an exclusive
+    `flock` on the uid's file, which the kernel drops when its holder ends, however it ends.
+    """
+    folder = _claims_folder()
+    start = secrets.randbelow(RUN_UIDS)  # graders starting together do not all try the same uids first
+    for step in range(RUN_UIDS):
+        uid = FIRST_RUN_UID + (start + step) % RUN_UIDS
+        handle = os.open(folder / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            continue
+        try:
+            yield uid
+        finally:
+            os.close(handle)  # closing the only descriptor of the claim releases it
+        return
+    raise NoFreeRunUid(f"all {RUN_UIDS} run uids are in use by runs on this machine")
 
 
 def isolate_network() -> str:

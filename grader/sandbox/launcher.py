@@ -6,7 +6,6 @@ can change without touching them.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
@@ -15,12 +14,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from grader.sandbox.isolation import can_isolate, run_uid
+from grader.sandbox.isolation import can_isolate, claimed_run_uid
 from grader.sandbox.job import Job, PartPaths, RunSet
 from grader.sandbox.limits import Limits
 from grader.sandbox.protocol import Exchange, ProbeDriver, make_pipes
@@ -126,9 +125,6 @@ class RunPaths:
     stderr: Path
 
 
-_run_numbers = itertools.count()
-
-
 def _hand_over(base: Path, uid: int) -> None:
     """Give the run's uid its scratch and channel folders; the base stays root's, traversable only."""
     os.chmod(base, 0o711)
@@ -146,7 +142,7 @@ def prepared_run(job: Job, files: list[Path]):
     When the grader is root, the job gets a uid of its own and the folders are
     handed over to it (see isolation.py); otherwise the job runs as the grader.
     """
-    with tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
+    with ExitStack() as claim, tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
         base = Path(temp)
         scratch, channel = base / "scratch", base / "channel"
         scratch.mkdir()
@@ -155,7 +151,7 @@ def prepared_run(job: Job, files: list[Path]):
         paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
                          stderr=channel / "stderr.txt")
         if can_isolate():
-            job = replace(job, uid=run_uid(next(_run_numbers)))
+            job = replace(job, uid=claim.enter_context(claimed_run_uid()))
         paths.job.write_text(json.dumps(job.to_json()), encoding="utf-8")
         make_pipes(channel)
         if job.uid is not None:
@@ -169,9 +165,9 @@ def prepared_set(jobs: list[Job], files: list[Path], wall_seconds: float):
 
     Each job gets its own scratch copy and channel, as `prepared_run` gives one; all run under one uid.
     """
-    with tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
+    with ExitStack() as claim, tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
         base = Path(temp)
-        uid = run_uid(next(_run_numbers)) if can_isolate() else None
+        uid = claim.enter_context(claimed_run_uid()) if can_isolate() else None
         parts = []
         for index, job in enumerate(jobs):
             scratch, channel = base / f"part{index}" / "scratch", base / f"part{index}" / "channel"
