@@ -116,17 +116,18 @@ def readings(formula: str, inputs: dict[str, float]) -> list[ast.Expression]:
     options = [(node, found) for node, found in options if found]
     if not options:
         return []
+    # Each reading rewrites a fresh parse; its numbers are matched to the first parse's by their walk order.
+    position = {id(node): index for index, node in enumerate(numbers)}
     found: list[ast.Expression] = []
     choices = itertools.product(*[[None, *stand_ins] for _, stand_ins in options])
     for choice in itertools.islice(choices, MAX_READINGS):
-        chosen = {id(node): pick for (node, _), pick in zip(options, choice) if pick is not None}
+        chosen = {position[id(node)]: pick for (node, _), pick in zip(options, choice) if pick is not None}
         if not chosen:
             continue
-        copy = ast.parse(formula, mode="eval")  # fresh nodes, matched to the originals by position
-        originals = [node for node in ast.walk(tree) if isinstance(node, ast.Constant)]
-        copies = [node for node in ast.walk(copy) if isinstance(node, ast.Constant)]
-        by_copy = {id(c): chosen[id(o)] for o, c in zip(originals, copies) if id(o) in chosen}
-        found.append(_Substitute(by_copy).visit(copy))
+        copy = ast.parse(formula, mode="eval")
+        copies = [node for node in ast.walk(copy) if isinstance(node, ast.Constant)
+                  and isinstance(node.value, (int, float)) and not isinstance(node.value, bool)]
+        found.append(_Substitute({id(copies[index]): pick for index, pick in chosen.items()}).visit(copy))
     return found
 
 

@@ -198,27 +198,26 @@ class GradientFamily:
                     continue
                 found = self._derivative_shown(shown, function, view.sources[unit])
                 if found is not None:
-                    return self._by_hand_only(view, shown, found, reference), view.part
+                    return self._by_hand_only(view, shown, *found, reference), view.part
         return None
 
-    def _derivative_shown(self, shown: Shown, function, source: str) -> dict[str, _Bound] | None:
-        """The inputs, among the numbers the unit's code holds, at which the shown value is the derivative."""
+    def _derivative_shown(self, shown: Shown, function, source: str) -> tuple[dict[str, _Bound], str] | None:
+        """The inputs, among the numbers the unit's code holds, at which the shown value is the derivative, and
+        the derivative there."""
         o = self.options
         points = sorted(_literal_values(source))[:MAX_POINTS]
         for combo in itertools.islice(itertools.product(points, repeat=len(o.inputs)), MAX_BINDINGS):
-            binding = {name: _Bound(name=name, shape=(), values=(value,), leaf=None)
-                       for name, value in zip(o.inputs, combo)}
             result = _derivative_at(function, combo, tuple(o.inputs), o.target)
             if result is None or _flat(result, o.atol):
                 continue  # a zero derivative (a ReLU switched off) matches too much to say anything
             if any(contains(values, result, o.rtol, o.atol) for values in shown.values()):
-                return binding
+                return {name: _Bound(name=name, shape=(), values=(value,), leaf=None)
+                        for name, value in zip(o.inputs, combo)}, fmt_all(result)
         return None
 
-    def _by_hand_only(self, view: PartView, shown: Shown, binding: dict[str, _Bound],
+    def _by_hand_only(self, view: PartView, shown: Shown, binding: dict[str, _Bound], value: str,
                       reference: Reference) -> dict[str, Verdict]:
         inputs = _describe_inputs(binding)
-        value = fmt_all(_evaluate(reference.function(self.options.function), binding)[1][self.options.target])
         verdicts = {
             "autograd": Verdict(passed=False, inputs=inputs, message=(
                 f"no gradient computed by autograd answers this exercise: the exercise asks you to check your "
@@ -377,21 +376,21 @@ class GradientFamily:
             return False
         o = self.options
         function = reference.function(o.function)
+        names = tuple(binding)
         given = {name: b.values[0] for name, b in binding.items()}
-        original = _evaluate(function, binding)
+        original = _derivative_at(function, tuple(given.values()), names, o.target)
         if original is None:
             return False
-        flat = _flat(original[1][o.target], o.atol)
 
         def derivative(point: dict[str, float]) -> float | None:
-            at = {name: _Bound(name=b.name, shape=(), values=(point[name],), leaf=None) for name, b in binding.items()}
-            result = _evaluate(function, at)
-            if result is None or _flat(result[1][o.target], o.atol) != flat:
+            result = _derivative_at(function, tuple(point[name] for name in names), names, o.target)
+            if result is None or _flat(result, o.atol) != _flat(original, o.atol):
                 return None  # across a kink (a ReLU switched off or on): not comparable
-            return result[1][o.target][0]
+            return result[0]
 
+        factors = factors_for(list(names))
         points = [{name: moved(value, factors[name] + shift) for name, value in given.items()}
-                  for shift in (0.0, -0.35, 0.2) for factors in [factors_for(list(given))]]
+                  for shift in (0.0, -0.35, 0.2)]
         return reads_as(formula, given, derivative, points)
 
     @property
