@@ -318,15 +318,32 @@ class TestSets:
         assert records[2].timed_out and not records[2].finished
         assert records[3].finished and records[3].observations[0].value["value"] == 4.0
 
+    def test_parts_take_turns_and_each_wall_clock_starts_at_its_turn(self):
+        """In a warm set the next part's process is forked while one runs, but its code waits for its turn,
+        and its time is counted from then: three parts of 1.5 s each fit a wall clock of 2.5 s each."""
+        timed = "import time\nstarted = time.monotonic()\ntime.sleep(1.5)\ndef f(): return [started, time.monotonic()]"
+        records = run_set(LAUNCHERS["warm"], timed, timed, timed, wall=2.5)
+        assert all(r.finished and not r.timed_out for r in records)
+        spans = [r.observations[0].value for r in records]
+        spans = [[item["value"] for item in span["items"]] for span in spans]
+        for (_, ended), (started, _) in zip(spans, spans[1:]):
+            assert ended <= started  # no two parts' code ever ran at once
+
+    def test_a_part_that_closes_every_descriptor_costs_only_itself(self, launcher):
+        records = run_set(launcher, "import os\nos.closerange(3, 4096)\ndef f(): return 1", "def f(): return 2")
+        assert records[1].finished and records[1].observations[0].value["value"] == 2.0
+
 
 def test_a_part_that_kills_its_set_leaves_the_rest_to_run_on_their_own(monkeypatch, tmp_path):
-    """The parts a set did not finish come back as None, and grading runs them one by one."""
+    """The parts a set did not finish come back as None, and grading runs them one by one. (A part is
+    finished once its process is reaped: the one before it ends while the killer sleeps.)"""
     import grader.sandbox.launcher as launcher_module
 
     monkeypatch.setattr(launcher_module, "can_isolate", lambda: False)  # the part may kill its parent
     warm = WarmLauncher()
     try:
-        records = run_set(warm, "def f(): return 1", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+        records = run_set(warm, "def f(): return 1",
+                          "import os, signal, time\ntime.sleep(0.5)\nos.kill(os.getppid(), signal.SIGKILL)",
                           "def f(): return 3")
     finally:
         warm.close()

@@ -20,7 +20,6 @@ import linecache
 import os
 import random
 import re
-import select
 import signal
 import sys
 import time
@@ -31,8 +30,9 @@ from grader.observe.sites import instrumented
 from grader.sandbox.encode import encode
 from grader.sandbox.frozen import builtins_restorer, json_line_encoder, snapshot
 from grader.sandbox.protocol import REPLIES, REQUESTS
+from grader.sandbox.coordinator import coordinate
 from grader.sandbox.isolation import isolate
-from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
+from grader.sandbox.job import CodeUnit, Job, ProbeSpec, RunSet, StrategySpec
 
 
 class TimeLimitReached(BaseException):
@@ -518,12 +518,24 @@ def starting_namespace(job: Job) -> dict:
     return namespace
 
 
+def _started(go_fd: int) -> bool:
+    """Wait for this job's turn in its set: one byte, or an end of file if the set's coordinator is gone."""
+    started = os.read(go_fd, 1) == b"1"
+    os.close(go_fd)
+    return started
+
+
 def main(job_path: str, messages_path: str) -> None:
     """Run one job, or coordinate a set of them (grader.sandbox.job.RunSet); never returns."""
     with open(job_path, encoding="utf-8") as handle:
         data = json.load(handle)
     if isinstance(data, dict) and data.get("type") == "set":
-        coordinate(RunSet.from_json(data), messages_path)
+        runs = RunSet.from_json(data)
+        folders = [folder for part in runs.parts for folder in (part.scratch, os.path.dirname(part.messages))]
+        # Isolation is applied once, here, before any student code exists; every job's fork inherits it.
+        report = isolate(list(runs.hide), runs.uid,
+                         keep_visible=[os.getcwd(), *folders, os.path.dirname(messages_path)])
+        coordinate(runs, messages_path, report, harness()["serve"])
     job = Job.from_json(data)
     report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
     harness()["serve"](job, messages_path, report)
@@ -539,15 +551,18 @@ def harness() -> dict:
     return snapshot([sys.modules[name] for name in HARNESS_MODULES if name in sys.modules])["grader.sandbox.child"]
 
 
-def serve(job: Job, messages_path: str, report) -> None:
+def serve(job: Job, messages_path: str, report, done_fd: int | None = None, go_fd: int | None = None) -> None:
     """Run one job's units and probes in this process, writing every message as it happens; never returns.
+
+    A job of a set (grader.sandbox.coordinator) prepares itself, then waits for one byte on `go_fd` before
+    any student code runs, and writes one byte to `done_fd` once it has nothing left to do but exit.
 
     An exception that escapes is the harness's own (student code runs inside guards that catch everything):
     it is reported as such, so that the grader never blames the student for it.
     """
     send = Channel(messages_path).send  # bound now: patching the class later changes nothing here
     try:
-        _serve(job, messages_path, report, send)
+        _serve(job, messages_path, report, send, done_fd, go_fd)
     except BaseException as error:
         try:
             send({"type": "harness-error", "error": _describe_error(error)})
@@ -555,7 +570,7 @@ def serve(job: Job, messages_path: str, report) -> None:
             os._exit(70)
 
 
-def _serve(job: Job, messages_path: str, report, send) -> None:
+def _serve(job: Job, messages_path: str, report, send, done_fd: int | None, go_fd: int | None) -> None:
     global restore_builtins  # of the harness's own snapshot (grader.sandbox.frozen), when it runs from one
     figures_dir = os.path.dirname(messages_path)
     reply = reply_channel(figures_dir)  # opened before student code, held until the process ends
@@ -567,6 +582,8 @@ def _serve(job: Job, messages_path: str, report, send) -> None:
     if recorder is not None:
         namespace.update(recorder.names_for_namespace())
     seed_everything(job.seed)
+    if go_fd is not None and not _started(go_fd):
+        os._exit(70)  # the coordinator ended before this job's turn: there is nothing to run for
     figures = []
     for index, unit in enumerate(job.units):
         send({"type": "start", "unit": index})  # before the student's code: it reached it
@@ -578,79 +595,13 @@ def _serve(job: Job, messages_path: str, report, send) -> None:
     answer_requests(job, namespace, extras={"__figures__": figures}, recorder=recorder, send=send, reply=reply,
                     channel_dir=figures_dir)
     sys.stdout.flush()
+    if done_fd is not None:  # the set's coordinator may start the next job while this process tears down
+        try:
+            os.write(done_fd, b"1")
+        except OSError:
+            pass
     # Skip interpreter teardown: student atexit hooks and __del__ methods get no last word.
     os._exit(0)
-
-
-def coordinate(runs: RunSet, messages_path: str) -> None:
-    """Run each job of a set in a fork of this still-pristine process, one at a time; never returns.
-
-    Isolation is applied once, here, before any student code exists; each fork then has its own process
-    group, scratch folder, channel and wall clock, exactly as a job run on its own. One line per finished
-    job goes to the set's channel (its exit status, whether its time ran out, its peak memory); a job
-    without a line did not finish under this child, and the launcher runs it on its own.
-    """
-    folders = [folder for part in runs.parts for folder in (part.scratch, os.path.dirname(part.messages))]
-    report = isolate(list(runs.hide), runs.uid,
-                     keep_visible=[os.getcwd(), *folders, os.path.dirname(messages_path)])
-    frozen = harness()["serve"]  # each fork inherits it, taken before any student code
-    for index, part in enumerate(runs.parts):
-        outcome = _run_forked(part, report, runs.wall_seconds, frozen)
-        # Opened per line, so no fork inherits the set's channel.
-        with open(messages_path, "a", encoding="utf-8") as channel:
-            channel.write(json.dumps({"type": "part", "index": index, **outcome}) + "\n")
-    os._exit(0)
-
-
-def _run_forked(part: PartPaths, report, wall_seconds: float, serve_frozen) -> dict:
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setpgid(0, 0)
-            output = os.open(part.stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(output, 1)
-            os.dup2(output, 2)
-            os.close(output)
-            os.chdir(part.scratch)
-            with open(part.job, encoding="utf-8") as handle:
-                job = Job.from_json(json.load(handle))
-            serve_frozen(job, part.messages, report)
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(70)
-    try:
-        os.setpgid(pid, pid)  # also here: the group must exist before it may need killing
-    except OSError:
-        pass
-    timed_out = not _ended_within(pid, wall_seconds)
-    try:
-        os.killpg(pid, signal.SIGKILL)  # a timed-out job, or what a finished one left running
-    except (ProcessLookupError, PermissionError):
-        pass
-    _, status, usage = os.wait4(pid, 0)
-    return {"status": os.waitstatus_to_exitcode(status), "timed_out": timed_out,
-            "elapsed": round(time.monotonic() - started, 4), "peak_kib": usage.ru_maxrss}
-
-
-def _ended_within(pid: int, seconds: float) -> bool:
-    """Whether the process ended within `seconds` (it stays a zombie, to be reaped by the caller)."""
-    try:
-        handle = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        handle = None
-    if handle is not None:
-        try:
-            return bool(select.select([handle], [], [], max(0.0, seconds))[0])
-        finally:
-            os.close(handle)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-            return True
-        time.sleep(0.002)
-    return False
 
 
 if __name__ == "__main__":

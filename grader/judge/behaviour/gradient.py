@@ -19,6 +19,7 @@ import functools
 import itertools
 import re
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 import torch
 
@@ -53,8 +54,16 @@ class _Bound:
 
 
 def _evaluate(function, binding: dict[str, _Bound]):
-    tensors = {name: torch.tensor(bound.values, dtype=torch.float64).reshape(bound.shape).requires_grad_(True)
-               for name, bound in binding.items()}
+    """(the function's value, its gradient per input) at the binding's values; None where undefined."""
+    return _evaluated(function, tuple((name, bound.shape, bound.values) for name, bound in binding.items()))
+
+
+@functools.lru_cache(maxsize=16384)
+def _evaluated(function, inputs: tuple[tuple[str, tuple[int, ...], tuple[float, ...]], ...]):
+    # Cached: recognition tries every way to bind a student's values to the inputs, and a class evaluates
+    # the same few points over and over. The gradients come back read-only, since the cache shares them.
+    tensors = {name: torch.tensor(values, dtype=torch.float64).reshape(shape).requires_grad_(True)
+               for name, shape, values in inputs}
     try:
         out = function(**tensors)
         if not isinstance(out, torch.Tensor):
@@ -65,7 +74,7 @@ def _evaluate(function, binding: dict[str, _Bound]):
         return None
     grads = {name: tuple(float(v) for v in (t.grad if t.grad is not None else torch.zeros_like(t)).reshape(-1).tolist())
              for name, t in tensors.items()}
-    return root, grads
+    return root, MappingProxyType(grads)
 
 
 @functools.lru_cache(maxsize=4096)
