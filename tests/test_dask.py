@@ -237,6 +237,12 @@ class TestChoosing:
                          "--out", str(tmp_path)]) == 2
         stderr = capsys.readouterr().err
         assert address in stderr and len(stderr.strip().splitlines()) == 1
+        # The Client that failed is closed now: left to the garbage collector, its close could deadlock a
+        # later Dask start in this process (it once hung the suite inside the next test's LocalCluster).
+        import gc
+
+        from distributed import Client
+        assert not [obj for obj in gc.get_objects() if isinstance(obj, Client) and obj.status != "closed"]
 
     def test_a_worker_too_small_for_a_run_is_refused_before_anything_runs(self, tmp_path, capsys):
         """A run's memory must stay below its worker's limit: a worker whose share (its memory limit, less what

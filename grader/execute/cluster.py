@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import CancelledError
@@ -71,6 +72,7 @@ class DaskExecutor:
         from grader.execute.worker import PLUGIN, WarmZygote, worker_capacity
 
         cluster = None
+        known = set(Client._instances)
         try:
             if choice.scheduler:
                 client = Client(choice.scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"))
@@ -82,6 +84,7 @@ class DaskExecutor:
         except (OSError, TimeoutError, ValueError) as error:  # ValueError: an address Dask cannot use
             if cluster is not None:
                 cluster.close()
+            _close_failed_clients(known, error)
             where = choice.scheduler or "a LocalCluster"
             raise GraderError(f"cannot reach the Dask scheduler at {where}: {error}") from error
         executor = cls(client, cluster, retries=choice.retries)
@@ -206,3 +209,27 @@ def _check_workers(capacities: dict[str, dict]) -> None:
             raise GraderError(f"Dask worker {address} leaves {share} MiB per run ({capacity['threads']} thread(s) "
                               f"under its memory limit); a run needs {MIN_RUN_MEMORY_MB} MiB: give workers more "
                               "memory or fewer threads")
+
+
+def _close_failed_clients(known: set, error: BaseException) -> None:
+    """Close, now, the Client that failed to connect: the constructor raised, so only its own frames in the
+    traceback (and Dask's registry, once it got that far) still hold it.
+
+    Left to the garbage collector, its `__del__` closes its event loop's runner whenever a collection happens
+    to run; inside another Dask object's start (a LocalCluster's, which holds the shared runner's lock) that
+    deadlocks the process. Closed here, its `__del__` has nothing left to do.
+    """
+    failed = {id(client): client for client in set(Client._instances) - known}
+    seen, cause = set(), error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        for frame, _ in traceback.walk_tb(cause.__traceback__):
+            holder = frame.f_locals.get("self")
+            if isinstance(holder, Client):
+                failed[id(holder)] = holder
+        cause = cause.__cause__ or cause.__context__
+    for client in failed.values():
+        try:
+            client.close()
+        except Exception:  # it never connected: whatever closing it says, it is done
+            pass
