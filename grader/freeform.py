@@ -27,6 +27,7 @@ from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units, notebook_prose
 from grader.observe.headings import headings
 from grader.observe.perturb import factors_for, function_parameters, input_literals, rewrite
+from grader.observe.sites import printing_functions
 from grader.observe.source import SourceFacts, analyse
 from grader.reference import Expectations
 from grader.sandbox.record import RunRecord
@@ -34,14 +35,28 @@ from grader.sandbox.record import RunRecord
 EXTRA_SEEDS = 4  # a stochastic verdict is taken from the median of 1 + EXTRA_SEEDS runs
 
 
+def printers_of(submission: Submission) -> frozenset[str]:
+    """The functions of the submission's helper modules (its .py files that are not graded on their own) that
+    print what they are given: a call of one in a graded file shows its arguments (grader.observe.sites)."""
+    graded = {part.path for part in submission.parts}
+    sources = []
+    for path in submission.files:
+        if path.suffix == ".py" and path not in graded:
+            try:
+                sources.append(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+    return printing_functions(sources)
+
+
 def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = None,
-          units: tuple | None = None) -> PartView | None:
+          units: tuple | None = None, printers: frozenset[str] = frozenset()) -> PartView | None:
     try:
         units = units if units is not None else load_units(part.path)
     except UnreadableSource:
         return None
     sources = tuple(unit.source for unit in units)
-    facts = facts or analyse(list(sources), cells=part.path.suffix == ".ipynb")
+    facts = facts or analyse(list(sources), cells=part.path.suffix == ".ipynb", printers=printers)
     ids = lab.rubric.exercise_ids()
     prior = exercise_of(part.path.name, ids) if part.exercises is not None else None
     return part_view(part=part.name, prior=prior, whole=part.exercises is None, record=record, sources=sources,
@@ -51,10 +66,11 @@ def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = N
 def views_of(lab: Lab, submission: Submission, evidence: dict[str, Evidence]) -> dict[str, PartView]:
     """What each part that ran did, paired with what its source says (read again here, never from the child)."""
     views = {}
+    printers = printers_of(submission)
     for part in submission.parts:
         record = evidence[part.name].record
         if record is not None:
-            view = _view(lab, part, record)
+            view = _view(lab, part, record, printers=printers)
             if view is not None:
                 views[part.name] = view
     return views
@@ -184,7 +200,8 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
     records = rerun([(part, None, moved) for part, _, moved in planned]) if planned else []
     for (part, matches, moved), record in zip(planned, records):
         part_name = part.name
-        again_view = _view(lab, part, record, units=moved) if record is not None else None
+        again_view = None if record is None else _view(lab, part, record, units=moved,
+                                                       printers=printers_of(submission))
         if again_view is None:
             continue
         for exercise, match in matches:

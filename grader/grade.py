@@ -13,7 +13,7 @@ from pathlib import Path
 from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
-from grader.freeform import recognition_for, settle_hard_coding, settle_stochastic, views_of
+from grader.freeform import printers_of, recognition_for, settle_hard_coding, settle_stochastic, views_of
 from grader.judge import stops as stopping
 from grader.judge import tamper, where
 from grader.judge.checks import contract_exercises, decide_checks
@@ -45,8 +45,9 @@ class RunSettings:
 
 
 def build_job(lab: Lab, part: Part, settings: RunSettings, units: tuple | None = None,
-              probes: bool = True) -> Job:
-    """The child's job for one part: its code units (or rewritten ones) and the probes of its exercises."""
+              probes: bool = True, printers: frozenset[str] = frozenset()) -> Job:
+    """The child's job for one part: its code units (or rewritten ones) and the probes of its exercises;
+    `printers` are the submission's helper functions that print what they are given (freeform.printers_of)."""
     rubric = lab.rubric
     wall = settings.wall_seconds(lab)
     probes = rubric.probes_for(None if part.exercises is None else set(part.exercises)) if probes else ()
@@ -64,6 +65,7 @@ def build_job(lab: Lab, part: Part, settings: RunSettings, units: tuple | None =
         evaluations={name: rubric.data[name] for name in rubric.evaluations},
         answers=_answers(rubric, part),
         images=settings.figures_root is not None,
+        printers=tuple(sorted(printers)),
     )
 
 
@@ -107,9 +109,10 @@ def run_parts(lab: Lab, submission: Submission, runs: list[PartRun],
     again on its own, so one part that kills its process cannot cost the others their runs."""
     results: list[tuple[RunRecord | None, str]] = [(None, "")] * len(runs)
     jobs: list[tuple[int, Job, Path | None]] = []
+    printers = printers_of(submission)
     for index, run in enumerate(runs):
         try:
-            job = build_job(lab, run.part, run.settings, run.units, run.probes)
+            job = build_job(lab, run.part, run.settings, run.units, run.probes, printers)
         except UnreadableSource as problem:
             results[index] = (None, str(problem))
             continue

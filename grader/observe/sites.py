@@ -2,7 +2,10 @@
 
 A *report site* is an expression whose value student code shows: an argument
 of ``print(...)`` or ``display(...)`` (inside an f-string, each interpolated
-value; for ``"...".format(a, b)`` and ``"..." % (a, b)``, each argument), and
+value; for ``"...".format(a, b)`` and ``"..." % (a, b)``, each argument), of
+``sys.stdout.write(...)``, of a logger's ``info``/``warning``/… call, or of a
+call to one of the submission's own helper functions that prints what it is
+given (``show("dz/da", a.grad, manual)`` with ``show`` in ``utils.py``), and
 the last expression of a notebook cell, which Jupyter displays. A *function
 entry* is the start of every ``def``.
 
@@ -106,7 +109,34 @@ def _shown_parts(argument: ast.expr) -> list[ast.expr]:
         return list(right.elts) if isinstance(right, ast.Tuple) else [right]
     if isinstance(argument, (ast.Constant, ast.Starred)):
         return []
-    return [argument]
+    joined = _concatenated(argument)
+    return [argument] if joined is None else joined
+
+
+def _concatenated(argument: ast.expr) -> list[ast.expr] | None:
+    """The values a text built with `+` shows (`"dz/da = " + str(g) + "\\n"` shows g), or None for anything else."""
+    if not (isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Add)):
+        return None
+    operands, pending = [], [argument]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            pending += [node.right, node.left]
+        else:
+            operands.append(node)
+    if not any(isinstance(o, ast.JoinedStr) or (isinstance(o, ast.Constant) and isinstance(o.value, str))
+               for o in operands):
+        return None  # `a + b` adds numbers: the sum is the value shown
+    parts = []
+    for operand in operands:
+        if isinstance(operand, ast.JoinedStr):
+            parts += [piece.value for piece in operand.values if isinstance(piece, ast.FormattedValue)]
+        elif (isinstance(operand, ast.Call) and isinstance(operand.func, ast.Name)
+              and operand.func.id in ("str", "repr", "format") and operand.args):
+            parts.append(operand.args[0])
+        elif not isinstance(operand, ast.Constant):
+            parts.append(operand)
+    return parts
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
@@ -125,8 +155,56 @@ def _names_a_table(node: ast.AST) -> bool:
     return _called(node) == "DataFrame" and bool(node.args) and isinstance(node.args[0], ast.Dict)
 
 
-def _is_showing_call(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _SHOWING
+_LOG_LEVELS = {"debug", "info", "warning", "warn", "error", "critical", "exception"}
+_STREAMS = {"stdout", "stderr"}
+
+
+def _is_showing_call(node: ast.AST, printers: frozenset[str] = frozenset()) -> bool:
+    """`print(…)`, `display(…)`, `sys.stdout.write(…)`, `logging.info(…)` / `log.info(…)` / `logger.warning(…)`,
+    or a call of one of `printers` (the submission's helper functions that print what they are given)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id in _SHOWING or func.id in printers
+    if not isinstance(func, ast.Attribute):
+        return False
+    owner = func.value
+    if func.attr == "write" and isinstance(owner, ast.Attribute) and owner.attr in _STREAMS:
+        return isinstance(owner.value, ast.Name) and owner.value.id == "sys"
+    if func.attr in _LOG_LEVELS and isinstance(owner, ast.Name):
+        return "log" in owner.id.lower()  # logging, log, logger, LOGGER, my_log: a logger, not a DataFrame's .info
+    return func.attr in printers and isinstance(owner, ast.Name)  # utils.show(…)
+
+
+def _shown_arguments(call: ast.Call, printers: frozenset[str]) -> list[ast.expr]:
+    """The arguments a showing call shows: a helper's keyword arguments too, never print's `sep=` or `end=`."""
+    name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+    keywords = [keyword.value for keyword in call.keywords] if name in printers and name not in _SHOWING else []
+    return list(call.args) + keywords
+
+
+def printing_functions(sources: list[str]) -> frozenset[str]:
+    """The top-level functions of a submission's helper modules that show a value of one of their parameters:
+    a call of one shows its arguments as `print` would. Read from the helpers' source alone, so that the grader
+    and the child, given the same sources, find the same report sites."""
+    names = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        for function in tree.body:
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            arguments = function.args
+            parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+            parameters |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+            if any(_is_showing_call(node) and any(isinstance(name, ast.Name) and name.id in parameters
+                                                  for argument in node.args for name in ast.walk(argument))
+                   for node in ast.walk(function)):
+                names.add(function.name)
+    return frozenset(names)
 
 
 def trailing_expression(tree: ast.Module, source: str) -> ast.Expr | None:
@@ -143,19 +221,20 @@ def trailing_expression(tree: ast.Module, source: str) -> ast.Expr | None:
     return last
 
 
-def report_sites(tree: ast.Module, source: str, *, cell: bool) -> list[Site]:
-    """Every report site of a unit, in a fixed order (source order of the calls, then the trailing value)."""
+def report_sites(tree: ast.Module, source: str, *, cell: bool, printers: frozenset[str] = frozenset()) -> list[Site]:
+    """Every report site of a unit, in a fixed order (source order of the calls, then the trailing value);
+    `printers` are the submission's helper functions that print what they are given (`printing_functions`)."""
     sites: list[Site] = []
     calls, asserts, tables = [], [], []
     for node in ast.walk(tree):
-        if _is_showing_call(node):
+        if _is_showing_call(node, printers):
             calls.append(node)
         elif isinstance(node, ast.Assert):
             asserts.append(node)
         elif _names_a_table(node):
             tables.append(node)
     for call in sorted(calls, key=_position):
-        for argument in call.args:
+        for argument in _shown_arguments(call, printers):
             for part in _shown_parts(argument):
                 sites.append(Site(index=len(sites), kind="print", node=part, call=call))
     # An assert the code runs compares its two sides as a print of them would: `assert torch.isclose(m, x.grad)`.
@@ -229,14 +308,14 @@ class _Instrument(ast.NodeTransformer):
         return node
 
 
-def instrumented(tree: ast.Module, source: str, *, cell: bool,
-                 key_base: int = 0) -> tuple[ast.Module, list[Site], list[FunctionEntry]]:
+def instrumented(tree: ast.Module, source: str, *, cell: bool, key_base: int = 0,
+                 printers: frozenset[str] = frozenset()) -> tuple[ast.Module, list[Site], list[FunctionEntry]]:
     """The tree rewritten for the child (line numbers kept), with the sites and entries it reports.
 
     Each inserted call carries ``key_base + index``, so one recorder can tell the
     units of a notebook apart.
     """
-    sites = report_sites(tree, source, cell=cell)
+    sites = report_sites(tree, source, cell=cell, printers=printers)
     entries = function_entries(tree)
     tree = _Instrument(sites, entries, key_base).visit(tree)
     ast.fix_missing_locations(tree)

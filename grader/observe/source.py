@@ -306,6 +306,7 @@ class _Flow:
         self.unit = unit
         self.returns: list[list[Provenance]] | None = None  # when given: each return's value, item by item
         self.returned: dict[str, list[Provenance]] = {}  # student function -> what each item it returns is
+        self.rows: dict[str, list[Provenance] | None] = {}  # a list of tuples appended row by row: each column
 
     def lookup(self, name: str) -> Provenance:
         if name in self.env:
@@ -413,6 +414,9 @@ class _Flow:
                 return replace(receiver.join(joined), formula=receiver.formula)
             if func.attr == "format" and isinstance(func.value, ast.Constant):
                 return joined
+            if func.attr == "append" and isinstance(func.value, ast.Name) and len(node.args) == 1:
+                self._appended(func.value.id, node.args[0], positional[0])
+                return receiver
             joined = receiver.join(joined)
         if target in _AUTOGRAD_CALLS or (target or "").endswith("autograd.grad"):
             return replace(joined, autograd=True, computed=True, constant=False, copies=frozenset())
@@ -423,6 +427,11 @@ class _Flow:
             uses = self.student_functions[func.id]
             return replace(joined, autograd=joined.autograd or uses, computed=True, constant=False,
                            copies=frozenset())
+        if isinstance(func, ast.Call) or (isinstance(func, ast.Name) and func.id in self.env):
+            callee = self.expr(func)  # a function autograd made: `df = torch.func.grad(f)`, `vmap(grad(f))`
+            if callee.autograd:
+                return replace(joined.join(callee), autograd=True, computed=True, constant=False,
+                               copies=frozenset())
         module, _, function = (target or "").rpartition(".")
         formula = ""
         if module in _MATH_MODULES and function in _MATH and len(positional) == 1 and positional[0].formula:
@@ -453,8 +462,26 @@ class _Flow:
         others = value.grads_of - {name}
         return replace(value, autograd=bool(others), grads_of=others, stepped=True)
 
+    def _appended(self, name: str, item: ast.expr, provenance: Provenance) -> None:
+        """`table.append((q, x.grad.item(), manual))`: the list now holds that value too, and, row by row, each
+        column keeps its own provenance, so that `for q, auto, man in table` binds man to the manual values."""
+        self.env[name] = self.lookup(name).join(provenance)
+        columns = [self.expr(element) for element in item.elts] if isinstance(item, (ast.Tuple, ast.List)) else None
+        if name not in self.rows:
+            self.rows[name] = columns
+        elif self.rows[name] is not None:
+            before = self.rows[name]
+            same = columns is not None and len(columns) == len(before)
+            self.rows[name] = [a.join(b) for a, b in zip(before, columns)] if same else None
+
     def bind_iteration(self, target: ast.AST, iterated: ast.AST) -> None:
         """Bind a loop target; `for a, b in zip(xs, ys)` binds a to xs's and b to ys's provenance, not both."""
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(iterated, ast.Name) \
+                and len(self.rows.get(iterated.id) or ()) == len(target.elts):
+            self.expr(iterated)
+            for item, column in zip(target.elts, self.rows[iterated.id]):
+                self.bind(item, column)
+            return
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(iterated, ast.Call) \
                 and isinstance(iterated.func, ast.Name):
             if iterated.func.id == "zip" and len(iterated.args) == len(target.elts):
@@ -854,8 +881,9 @@ def _shown_values(program: _Program, module: _Flow, tree: ast.Module, entries, s
     return found, by_caller
 
 
-def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
-    """The facts of one part's units (a notebook's cells, or one script), in order."""
+def analyse(sources: list[str], *, cells: bool, printers: frozenset[str] = frozenset()) -> SourceFacts:
+    """The facts of one part's units (a notebook's cells, or one script), in order; `printers` are the
+    submission's helper functions that print what they are given (grader.observe.sites.printing_functions)."""
     trees: list[ast.Module | None] = [parsed(source) for source in sources]
     parsed_trees = [tree for tree in trees if tree is not None]
     entries_of = {id(tree): _entries(source) for source, tree in zip(sources, trees) if tree is not None}
@@ -868,7 +896,7 @@ def analyse(sources: list[str], *, cells: bool) -> SourceFacts:
         if tree is None:
             units.append(UnitFacts(index=index, parsed=False))
             continue
-        sites = report_sites(tree, source, cell=cells)
+        sites = report_sites(tree, source, cell=cells, printers=printers)
         found, by_caller = _shown_values(program, module, tree, entries_of[id(tree)], sites)
         lines = source.splitlines()
         reports = tuple(

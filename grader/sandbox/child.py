@@ -248,7 +248,7 @@ def _compiled(unit: CodeUnit, index: int, job: Job, recorder: Recorder | None):
         return compile(tree, unit.filename, "exec")
     try:
         tree, _sites, entries = instrumented(tree, unit.source, cell=job.part.endswith(".ipynb"),
-                                             key_base=index * KEY)
+                                             key_base=index * KEY, printers=frozenset(job.printers))
         recorder.entries.update({index * KEY + entry.index: entry.qualname for entry in entries})
         return compile(tree, unit.filename, "exec")
     except SyntaxError:
