@@ -179,6 +179,81 @@ AUTOGRAD = {
         y.backward()
         print(x.grad)
     ''',
+    # Values shown another way than print: a helper module's function that prints what it is given, a logger,
+    # sys.stdout.write of a text built with +.
+    "shows_another_way/common.py": '''
+        def report(title, by_autograd, by_hand):
+            print(title.ljust(20), "autograd", round(by_autograd, 5), "| by hand", round(by_hand, 5))
+    ''',
+    "shows_another_way/q1.py": '''
+        import torch
+        from common import report
+        for a_value, b_value in [(1.0, 2.0), (-0.5, 1.0)]:
+            a = torch.tensor(a_value, requires_grad=True)
+            b = torch.tensor(b_value, requires_grad=True)
+            z = 2 * (2 * a + 3 * b) + 3 * (5 * a ** 2 + 3 * b ** 3)
+            z.backward()
+            report(f"dz/da at {a_value}", a.grad.item(), 4 + 30 * a_value)
+    ''',
+    "shows_another_way/q5.py": '''
+        import logging
+        import sys
+        import torch
+        logging.basicConfig(level=logging.INFO)
+        logger = logging.getLogger(__name__)
+        x = torch.tensor(1.5, requires_grad=True)
+        y = 8 * x ** 4 + 3 * x ** 3 + 7 * x ** 2 + 6 * x + 3
+        y.backward()
+        logger.info("autograd dy/dx = %.5f", x.grad.item())
+        v = x.item()
+        sys.stdout.write("analytic dy/dx = " + str(32 * v ** 3 + 9 * v ** 2 + 14 * v + 6) + "\\n")
+    ''',
+    # Rows collected in a list and printed under a closing banner; torch.func.grad; an input named `xin`.
+    "results_at_the_end.py": '''
+        import math
+        import torch
+        from torch.func import grad
+        rows = []
+        # ---------- P4 ----------
+        x = torch.tensor(0.5, requires_grad=True)
+        s = torch.sigmoid(x)
+        s.backward()
+        sv = 1 / (1 + math.exp(-x.item()))
+        rows.append(("P4", x.grad.item(), sv * (1 - sv)))
+        # ---------- Q3 ----------
+        xin = torch.tensor(1.5)
+        w = torch.tensor(-0.4, requires_grad=True)
+        b = torch.tensor(0.3, requires_grad=True)
+        act = torch.sigmoid(w * xin + b)
+        act.backward()
+        sig = 1 / (1 + math.exp(-(w.item() * xin.item() + b.item())))
+        rows.append(("Q3", w.grad.item(), sig * (1 - sig) * xin.item()))
+        # ---------- Q4 ----------
+        def f(t):
+            return torch.exp(-t ** 2 - 2 * t - torch.sin(t))
+        point = 0.25
+        rows.append(("Q4", grad(f)(torch.tensor(point)).item(),
+                     math.exp(-point ** 2 - 2 * point - math.sin(point)) * (-2 * point - 2 - math.cos(point))))
+        # ---------- summary ----------
+        for name, auto, manual in rows:
+            print(f"{name}: autograd {auto:.6f}  manual {manual:.6f}")
+    ''',
+    # sympy evaluated with a dict of the inputs, one of them negative: it follows the inputs when they move.
+    "sympy_point/q1.py": '''
+        import sympy as sp
+        import torch
+        A, B = sp.symbols("a b")
+        dz_da = sp.diff(2 * (2 * A + 3 * B) + 3 * (5 * A ** 2 + 3 * B ** 3), A)
+        a = torch.tensor(-2.0, requires_grad=True)
+        b = torch.tensor(0.5, requires_grad=True)
+        z = 2 * (2 * a + 3 * b) + 3 * (5 * a ** 2 + 3 * b ** 3)
+        z.backward()
+        print("autograd:", a.grad.item())
+        print("sympy:", float(dz_da.subs({A: -2, B: 0.5})))
+    ''',
+    # Plain one-line titles; the ReLU cell differentiates with respect to x, and a later section happens to
+    # show, by hand, the number that da/dw would be: it is that section's, not Q2's.
+    "titles_and_a_coincidence.ipynb": None,  # written below
 }
 
 # Helpers defined in the first cell and used in later ones: what the later cells pass them decides what is shown,
@@ -831,13 +906,43 @@ LEFTOVER_DATA_NOTEBOOK = [
 ]
 
 
+TITLED_NOTEBOOK = [
+    "import torch",
+    "md:Q2 relu",
+    """
+    w = torch.tensor(3.0, requires_grad=True)
+    x = torch.tensor(2.0, requires_grad=True)
+    b = torch.tensor(1.0, requires_grad=True)
+    a = torch.relu(w * x + b)
+    a.backward()
+    print("autograd:", x.grad.item())
+    print("by hand:", w.item())
+    """,
+    "md:Q6 tanh and log",
+    """
+    x = torch.tensor(1.0, requires_grad=True)
+    y = torch.tensor(0.5, requires_grad=True)
+    z = torch.tensor(2.0, requires_grad=True)
+    a = 2 * x
+    print("a =", 2 * x.item())
+    f = torch.tanh(torch.log(1 + z * a / torch.sin(y)))
+    f.backward()
+    print("df/dy autograd:", y.grad.item())
+    """,
+]
+
+
+def document_notes(document: dict) -> list[str]:
+    return list(document.get("extra_data", {}).get("labgrade", {}).get("notes", []))
+
+
 def notebook(cells: list[str]) -> str:
-    """A notebook of these cells: code, or markdown where the text starts with a `#` heading."""
+    """A notebook of these cells: code, or markdown where the text starts with a `#` heading or `md:`."""
     import nbformat
 
     book = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell(c) if c.startswith("#") else nbformat.v4.new_code_cell(dedent(c))
-        for c in cells])
+        nbformat.v4.new_markdown_cell(c.removeprefix("md:")) if c.startswith(("#", "md:"))
+        else nbformat.v4.new_code_cell(dedent(c)) for c in cells])
     return nbformat.writes(book)
 
 
@@ -858,6 +963,8 @@ def graded(tmp_path_factory):
                 path.write_text(notebook(SECTIONED_NOTEBOOK))
             elif name == "compares_instead_of_printing.ipynb":
                 path.write_text(notebook(COMPARING_NOTEBOOK))
+            elif name == "titles_and_a_coincidence.ipynb":
+                path.write_text(notebook(TITLED_NOTEBOOK))
             elif name.endswith(".ipynb"):
                 path.write_text(notebook(["import torch\nx = torch.tensor(1.5, requires_grad=True)",
                                           "y = 8*x**4 + 3*x**3 + 7*x**2 + 6*x + 3\ny.backward()\nx.grad",
@@ -951,6 +1058,24 @@ class TestStudentHabits:
         assert check_named(document, "Q1.manual")["status"] == "failed"  # 60 + 4
         assert check_named(document, "Q2.manual")["status"] == "failed"  # 1*1.0 with w = x = 1
         assert scores_by_exercise(document)["Q2"] == 2.0  # the autograd half stands
+
+    def test_a_helpers_print_a_logger_and_stdout_write_count_as_shown(self, graded):
+        scores = scores_by_exercise(read_result(graded, "autograd", "shows_another_way"))
+        assert (scores["Q1"], scores["Q5"]) == (5.0, 5.0)
+
+    def test_rows_printed_under_a_closing_banner_keep_each_columns_meaning(self, graded):
+        scores = scores_by_exercise(read_result(graded, "autograd", "results_at_the_end"))
+        assert (scores["P4"], scores["Q3"], scores["Q4"]) == (5.0, 5.0, 5.0)
+
+    def test_sympy_evaluated_with_a_dict_of_the_inputs_follows_them(self, graded):
+        document = read_result(graded, "autograd", "sympy_point")
+        assert scores_by_exercise(document)["Q1"] == 5.0
+        assert not any("did not follow its inputs" in note for note in document_notes(document))
+
+    def test_a_value_shown_under_another_exercises_title_is_not_this_ones(self, graded):
+        document = read_result(graded, "autograd", "titles_and_a_coincidence")
+        assert check_named(document, "Q2.manual")["status"] == "failed"  # Q6's `a = 2 * x` is 2, as da/dw here
+        assert scores_by_exercise(document)["Q2"] == 0.0
 
     def test_a_derivative_by_hand_alone_earns_the_by_hand_half(self, graded):
         document = read_result(graded, "autograd", "by_hand_only")

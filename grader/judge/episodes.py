@@ -113,10 +113,15 @@ class Episode:
         computation's gradients and none of this one's."""
         unit, line = shown.place
         sections = self.view.sections
-        # A site inside a function is under the heading of its own lines or of the line that called it.
+        # A site inside a function is under the heading of its own lines or of the line that called it; one under
+        # no exercise's heading (a results table at the end, the preamble) may show any exercise's values.
         lines = [line] + ([shown.site_line] if shown.site_line else [])
-        if sections and all(section_at(sections, unit, at) != self.heading() for at in lines):
-            return False
+        if sections:
+            # … or of the line that called into this computation's function (`main()` under the last heading
+            # calls q1() from the Q1 section, then prints what it returned).
+            entries = {section_at(sections, *call.entry) for call in self.calls if call.entry}
+            if all(section_at(sections, unit, at) not in (self.heading(), (), *entries) for at in lines):
+                return False
         if not self._called_from_here(shown):
             return False
         if unit != self.unit or unit >= len(self.view.sources):

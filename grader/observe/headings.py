@@ -109,11 +109,16 @@ def _comments(source: str) -> list[tuple[int, str]]:
         return []
 
 
+SHORT_TITLE = 40  # characters: a markdown cell holding only this much, starting with an exercise's name, titles it
+
+
 def _prose_headings(text: str) -> list[tuple[str, bool]]:
     """A markdown cell's heading lines, and its first line (students often write `Q4.` or `**Exercise 4**` as
     plain text; it must then read as a title), each with whether it must; the prose below is not read, since
     it mentions other exercises freely."""
     lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) == 1 and len(lines[0].strip()) <= SHORT_TITLE:
+        return [(lines[0], False)]  # a markdown cell of one short line (`Q2 relu`) is a title, however written
     return [(line, not line.lstrip().startswith("#")) for n, line in enumerate(lines)
             if n == 0 or line.lstrip().startswith("#")]
 
@@ -129,9 +134,15 @@ def headings(sources: tuple[str, ...], prose: tuple[str, ...], exercise_ids: tup
                 found.append(Heading(unit=unit, line=0, exercises=named))
         for line, comment in _comments(source):
             named = exercises_in_heading(comment, exercise_ids, titled=True)
-            if named or _numbered_heading(comment, titled=True):
+            if named or _numbered_heading(comment, titled=True) or _titled_banner(comment):
                 found.append(Heading(unit=unit, line=line, exercises=named))
     return tuple(found)
+
+
+def _titled_banner(comment: str) -> bool:
+    """`# ---------- results ----------`, `# ===== helpers =====`: a banner with a title that names no exercise
+    ends the section before it; what follows (a summary table printed at the end) belongs to no exercise."""
+    return bool(_BANNER.search(comment)) and bool(re.search(r"[A-Za-z]{3,}", comment))
 
 
 def opening_section(sections: tuple[Heading, ...], unit: int) -> tuple[str, ...]:

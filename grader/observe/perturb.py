@@ -29,7 +29,7 @@ class Literal:
     line: int  # 1-based
     col: int  # UTF-8 byte offsets, as ast gives them
     end_col: int
-    value: float
+    value: float  # with the minus sign written before it: `-1` is -1.0 (the literal itself is the 1)
     name: str | None  # the input it gives a value to, where the code says
     by_value: bool = False  # attributed by its value alone (the code names no input there)
 
@@ -88,6 +88,17 @@ def _assigned_names(tree: ast.Module) -> set[str]:
     """Names the code binds by assignment (`f = lambda x: …`, `df = sp.lambdify(X, d)`): callables of its own."""
     return {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
             for target in node.targets if isinstance(target, ast.Name)}
+
+
+def _point_values(arguments: list[ast.expr]) -> list[ast.expr]:
+    """The values a point method is given: `f.subs(x, 2.0)`, `f.subs({a: -1, b: 2})`, `f.subs([(a, -1), (b, 2)])`."""
+    first = arguments[0] if arguments else None
+    if isinstance(first, ast.Dict):
+        return list(first.values)
+    if isinstance(first, (ast.List, ast.Tuple)) and first.elts and all(
+            isinstance(pair, ast.Tuple) and len(pair.elts) == 2 for pair in first.elts):
+        return [pair.elts[1] for pair in first.elts]
+    return arguments[1:]
 
 
 def _evaluates_at_a_point(node: ast.Call, bound: set[str]) -> bool:
@@ -175,19 +186,25 @@ def input_literals(source: str, names: set[str], values: dict[float, str],
             # A formula evaluated at a point the code types again: `dy.subs(X, 2.0)`, `f_prime(2.0)` for a lambda
             # or a sympy.lambdify result. The literal moves with the input whose value it is.
             method = isinstance(node.func, ast.Attribute) and node.func.attr in _POINT_METHODS
-            arguments = node.args[1:] if method else node.args
+            arguments = _point_values(node.args) if method else node.args
             attributed += [(c, None, True) for argument in arguments for c in _numbers(argument)]
     # A value attributed to an input on a line tells what the same value means elsewhere on that line:
     # `report(2.0, manual(2.0), grad_of(f, 2.0))` moves every 2.0 with manual's parameter x.
-    on_line = {(constant.lineno, float(constant.value)): name for constant, name, _ in attributed if name in names}
+    negated = {id(node.operand) for node in ast.walk(tree)
+               if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)}
+
+    def signed(constant: ast.Constant) -> float:  # `-1` is the value -1, however the literal is written
+        return -float(constant.value) if id(constant) in negated else float(constant.value)
+
+    on_line = {(constant.lineno, signed(constant)): name for constant, name, _ in attributed if name in names}
     # … and what it means in the same unit (a cell), before what it means elsewhere in the part.
-    in_unit = {float(constant.value): name for constant, name, _ in attributed if name in names}
+    in_unit = {signed(constant): name for constant, name, _ in attributed if name in names}
     found, seen = [], set()
     for constant, name, by_value in attributed:
         key = (constant.lineno, constant.col_offset)
         if key in seen or constant.lineno != constant.end_lineno:
             continue
-        value = float(constant.value)
+        value = signed(constant)
         feeds = name if name in names else (
             on_line.get((constant.lineno, value), in_unit.get(value, values.get(value))) if by_value else None)
         if feeds is None:
@@ -207,7 +224,8 @@ def rewrite(source: str, literals: list[Literal], factors: dict[str, float]) -> 
     for number, found in by_line.items():
         encoded = lines[number - 1].encode("utf-8")
         for literal in sorted(found, key=lambda item: item.col, reverse=True):
-            new = repr(moved(literal.value, factors.get(literal.name, FACTORS[0])))
+            # A negative value is a literal under a minus sign (`-1`): the text replaced is its magnitude.
+            new = repr(abs(moved(literal.value, factors.get(literal.name, FACTORS[0]))))
             encoded = encoded[:literal.col] + new.encode() + encoded[literal.end_col:]
         lines[number - 1] = encoded.decode("utf-8")
     return "".join(lines)

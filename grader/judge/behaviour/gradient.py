@@ -85,12 +85,19 @@ def _derivative_at(function, values: tuple[float, ...], inputs: tuple[str, ...],
     return None if result is None else result[1][target]
 
 
+# `xin`, `xval`, and the input's name with one letter more (`xv`, `xq` for "question 3"): one word, the name first.
+_NAME_ENDINGS = ("in", "inp", "input", "val", "value", *"abcdefghijklmnopqrstuvwxyz")
+
+
 def _resembles(name: str, input_name: str) -> bool:
-    """`x_val`, `x0`, `xVal`, `input_x`, `xx` name the input x; `wrt`, `lr` or `b` do not."""
+    """`x_val`, `x0`, `xVal`, `input_x`, `xx`, `xin`, `xv` name the input x; `wrt`, `lr` or `b` do not. Only
+    numbers the code holds are bound so, and only where the function's value there is the computation's."""
     words = {word.lower() for word in re.split(r"[^A-Za-z]+|(?<=[a-z])(?=[A-Z])", name) if word}
-    doubled = {word for word in words if len(word) > len(input_name) and word == input_name.lower() * (
-        len(word) // len(input_name))}  # `xx`, `bb`: a name kept free for the next exercise
-    return name != input_name and (input_name.lower() in words or bool(doubled))
+    base = input_name.lower()
+    doubled = {word for word in words if len(word) > len(base) and word == base * (
+        len(word) // len(base))}  # `xx`, `bb`: a name kept free for the next exercise
+    ended = {word for word in words if any(word == base + ending for ending in _NAME_ENDINGS)}
+    return name != input_name and (base in words or bool(doubled) or bool(ended))
 
 
 AGREEING_GRADIENTS = 5  # a computation whose gradients are the exercise's derivatives fits far better than one
@@ -416,7 +423,7 @@ class GradientFamily:
                                    f"computes {self._quantity} (your inputs: {at}).")
         grad = target.leaf.grad.values if target.leaf.grad is not None else None
         if grad is None:
-            return Verdict(passed=False, inputs=inputs, message=f"{target.name}.grad is empty after backward().")
+            return Verdict(passed=False, inputs=inputs, message=f"After backward(), {target.name}.grad is empty.")
         if not contains(grad, expected, o.rtol, o.atol):
             ratio = grad[0] / expected[0] if expected and expected[0] else None
             why = " backward() seems to have run twice: gradients add up until they are zeroed." \
@@ -431,7 +438,9 @@ class GradientFamily:
 
         def reads_target(shown: Shown) -> bool:
             p = shown.fact.provenance
-            return p.autograd and (not p.grads_of or bool(p.grads_of & names))
+            # A tensor made inline (`grad(f)(torch.tensor(0.25))`) has no name for the shown value to read.
+            return p.autograd and (not p.grads_of or not names or bool(p.grads_of & names)) \
+                and match.episode.sits_with(shown)
 
         accepted = shown_with(view.shown, expected, o.rtol, o.atol, reads_target)
         if accepted:
@@ -439,7 +448,7 @@ class GradientFamily:
                            message=f"autograd gives {self._quantity} = {fmt_all(expected)} at {at}, shown at "
                                    f"{where(accepted[0])}.")
         wrong = [s for s in view.shown if s.fact.provenance.autograd and s.fact.provenance.grads_of
-                 and s.fact.provenance.grads_of <= others]
+                 and s.fact.provenance.grads_of <= others and match.episode.sits_with(s)]
         if wrong:
             shown_name = sorted(wrong[0].fact.provenance.grads_of)[0]
             return Verdict(passed=False, inputs=inputs,
@@ -447,7 +456,7 @@ class GradientFamily:
                                    f"{shown_name}; the exercise asks for {self._quantity}, which is "
                                    f"{target.name}.grad.")
         return Verdict(passed=False, inputs=inputs,
-                       message=f"{target.name}.grad holds {self._quantity} after backward(), but your code never "
+                       message=f"After backward(), {target.name}.grad holds {self._quantity}, but your code never "
                                f"prints or displays it.")
 
     def _manual(self, match: Match, binding, expected, inputs, reference: Reference) -> Verdict:
@@ -456,7 +465,10 @@ class GradientFamily:
         view = match.episode.view
         unit = match.episode.unit
 
-        found = shown_with(view.shown, expected, o.rtol, o.atol, _by_hand)
+        # Only what sits with this computation: in a whole-lab notebook, a by-hand value under another exercise's
+        # heading that happens to equal this derivative (2 = x, the next exercise's answer) is not this one's.
+        found = shown_with(view.shown, expected, o.rtol, o.atol,
+                           lambda s: _by_hand(s) and match.episode.sits_with(s))
         found.sort(key=lambda s: (s.unit != unit, abs(s.unit - unit)))
         if found:
             return Verdict(passed=True, inputs=inputs, got=fmt_all(expected), expected=fmt_all(expected),
@@ -464,7 +476,8 @@ class GradientFamily:
                            message=f"your formula gives {fmt_all(expected)} at {at} ({where(found[0])}), "
                                    f"the same as autograd.")
         typed = shown_with(view.shown, expected, o.rtol, o.atol,
-                           lambda s: not s.fact.provenance.autograd and s.fact.provenance.constant)
+                           lambda s: not s.fact.provenance.autograd and s.fact.provenance.constant
+                           and match.episode.sits_with(s))
         # Arithmetic that reads as the derivative is the by-hand work whatever its label (a notebook cell holding
         # only `32*3**3 + 9*3**2 + 14*3 + 6`); a bare typed number needs a label to be taken as an attempt.
         read = [s for s in typed if s.fact.provenance.computed and self._reads_as_derivative(s, binding, reference)]
