@@ -824,6 +824,37 @@ LINREG.update({
     "p1_b_with_w_grad.py": descent_contract(update_b="w.grad"),
     "p1_ignores_its_arguments.py": descent_contract(data="X_GIVEN, Y_GIVEN"),
     "p1_correct.py": descent_contract(),
+    # Mini-batches of 4 whose (4, 1) outputs meet (4,) targets: each batch's loss is a 4 × 4 table.
+    "batch_broadcast/q4.py": '''
+        import torch
+        from torch import nn
+        from torch.utils.data import DataLoader, Dataset
+        class Pairs(Dataset):
+            def __init__(self, inputs, targets):
+                self.inputs, self.targets = inputs, targets
+            def __len__(self):
+                return len(self.inputs)
+            def __getitem__(self, i):
+                return self.inputs[i], self.targets[i]
+        class Line(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layer = nn.Linear(1, 1)
+            def forward(self, v):
+                return self.layer(v.reshape(-1, 1))
+        torch.manual_seed(0)
+        x = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0])
+        y = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0])
+        net = Line()
+        opt = torch.optim.SGD(net.parameters(), lr=0.001)
+        for epoch in range(200):
+            for xb, yb in DataLoader(Pairs(x, y), batch_size=4):
+                opt.zero_grad()
+                loss = nn.MSELoss()(net(xb), yb)
+                loss.backward()
+                opt.step()
+        print("w, b:", net.layer.weight.item(), net.layer.bias.item())
+    ''',
 })
 
 
@@ -1058,6 +1089,11 @@ class TestStudentHabits:
         assert check_named(document, "Q1.manual")["status"] == "failed"  # 60 + 4
         assert check_named(document, "Q2.manual")["status"] == "failed"  # 1*1.0 with w = x = 1
         assert scores_by_exercise(document)["Q2"] == 2.0  # the autograd half stands
+
+    def test_a_mini_batchs_broadcast_loss_is_the_wrong_objective(self, graded):
+        document = read_result(graded, "linreg", "batch_broadcast")
+        assert "4 × 4 table" in check_named(document, "Q4.fit")["output"]
+        assert scores_by_exercise(document)["Q4"] == 0.0
 
     def test_a_helpers_print_a_logger_and_stdout_write_count_as_shown(self, graded):
         scores = scores_by_exercise(read_result(graded, "autograd", "shows_another_way"))

@@ -333,10 +333,15 @@ class FitFamily:
     def _broadcast(self, match: Match) -> str:
         episode = match.episode
         rows = len(match.details["data"][-1].values)
+        # The whole data at once, or a mini-batch of it (a (4, 1) output against a (4,) target makes a 4 × 4 table).
+        sizes = {rows} | {size for loader in episode.loaders if loader.batch_size
+                          for size in (loader.batch_size, rows % loader.batch_size)}
         for shape in episode.graph_shapes():
-            if rows >= 3 and len(shape) == 2 and shape[0] == rows and shape[1] == rows:
-                return (f"the loss is computed on a {rows} × {rows} table: a prediction of shape ({rows},) and a "
-                        f"target of shape ({rows}, 1) (or the other way round) broadcast against each other, so the "
+            # From 3: a batch of 2 rows of 2 features is a 2 × 2 table of its own.
+            if len(shape) == 2 and shape[0] == shape[1] and shape[0] in sizes and shape[0] >= 3:
+                n = shape[0]
+                return (f"the loss is computed on a {n} × {n} table: a prediction of shape ({n},) and a "
+                        f"target of shape ({n}, 1) (or the other way round) broadcast against each other, so the "
                         f"model minimises the wrong objective. Give both the same shape (view(-1, 1) or squeeze()).")
         for module in episode.modules:
             if module.cls.endswith("Loss") and len(module.inputs) == 2 and module.inputs[0] != module.inputs[1]:
