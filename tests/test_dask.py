@@ -227,11 +227,18 @@ class TestChoosing:
     def test_unreachable_scheduler_is_one_clear_line(self, tmp_path, address, capsys):
         """A scheduler nobody answers at, or an address no process can reach: exit 2 and one line naming
         the address, not a traceback."""
+        import gc
+
         import dask
         import distributed  # noqa: F401  its defaults must be in dask's config before one is set for a while
+        from distributed import Client
 
         from grader.cli import main
 
+        def clients() -> dict[int, Client]:
+            return {id(obj): obj for obj in gc.get_objects() if isinstance(obj, Client)}
+
+        before = clients()
         with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
             assert main(["submissions/autograd", "--executor", "dask", "--scheduler", address,
                          "--out", str(tmp_path)]) == 2
@@ -239,10 +246,7 @@ class TestChoosing:
         assert address in stderr and len(stderr.strip().splitlines()) == 1
         # The Client that failed is closed now: left to the garbage collector, its close could deadlock a
         # later Dask start in this process (it once hung the suite inside the next test's LocalCluster).
-        import gc
-
-        from distributed import Client
-        assert not [obj for obj in gc.get_objects() if isinstance(obj, Client) and obj.status != "closed"]
+        assert not [client for key, client in clients().items() if key not in before and client.status != "closed"]
 
     def test_a_worker_too_small_for_a_run_is_refused_before_anything_runs(self, tmp_path, capsys):
         """A run's memory must stay below its worker's limit: a worker whose share (its memory limit, less what
