@@ -824,6 +824,29 @@ LINREG.update({
     "p1_b_with_w_grad.py": descent_contract(update_b="w.grad"),
     "p1_ignores_its_arguments.py": descent_contract(data="X_GIVEN, Y_GIVEN"),
     "p1_correct.py": descent_contract(),
+    # The two epochs as a pandas table made by a function, printed as text by the caller.
+    "pandas_table/q2.py": '''
+        import pandas as pd
+        import torch
+        x = torch.tensor([2.0, 4.0])
+        y = torch.tensor([20.0, 40.0])
+        def two_epochs():
+            w = torch.tensor(1.0, requires_grad=True)
+            b = torch.tensor(1.0, requires_grad=True)
+            rows = []
+            for epoch in (1, 2):
+                loss = ((w * x + b - y) ** 2).mean()
+                loss.backward()
+                with torch.no_grad():
+                    w -= 0.001 * w.grad
+                    b -= 0.001 * b.grad
+                rows.append({"epoch": epoch, "w.grad": w.grad.item(), "b.grad": b.grad.item(),
+                             "w": w.item(), "b": b.item()})
+                w.grad.zero_()
+                b.grad.zero_()
+            return pd.DataFrame(rows)
+        print(two_epochs().to_string(index=False))
+    ''',
     # Mini-batches of 4 whose (4, 1) outputs meet (4,) targets: each batch's loss is a 4 × 4 table.
     "batch_broadcast/q4.py": '''
         import torch
@@ -1089,6 +1112,12 @@ class TestStudentHabits:
         assert check_named(document, "Q1.manual")["status"] == "failed"  # 60 + 4
         assert check_named(document, "Q2.manual")["status"] == "failed"  # 1*1.0 with w = x = 1
         assert scores_by_exercise(document)["Q2"] == 2.0  # the autograd half stands
+
+    def test_a_pandas_table_printed_as_text_shows_its_numbers(self, graded):
+        document = read_result(graded, "linreg", "pandas_table")
+        assert check_named(document, "Q2.autograd")["status"] == "passed"
+        assert check_named(document, "Q2.updated")["status"] == "passed"
+        assert check_named(document, "Q2.manual")["status"] == "failed"  # autograd only: partial, as a TA grades it
 
     def test_a_mini_batchs_broadcast_loss_is_the_wrong_objective(self, graded):
         document = read_result(graded, "linreg", "batch_broadcast")

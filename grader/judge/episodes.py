@@ -169,7 +169,9 @@ class Episode:
         units = sorted({a.unit for a in self.view.activities if a.gradients})
         before = max((u for u in units if u < self.unit), default=-1)
         after = min((u for u in units if u > self.unit), default=1 << 30)
-        return [s for s in self.view.shown if before < s.unit < after]
+        # … and the cells that called into it: `print(two_epochs(-1))` in a later cell shows that call's values.
+        callers = {call.entry[0] for call in self.calls if call.entry}
+        return [s for s in self.view.shown if before < s.unit < after or s.unit in callers]
 
     def graph_ops(self) -> set[str]:
         return {op for call in self.calls if call.graph for op in call.graph.ops}

@@ -109,6 +109,9 @@ def _shown_parts(argument: ast.expr) -> list[ast.expr]:
         return list(right.elts) if isinstance(right, ast.Tuple) else [right]
     if isinstance(argument, (ast.Constant, ast.Starred)):
         return []
+    if (isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute)
+            and argument.func.attr in _AS_TEXT and not isinstance(argument.func.value, ast.Constant)):
+        return [argument.func.value]  # `table.to_string(index=False)` shows the table
     joined = _concatenated(argument)
     return [argument] if joined is None else joined
 
@@ -155,6 +158,7 @@ def _names_a_table(node: ast.AST) -> bool:
     return _called(node) == "DataFrame" and bool(node.args) and isinstance(node.args[0], ast.Dict)
 
 
+_AS_TEXT = {"to_string", "to_markdown"}  # a pandas table printed as text
 _LOG_LEVELS = {"debug", "info", "warning", "warn", "error", "critical", "exception"}
 _STREAMS = {"stdout", "stderr"}
 
