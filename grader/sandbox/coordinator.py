@@ -125,7 +125,7 @@ def _await(current: _Turn | None, exiting: list[_Turn], messages_path: str) -> N
     """Until the current job says it is done or ends (or, with none, until one exiting job is reaped):
     meanwhile every job that ends is reaped, and every one past its wall clock is killed."""
     while True:
-        watched = [t for t in ([current] if current else []) + exiting]
+        watched = ([current] if current else []) + exiting
         now = time.monotonic()
         for turn in watched:
             if now >= turn.deadline and not turn.timed_out:
@@ -134,9 +134,9 @@ def _await(current: _Turn | None, exiting: list[_Turn], messages_path: str) -> N
         handles = [t.ended for t in watched if t.ended is not None]
         if current is not None and current.done is not None:
             handles.append(current.done)
-        wait = min(t.deadline for t in watched) - now
-        if any(t.ended is None for t in watched):
-            wait = min(wait, POLL)
+        wait = min((t.deadline for t in watched if not t.timed_out), default=now + POLL) - now
+        if any(t.ended is None or t.timed_out for t in watched):
+            wait = min(wait, POLL)  # a killed process is looked at again shortly, not in a busy loop
         ready = _ready(handles, max(0.0, wait))
         reaped = False
         for turn in list(exiting):
