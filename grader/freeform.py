@@ -63,10 +63,11 @@ def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = N
                      facts=facts, sections=headings(sources, notebook_prose(part.path), ids) if prior is None else ())
 
 
-def views_of(lab: Lab, submission: Submission, evidence: dict[str, Evidence]) -> dict[str, PartView]:
-    """What each part that ran did, paired with what its source says (read again here, never from the child)."""
+def views_of(lab: Lab, submission: Submission, evidence: dict[str, Evidence],
+             printers: frozenset[str] = frozenset()) -> dict[str, PartView]:
+    """What each part that ran did, paired with what its source says (read again here, never from the child);
+    `printers` as `printers_of` gives them."""
     views = {}
-    printers = printers_of(submission)
     for part in submission.parts:
         record = evidence[part.name].record
         if record is not None:
@@ -157,8 +158,10 @@ def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition
 
 
 def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
-                       rerun: Callable[[list], list[RunRecord | None]], skip: set[str] = frozenset()) -> list[str]:
+                       rerun: Callable[[list], list[RunRecord | None]], skip: set[str] = frozenset(),
+                       printers: frozenset[str] = frozenset()) -> list[str]:
     """Run each part again with its input literals moved; a shown value that does not follow them was typed in.
+    `printers` are the submission's helper functions that print what they are given (printers_of).
 
     One run per part covers every exercise answered in it: each input always moves by the same factor.
     Exercises in `skip` (decided by their contract's functions) need no such run.
@@ -200,8 +203,7 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
     records = rerun([(part, None, moved) for part, _, moved in planned]) if planned else []
     for (part, matches, moved), record in zip(planned, records):
         part_name = part.name
-        again_view = None if record is None else _view(lab, part, record, units=moved,
-                                                       printers=printers_of(submission))
+        again_view = None if record is None else _view(lab, part, record, units=moved, printers=printers)
         if again_view is None:
             continue
         for exercise, match in matches:

@@ -102,14 +102,13 @@ class PartRun:
     probes: bool = True  # without: only the code runs
 
 
-def run_parts(lab: Lab, submission: Submission, runs: list[PartRun],
-              launcher: Launcher) -> list[tuple[RunRecord | None, str]]:
+def run_parts(lab: Lab, submission: Submission, runs: list[PartRun], launcher: Launcher,
+              printers: frozenset[str] = frozenset()) -> list[tuple[RunRecord | None, str]]:
     """Run several parts of one submission, in one set where the launcher can; (record, "") or (None, reason)
     per run, in order. A part that cannot even be read gives its reason; one the set did not finish is run
     again on its own, so one part that kills its process cannot cost the others their runs."""
     results: list[tuple[RunRecord | None, str]] = [(None, "")] * len(runs)
     jobs: list[tuple[int, Job, Path | None]] = []
-    printers = printers_of(submission)
     for index, run in enumerate(runs):
         try:
             job = build_job(lab, run.part, run.settings, run.units, run.probes, printers)
@@ -289,7 +288,8 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     stops: list[Stop] = []
     notes = list(submission.notes)
     review = _tampering(submission)
-    ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher)
+    printers = printers_of(submission)  # read once: every run and every view of the submission uses them
+    ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher, printers)
     for part, (record, unavailable) in zip(submission.parts, ran):
         records.append(record)
         if unavailable:
@@ -299,7 +299,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
             notes.extend(f"{part.name}: {problem}" for problem in record.problems)
             stops.extend(_stops_of(lab, part, record, settings))
         evidence[part.name] = Evidence(part=part.name, record=record, unavailable=unavailable)
-    views = views_of(lab, submission, evidence)
+    views = views_of(lab, submission, evidence, printers)
     for part in submission.parts:
         if part.name in views and views[part.name].facts.asks_input:
             own = _answers(rubric, part, own_only=part.exercises is not None) or _answers(rubric, part)
@@ -315,11 +315,11 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
             """Parts again, each under another seed or with rewritten code (code only, no probes), in one set."""
             runs = [PartRun(part, quiet if seed is None else replace(quiet, seed=seed), units, probes=False)
                     for part, seed, units in requests]
-            return [record for record, _ in run_parts(lab, submission, runs, launcher)]
+            return [record for record, _ in run_parts(lab, submission, runs, launcher, printers)]
 
         contracted = contract_exercises(rubric, submission, evidence)
         notes.extend(settle_stochastic(lab, submission, recognition, reference, rerun, settings.seed, contracted))
-        notes.extend(settle_hard_coding(lab, submission, recognition, reference, rerun, contracted))
+        notes.extend(settle_hard_coding(lab, submission, recognition, reference, rerun, contracted, printers))
     checks = decide_checks(rubric=rubric, submission=submission, evidence=evidence, views=views,
                            recognition=recognition, reference=reference, timeout=settings.wall_seconds(lab),
                            behaviour_error=behaviour_error, no_file=_no_file)

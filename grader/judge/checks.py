@@ -19,7 +19,7 @@ from dataclasses import replace
 from grader.judge.behaviour.base import Match, Verdict
 from grader.judge.episodes import PartView, episodes_of
 from grader.judge.recognise import Recognition
-from grader.judge.score import Evidence, judge_check, unscored
+from grader.judge.score import Evidence, judge_check, sentence, unscored
 from grader.reference import Expectations
 from grader.results import FAILED, GRADER_ERROR, INSTRUCTOR_ONLY, MISSING, PASSED, CaseResult, CheckResult
 from grader.rubric import Check, Rubric
@@ -46,7 +46,7 @@ def contract_exercises(rubric: Rubric, submission, evidence: dict[str, Evidence]
 
 
 def _from_verdict(check: Check, verdict: Verdict, source: str, note: str) -> CheckResult:
-    message = verdict.message[:1].upper() + verdict.message[1:]
+    message = sentence(verdict.message)
     if note:
         message = f"{message} ({note})"
     case = CaseResult(inputs=_readable(verdict.inputs), passed=verdict.passed, message=verdict.message, got=verdict.got,

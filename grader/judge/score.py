@@ -8,6 +8,8 @@ instructor's grader, precomputed values in a student's self-check.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from grader.errors import ExpectationUnavailable, ReferenceSolutionError
@@ -121,13 +123,25 @@ def _status(cases: list[CaseResult], observations: list[Observation]) -> str:
     return FAILED
 
 
+_CODE_MARKS = re.compile(r"[._()\[\]=]")
+
+
+def sentence(text: str) -> str:
+    """The text as the start of a sentence: its first letter capitalised, unless its first word is code
+    (`x.grad holds …`, `torch.optim.SGD takes …`, `w is …`), which keeps the student's spelling."""
+    first = text.split(" ", 1)[0]
+    if _CODE_MARKS.search(first) or (len(first) == 1 and first.isalpha() and first not in "aAiI"):
+        return text
+    return text[:1].upper() + text[1:]
+
+
 def _summary(check: Check, cases: list[CaseResult]) -> str:
     failed = [case for case in cases if not case.passed]
     if not failed:
         return f"Correct ({len(cases)} of {len(cases)} cases)." if len(cases) > 1 else "Correct."
     first = failed[0].message
     if len(cases) == 1:
-        return first[:1].upper() + first[1:] + "."
+        return sentence(first) + "."
     return f"{len(failed)} of {len(cases)} cases wrong (the first: {first})."
 
 

@@ -132,13 +132,10 @@ def _concatenated(argument: ast.expr) -> list[ast.expr] | None:
         return None  # `a + b` adds numbers: the sum is the value shown
     parts = []
     for operand in operands:
-        if isinstance(operand, ast.JoinedStr):
-            parts += [piece.value for piece in operand.values if isinstance(piece, ast.FormattedValue)]
-        elif (isinstance(operand, ast.Call) and isinstance(operand.func, ast.Name)
-              and operand.func.id in ("str", "repr", "format") and operand.args):
-            parts.append(operand.args[0])
-        elif not isinstance(operand, ast.Constant):
-            parts.append(operand)
+        if (isinstance(operand, ast.Call) and isinstance(operand.func, ast.Name)
+                and operand.func.id in ("str", "repr", "format") and operand.args):
+            operand = operand.args[0]
+        parts += _shown_parts(operand)  # an f-string's values, a table's columns, the value itself
     return parts
 
 

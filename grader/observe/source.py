@@ -469,10 +469,10 @@ class _Flow:
         columns = [self.expr(element) for element in item.elts] if isinstance(item, (ast.Tuple, ast.List)) else None
         if name not in self.rows:
             self.rows[name] = columns
-        elif self.rows[name] is not None:
-            before = self.rows[name]
-            same = columns is not None and len(columns) == len(before)
-            self.rows[name] = [a.join(b) for a, b in zip(before, columns)] if same else None
+        elif self.rows[name] is not None and columns is not None:
+            self.rows[name] = _itemwise([self.rows[name], columns])  # None when the rows differ in length
+        else:
+            self.rows[name] = None
 
     def bind_iteration(self, target: ast.AST, iterated: ast.AST) -> None:
         """Bind a loop target; `for a, b in zip(xs, ys)` binds a to xs's and b to ys's provenance, not both."""
