@@ -289,18 +289,23 @@ def test_a_zygote_whose_grader_is_gone_stops_its_runs():
     assert not records["sleeper"].finished
 
 
-def run_set(launcher, *parts: str, wall=30.0):
-    """One single-cell job per source, run as one set; each probes f()."""
+def run_set(launcher, *parts: str, wall=30.0, files=(), rerun=True):
+    """One single-cell job per source, run as one set; each probes f(). As grading does (grader.grade.run_parts),
+    a job the set did not finish is run again on its own, unless `rerun` is off."""
     jobs = [Job(part=f"q{i}.py", units=(CodeUnit(label=f"q{i}.py", filename=f"q{i}.py", source=source),),
                 probes=(call("f", "f()"),), unit_timeout=5.0, probe_timeout=5.0)
             for i, source in enumerate(parts, 1)]
-    return launcher.run_many(jobs, files=[], limits=Limits(wall_seconds=wall), keep_dirs=[None] * len(jobs))
+    limits = Limits(wall_seconds=wall)
+    records = launcher.run_many(jobs, files=list(files), limits=limits, keep_dirs=[None] * len(jobs))
+    if rerun:
+        records = [record or launcher.run(job, files=list(files), limits=limits) for job, record in zip(jobs, records)]
+    return records
 
 
 class TestSets:
     """Several parts of one submission in one child: each still runs as if on its own."""
 
-    def test_each_part_gets_its_own_record_process_and_scratch(self, launcher):
+    def test_each_part_gets_its_own_record_namespace_and_scratch(self, launcher):
         records = run_set(launcher, "import os\nopen('left.txt', 'w').write('x')\ndef f(): return os.getpid()",
                           "import os\ndef f(): return os.path.exists('left.txt')",
                           "import torch\ntorch.set_default_dtype(torch.float64)\ndef f(): return 3")
@@ -308,6 +313,39 @@ class TestSets:
         assert records[1].observations[0].value["value"] is False  # the first part's file is not there
         assert records[2].observations[0].value["value"] == 3.0
         assert all(r.isolation for r in records)
+
+    CHANGES = ("import logging, os, sys, warnings\nimport numpy, torch, matplotlib\nimport helper\n"
+               "helper.seen.append(1)\ntorch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\n"
+               "torch.set_printoptions(precision=10)\nnumpy.set_printoptions(precision=2)\n"
+               "matplotlib.rcParams['lines.linewidth'] = 9\nlogging.basicConfig(level=logging.DEBUG, stream=sys.stdout)\n"
+               "logging.getLogger('lab').addHandler(logging.StreamHandler())\nwarnings.simplefilter('ignore')\n"
+               "os.environ['LAB_SECRET'] = '1'\nsys.path.insert(0, '/nowhere')\ndef f(): return os.getpid()")
+    AS_NEW = ("import logging, os, sys, warnings\nimport numpy, torch, matplotlib\nimport helper\n"
+              "def f(): return [helper.seen == [], torch.get_default_dtype() == torch.float32, torch.is_grad_enabled(),"
+              " str(torch.tensor(1 / 3)) == 'tensor(0.3333)', numpy.get_printoptions()['precision'] == 8,"
+              " matplotlib.rcParams['lines.linewidth'] == 1.5, logging.getLogger().handlers == [],"
+              " logging.getLogger().level == logging.WARNING, not logging.getLogger('lab').handlers,"
+              " ('ignore', None, Warning, None, 0) not in warnings.filters, 'LAB_SECRET' not in os.environ,"
+              " '/nowhere' not in sys.path, os.getpid()]")
+
+    def test_what_a_part_changes_in_the_process_is_put_back_before_the_next(self, launcher, tmp_path):
+        """Parts of a warm set share a process (grader.sandbox.between): the next part finds it as new."""
+        helper = tmp_path / "helper.py"
+        helper.write_text("seen = []\n")
+        records = run_set(launcher, self.CHANGES, self.AS_NEW, files=[helper])
+        assert all(r.finished for r in records), [r.process_stderr for r in records]
+        *checks, pid = [item["value"] for item in records[1].observations[0].value["items"]]
+        assert checks == [True] * len(checks)
+        if launcher is LAUNCHERS["warm"]:
+            assert pid == records[0].observations[0].value["value"]  # the point: one process for both
+
+    def test_a_part_that_leaves_a_thread_running_hands_the_next_a_new_process(self):
+        records = run_set(LAUNCHERS["warm"], "import os, threading, time\n"
+                          "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+                          "def f(): return os.getpid()", "import os\ndef f(): return os.getpid()")
+        assert all(r.finished for r in records)
+        first, second = (r.observations[0].value["value"] for r in records)
+        assert first != second
 
     def test_a_part_that_hangs_or_exits_costs_only_itself(self, launcher):
         records = run_set(launcher, "def f(): return 1", "import os\nos._exit(3)",
@@ -319,8 +357,8 @@ class TestSets:
         assert records[3].finished and records[3].observations[0].value["value"] == 4.0
 
     def test_parts_take_turns_and_each_wall_clock_starts_at_its_turn(self):
-        """In a warm set the next part's process is forked while one runs, but its code waits for its turn,
-        and its time is counted from then: three parts of 1.5 s each fit a wall clock of 2.5 s each."""
+        """In a warm set each part's time is counted from the end of the one before: three parts of 1.5 s
+        each fit a wall clock of 2.5 s each."""
         timed = "import time\nstarted = time.monotonic()\ntime.sleep(1.5)\ndef f(): return [started, time.monotonic()]"
         records = run_set(LAUNCHERS["warm"], timed, timed, timed, wall=2.5)
         assert all(r.finished and not r.timed_out for r in records)
@@ -334,21 +372,28 @@ class TestSets:
         assert records[1].finished and records[1].observations[0].value["value"] == 2.0
 
 
-def test_a_part_that_kills_its_set_leaves_the_rest_to_run_on_their_own(monkeypatch, tmp_path):
-    """The parts a set did not finish come back as None, and grading runs them one by one. (A part is
-    finished once its process is reaped: the one before it ends while the killer sleeps.)"""
+def test_a_part_that_kills_the_server_above_its_set_costs_nobody_their_answers(monkeypatch):
+    """Without a uid of its own a part may kill its parent, the zygote: the set's process is orphaned but its
+    parts still run and answer on their own clocks, and the next run gets a new zygote."""
     import grader.sandbox.launcher as launcher_module
 
-    monkeypatch.setattr(launcher_module, "can_isolate", lambda: False)  # the part may kill its parent
+    monkeypatch.setattr(launcher_module, "can_isolate", lambda: False)
     warm = WarmLauncher()
     try:
         records = run_set(warm, "def f(): return 1",
-                          "import os, signal, time\ntime.sleep(0.5)\nos.kill(os.getppid(), signal.SIGKILL)",
-                          "def f(): return 3")
+                          "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\ndef f(): return 2",
+                          "def f(): return 3", rerun=False)
+        after = run_set(warm, "def f(): return 4", "def f(): return 5", rerun=False)
     finally:
         warm.close()
-    assert records[0] is not None and records[0].observations[0].value["value"] == 1.0
-    assert records[1] is None and records[2] is None
+    assert [r.observations[0].value["value"] for r in records + after] == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_the_parts_a_set_never_reached_come_back_for_their_caller_to_run():
+    records = run_set(LAUNCHERS["warm"], "import threading, time\n"
+                      "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\ndef f(): return 1",
+                      "def f(): return 2", "def f(): return 3", rerun=False)
+    assert records[0].finished and records[1] is None and records[2] is None
 
 
 FORGED = {"kind": "number", "type": "float", "value": 999.0}

@@ -173,6 +173,14 @@ class Recorder:
         self.frames: list = []  # (function key, frame) of the first calls of each student function
         self.dropped = 0
 
+    def start_job(self, *, unit_files: dict[str, int], evaluations: dict, scratch: str) -> None:
+        """Watch the next job of a set, run in this same process: nothing of the last job's is kept."""
+        self.unit_files, self.evaluations, self.scratch = unit_files, evaluations, scratch
+        self.entries = {}
+        self.quiet = False
+        self.unit, self.namespace = 0, {}
+        self._reset_span()
+
     def pause(self) -> None:
         """Stop recording (the harness calls student code itself)."""
         self.quiet = True

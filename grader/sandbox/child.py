@@ -30,9 +30,9 @@ from grader.observe.sites import instrumented
 from grader.sandbox.encode import encode
 from grader.sandbox.frozen import builtins_restorer, json_line_encoder, snapshot
 from grader.sandbox.protocol import REPLIES, REQUESTS
-from grader.sandbox.coordinator import coordinate
+from grader.sandbox.between import baseline_now, fresh_process_needed, restored
 from grader.sandbox.isolation import isolate
-from grader.sandbox.job import CodeUnit, Job, ProbeSpec, RunSet, StrategySpec
+from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
 
 
 class TimeLimitReached(BaseException):
@@ -398,7 +398,7 @@ def observe_case(probe: ProbeSpec, case: int | None, namespace: dict, job: Job, 
 
 def reply_channel(channel_dir: str):
     """The child's end of the grader's reply pipe (grader.sandbox.protocol), bound now, before student code
-    runs."""
+    runs: (a function that sends one reply, the pipe's descriptor)."""
     handle, write, line = os.open(os.path.join(channel_dir, REPLIES), os.O_WRONLY), os.write, json_line_encoder()
 
     def reply(message: dict) -> None:
@@ -406,14 +406,22 @@ def reply_channel(channel_dir: str):
         while data:
             data = data[write(handle, data):]
 
-    return reply
+    return reply, handle
 
 
 def answer_requests(job: Job, namespace: dict, extras: dict, recorder: Recorder | None, send, reply,
                     channel_dir: str) -> None:
     """Answer the grader's requests one at a time, each reply carrying its request's nonce, until it says end."""
     requests = os.open(os.path.join(channel_dir, REQUESTS), os.O_RDWR)  # never waits for the grader's end
-    reply({"type": "ready"})
+    try:
+        reply({"type": "ready"})
+        _answer(requests, job, namespace, extras, recorder, send, reply)
+    finally:
+        os.close(requests)
+
+
+def _answer(requests: int, job: Job, namespace: dict, extras: dict, recorder: Recorder | None, send,
+            reply) -> None:
     probes = {probe.name: probe for probe in job.probes}
     pending = b""
     while True:
@@ -473,14 +481,11 @@ class Answers:
         return value
 
 
-def _prepare_process(job: Job, scratch: str) -> Recorder | None:
+def _prepare_process(job: Job) -> Recorder | None:
+    """What every part run in this process shares: the alarm, torch's thread count, the figure watch and the
+    recorder in torch's way (None where torch is missing or cannot be watched)."""
     os.environ["MPLBACKEND"] = "Agg"
     sys.stdin = io.StringIO("")
-    builtins.input = Answers(job.answers)
-    # Student helper modules next to their script may be imported, but they
-    # come last on the path so a file named torch.py cannot shadow torch.
-    sys.path.append(scratch)
-    sys.argv = [job.part]
     signal.signal(signal.SIGALRM, _on_alarm)
     try:
         import torch
@@ -491,13 +496,26 @@ def _prepare_process(job: Job, scratch: str) -> Recorder | None:
     except Exception:
         return None
     _FIGURES.install()
-    recorder = Recorder(unit_files={unit.filename: index for index, unit in enumerate(job.units)},
-                        evaluations=dict(job.evaluations), scratch=scratch)
+    recorder = Recorder(unit_files={}, evaluations={}, scratch=os.getcwd())
     try:
         install(recorder)
     except Exception:
         return None
     return recorder
+
+
+def _prepare_part(job: Job, scratch: str, recorder: Recorder | None) -> None:
+    """What is each part's own: its answers to input(), its folder on the path, its argv, its recorder's view."""
+    builtins.input = Answers(job.answers)
+    sys.stdin = io.StringIO("")
+    # Student helper modules next to their script may be imported, but they
+    # come last on the path so a file named torch.py cannot shadow torch.
+    sys.path.append(scratch)
+    sys.argv = [job.part]
+    signal.signal(signal.SIGALRM, _on_alarm)
+    if recorder is not None:
+        recorder.start_job(unit_files={unit.filename: index for index, unit in enumerate(job.units)},
+                           evaluations=dict(job.evaluations), scratch=scratch)
 
 
 def display(*objects, **_options) -> None:
@@ -518,31 +536,24 @@ def starting_namespace(job: Job) -> dict:
     return namespace
 
 
-def _started(go_fd: int) -> bool:
-    """Wait for this job's turn in its set: one byte, or an end of file if the set's coordinator is gone."""
-    started = os.read(go_fd, 1) == b"1"
-    os.close(go_fd)
-    return started
-
-
 def main(job_path: str, messages_path: str) -> None:
-    """Run one job, or coordinate a set of them (grader.sandbox.job.RunSet); never returns."""
+    """Run one job, or a set of them one after another (grader.sandbox.job.RunSet); never returns."""
     with open(job_path, encoding="utf-8") as handle:
         data = json.load(handle)
     if isinstance(data, dict) and data.get("type") == "set":
         runs = RunSet.from_json(data)
         folders = [folder for part in runs.parts for folder in (part.scratch, os.path.dirname(part.messages))]
-        # Isolation is applied once, here, before any student code exists; every job's fork inherits it.
+        # Isolation is applied once, here, before any student code exists; it holds for every part.
         report = isolate(list(runs.hide), runs.uid,
                          keep_visible=[os.getcwd(), *folders, os.path.dirname(messages_path)])
-        coordinate(runs, messages_path, report, harness()["serve"])
+        harness()["serve_parts"](runs.parts, report)
     job = Job.from_json(data)
     report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
     harness()["serve"](job, messages_path, report)
 
 
 HARNESS_MODULES = ("grader.sandbox.child", "grader.sandbox.encode", "grader.observe.events",
-                   "grader.observe.instruments", "grader.observe.sites")
+                   "grader.observe.instruments", "grader.observe.sites", "grader.sandbox.between")
 
 
 def harness() -> dict:
@@ -551,39 +562,82 @@ def harness() -> dict:
     return snapshot([sys.modules[name] for name in HARNESS_MODULES if name in sys.modules])["grader.sandbox.child"]
 
 
-def serve(job: Job, messages_path: str, report, done_fd: int | None = None, go_fd: int | None = None) -> None:
+def serve(job: Job, messages_path: str, report) -> None:
     """Run one job's units and probes in this process, writing every message as it happens; never returns.
-
-    A job of a set (grader.sandbox.coordinator) prepares itself, then waits for one byte on `go_fd` before
-    any student code runs, and writes one byte to `done_fd` once it has nothing left to do but exit.
 
     An exception that escapes is the harness's own (student code runs inside guards that catch everything):
     it is reported as such, so that the grader never blames the student for it.
     """
     send = Channel(messages_path).send  # bound now: patching the class later changes nothing here
     try:
-        _serve(job, messages_path, report, send, done_fd, go_fd)
+        recorder = _prepare_process(job)
+        _serve(job, messages_path, report, send, recorder)
     except BaseException as error:
+        _harness_failed(send, error)
+    # Skip interpreter teardown: student atexit hooks and __del__ methods get no last word.
+    os._exit(0)
+
+
+def serve_parts(parts: tuple[PartPaths, ...], report) -> None:
+    """Run the parts of a set one after another in this process; never returns.
+
+    Each part has its own channel, scratch folder, output file and namespace, and what it changed in the
+    process is put back before the next (grader.sandbox.between). The grader keeps each part's wall clock,
+    from the end of the part before it (grader.sandbox.warm). A part after which the process cannot be
+    trusted to be as new is the last this process runs: the grader runs the rest elsewhere.
+    """
+    recorder = baseline = None
+    for paths in parts:
+        _enter_part(paths)
+        send = Channel(paths.messages).send
         try:
-            send({"type": "harness-error", "error": _describe_error(error)})
-        finally:
-            os._exit(70)
+            with open(paths.job, encoding="utf-8") as handle:
+                job = Job.from_json(json.load(handle))
+            if baseline is None:
+                recorder = _prepare_process(job)
+                baseline = baseline_now()
+            _serve(job, paths.messages, report, send, recorder)
+            restored(baseline, paths.scratch)
+        except BaseException as error:
+            _harness_failed(send, error)
+        if fresh_process_needed(baseline):
+            break
+    os._exit(0)
 
 
-def _serve(job: Job, messages_path: str, report, send, done_fd: int | None, go_fd: int | None) -> None:
+def _harness_failed(send, error: BaseException) -> None:
+    try:
+        send({"type": "harness-error", "error": _describe_error(error)})
+    finally:
+        os._exit(70)
+
+
+def _enter_part(paths: PartPaths) -> None:
+    """Into the part's scratch folder, with the process's own output going to the part's file."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    output = os.open(paths.stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(output)
+    os.chdir(paths.scratch)
+
+
+def _serve(job: Job, messages_path: str, report, send, recorder: Recorder | None) -> None:
     global restore_builtins  # of the harness's own snapshot (grader.sandbox.frozen), when it runs from one
     figures_dir = os.path.dirname(messages_path)
-    reply = reply_channel(figures_dir)  # opened before student code, held until the process ends
+    reply, replies = reply_channel(figures_dir)  # opened before student code, held until the part ends
     send({"type": "sandbox", **report.to_json()})
-    recorder = _prepare_process(job, os.getcwd())
+    _prepare_part(job, os.getcwd(), recorder)
     # Whatever student code does to builtins, the standard library the harness calls sees them as they are now.
     restore_builtins = builtins_restorer()
     namespace = starting_namespace(job)
     if recorder is not None:
         namespace.update(recorder.names_for_namespace())
     seed_everything(job.seed)
-    if go_fd is not None and not _started(go_fd):
-        os._exit(70)  # the coordinator ended before this job's turn: there is nothing to run for
     figures = []
     for index, unit in enumerate(job.units):
         send({"type": "start", "unit": index})  # before the student's code: it reached it
@@ -594,14 +648,9 @@ def _serve(job: Job, messages_path: str, report, send, done_fd: int | None, go_f
             send(flush_activity(recorder, job))
     answer_requests(job, namespace, extras={"__figures__": figures}, recorder=recorder, send=send, reply=reply,
                     channel_dir=figures_dir)
+    namespace.clear()  # the part's objects go now, not with the process
     sys.stdout.flush()
-    if done_fd is not None:  # the set's coordinator may start the next job while this process tears down
-        try:
-            os.write(done_fd, b"1")
-        except OSError:
-            pass
-    # Skip interpreter teardown: student atexit hooks and __del__ methods get no last word.
-    os._exit(0)
+    os.close(replies)
 
 
 if __name__ == "__main__":

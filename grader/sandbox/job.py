@@ -104,14 +104,13 @@ class PartPaths:
 
 @dataclass(frozen=True, kw_only=True)
 class RunSet:
-    """Several jobs of one submission for one child, which runs each in a fork of its own, one after another.
+    """Several jobs of one submission for one child, which runs them one after another (grader.sandbox.child).
 
-    Every job keeps its own process, scratch folder, channel and wall clock; what the set saves is the
-    launcher's round trip per job (grader.sandbox.child, "coordinate").
+    Every job keeps its own scratch folder, channel, namespace and wall clock; they share a process where
+    that is safe (grader.sandbox.between), which saves a process's fixed costs per job.
     """
 
     parts: tuple[PartPaths, ...]
-    wall_seconds: float  # each job's own wall clock, kept by the coordinating child
     hide: tuple[str, ...] = ()
     uid: int | None = None
 
@@ -122,4 +121,4 @@ class RunSet:
     def from_json(cls, data: dict) -> "RunSet":
         return cls(parts=tuple(PartPaths(**{key: str(part[key]) for key in ("job", "scratch", "messages", "stderr")})
                                for part in data["parts"]),
-                   wall_seconds=float(data["wall_seconds"]), hide=tuple(data.get("hide", ())), uid=data.get("uid"))
+                   hide=tuple(data.get("hide", ())), uid=data.get("uid"))

@@ -160,8 +160,8 @@ def prepared_run(job: Job, files: list[Path]):
 
 
 @contextmanager
-def prepared_set(jobs: list[Job], files: list[Path], wall_seconds: float):
-    """Folders for several jobs run by one coordinating child: yields (the child's paths, [(job, its paths)]).
+def prepared_set(jobs: list[Job], files: list[Path]):
+    """Folders for several jobs run by one child: yields (the child's own paths, [(job, its paths)]).
 
     Each job gets its own scratch copy and channel, as `prepared_run` gives one; all run under one uid.
     """
@@ -182,53 +182,26 @@ def prepared_set(jobs: list[Job], files: list[Path], wall_seconds: float):
             parts.append((job, paths))
         (base / "scratch").mkdir()
         (base / "channel").mkdir()
-        coordinator = RunPaths(scratch=base / "scratch", job=base / "channel" / "set.json",
-                               messages=base / "channel" / "parts.jsonl", stderr=base / "channel" / "stderr.txt")
+        runner = RunPaths(scratch=base / "scratch", job=base / "channel" / "set.json",
+                          messages=base / "channel" / "set.jsonl", stderr=base / "channel" / "stderr.txt")
         runs = RunSet(parts=tuple(PartPaths(job=str(p.job), scratch=str(p.scratch), messages=str(p.messages),
                                             stderr=str(p.stderr)) for _, p in parts),
-                      wall_seconds=wall_seconds, hide=jobs[0].hide if jobs else (), uid=uid)
-        coordinator.job.write_text(json.dumps(runs.to_json()), encoding="utf-8")
+                      hide=jobs[0].hide if jobs else (), uid=uid)
+        runner.job.write_text(json.dumps(runs.to_json()), encoding="utf-8")
         if uid is not None:
             _hand_over(base, uid)
-        yield coordinator, parts
-
-
-def part_outcomes(messages: Path, count: int) -> dict[int, dict]:
-    """The coordinating child's line per finished job: index -> exit status, time-out, elapsed, peak memory."""
-    outcomes: dict[int, dict] = {}
-    lines = messages.read_text(encoding="utf-8", errors="replace").splitlines() if messages.exists() else []
-    for line in lines[:10 * count]:
-        try:
-            data = json.loads(line)
-            index = data["index"]
-            if data["type"] != "part" or not isinstance(index, int) or not 0 <= index < count or index in outcomes:
-                continue
-            outcomes[index] = {"exit_code": int(data["status"]), "timed_out": bool(data["timed_out"]),
-                               "elapsed": float(data["elapsed"]), "peak_kib": int(data["peak_kib"] or 0) or None}
-        except (ValueError, KeyError, TypeError):
-            continue
-    return outcomes
+        yield runner, parts
 
 
 def records_of_set(parts, outcomes: dict[int, dict], keep_dirs: list[Path | None],
                    exchanges: list[Exchange]) -> list[RunRecord | None]:
-    """Each job's record, from its own channel; None for a job the coordinating child never finished."""
+    """Each job's record, from its own channel; None for a job the set's child never finished."""
     records: list[RunRecord | None] = []
     for index, (job, paths) in enumerate(parts):
         outcome = outcomes.get(index)
         records.append(None if outcome is None else RunRecordBuilder(job=job, paths=paths).build(
             keep_dir=keep_dirs[index], exchange=exchanges[index], **outcome))
     return records
-
-
-def drive_set(drivers: list[ProbeDriver], messages: Path, deadline: float, set_running) -> list[Exchange]:
-    """Each part's probe phase in turn, as the coordinating child reaches it; a part that ended is skipped."""
-    exchanges = []
-    for index, driver in enumerate(drivers):
-        def running(index=index) -> bool:
-            return set_running() and index not in part_outcomes(messages, len(drivers))
-        exchanges.append(driver.drive(deadline, running))
-    return exchanges
 
 
 @dataclass(frozen=True)

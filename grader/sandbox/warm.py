@@ -18,19 +18,18 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import (PACKAGE_ROOT, RunRecordBuilder, drive_set, part_outcomes, prepared_run,
-                                     prepared_set, records_of_set, scrubbed_environment)
-from grader.sandbox.protocol import ProbeDriver
+from grader.sandbox.launcher import (PACKAGE_ROOT, RunPaths, RunRecordBuilder, prepared_run, prepared_set,
+                                     records_of_set, scrubbed_environment)
+from grader.sandbox.protocol import Exchange, ProbeDriver
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord
 
 BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.zygote import serve; serve()"
 START_TIMEOUT = 120.0  # the first fork waits for the zygote's imports
-SET_SLACK = 10.0  # a set's own clock: every job's wall clock, plus this for forking and reaping them
 
 
 class _Ticket:
@@ -73,6 +72,69 @@ def _outlive(pid: int, seconds: float) -> bool:
     except (ProcessLookupError, PermissionError):
         pass
     return True
+
+
+def _drive_parts(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds: float, ticket: _Ticket,
+                 stop) -> tuple[dict[int, dict], list[Exchange]]:
+    """Each part's probe phase in turn, as the set's child reaches it, each on a wall clock of its own counted
+    from the end of the part before it: (index -> outcome, for each part that finished and for the one the
+    child ended or was stopped in; each exchange).
+
+    The parts after that one, and a part the child never reached (it stopped early, see
+    grader.sandbox.between), get no outcome: they are run again on their own.
+    """
+    outcomes: dict[int, dict] = {}
+    exchanges: list[Exchange] = []
+    started = time.monotonic()
+    for index, (driver, paths) in enumerate(zip(drivers, parts)):
+        deadline = started + wall_seconds
+        exchange = driver.drive(deadline, lambda: _going(ticket))
+        exchanges.append(exchange)
+        now = time.monotonic()
+        if exchange.completed:
+            outcomes[index] = {"exit_code": 0, "timed_out": False, "elapsed": now - started,
+                               "peak_kib": _peak_kib(ticket.pid)}
+            started = now
+            continue
+        # The child ended, or this part's time is up, or it answered what was not asked: it runs no more.
+        going = _going(ticket)
+        if going:
+            stop()
+        reached = paths.messages.exists() and paths.messages.stat().st_size > 0
+        if ticket.status is not None and (reached or going):
+            outcomes[index] = {"exit_code": ticket.status, "timed_out": going and now >= deadline,
+                               "elapsed": now - started, "peak_kib": ticket.peak_kib}
+        break
+    # After the last part the child ends on its own; the zygote kills what is left of its group as it reaps it.
+    return outcomes, exchanges
+
+
+def _stop(zygote: "Zygote", run: int, ticket: _Ticket) -> None:
+    """Kill a set's child and wait for its end; where the zygote died under it, kill it from here."""
+    if zygote.alive():
+        try:
+            zygote.kill(run)
+        except OSError:
+            pass
+        if ticket.ended.wait(30) and ticket.status is not None:
+            return
+    if ticket.pid is not None:
+        try:
+            os.killpg(ticket.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _peak_kib(pid: int | None) -> int | None:
+    """A running process's peak resident memory so far, as the kernel counts it."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError, TypeError):
+        pass
+    return None
 
 
 class Zygote:
@@ -182,28 +244,25 @@ class WarmLauncher:
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
                  keep_dirs: list[Path | None]) -> list[RunRecord | None]:
-        """Several jobs in one fork of the zygote, which forks again for each (grader.sandbox.child.coordinate).
+        """Several jobs in one fork of the zygote, one after another (grader.sandbox.child.serve_parts), each
+        with its own folders, namespace and wall clock (`_drive_parts`).
 
-        Each job keeps its own process, limits and wall clock; the set saves a round trip through the zygote
-        per job. A job the set did not finish (its child was killed from inside) comes back as None.
+        A job the set's child did not finish or never reached (an earlier job ended or stopped it, or left
+        it unfit for more) comes back as None, for the caller to run on its own. The CPU-time limit is the
+        set's (each job's times the number of jobs): the jobs share a process, and each one's wall clock
+        still bounds it.
         """
         if len(jobs) < 2:
             return [self.run(job, files=files, limits=limits, keep_dir=keep) for job, keep in zip(jobs, keep_dirs)]
-        with prepared_set(jobs, files, limits.wall_seconds) as (coordinator, parts):
+        with prepared_set(jobs, files) as (runner, parts):
             drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
             zygote = self._server()
-            run, ticket = zygote.start(coordinator, limits)
+            run, ticket = zygote.start(runner, replace(limits, cpu_seconds=limits.cpu_seconds * len(jobs)))
             ticket.started.wait(START_TIMEOUT)
-            budget = limits.wall_seconds * len(jobs) + SET_SLACK
-            started = time.monotonic()
-            exchanges = drive_set(drivers, coordinator.messages, started + budget, lambda: _going(ticket))
-            if not ticket.ended.wait(max(0.0, budget - (time.monotonic() - started))):
-                zygote.kill(run)
-                ticket.ended.wait(30)
-            elif ticket.status is None and ticket.pid is not None:
-                _outlive(ticket.pid, budget - (time.monotonic() - started))
+            outcomes, exchanges = _drive_parts(drivers, [paths for _, paths in parts], limits.wall_seconds,
+                                               ticket, stop=lambda: _stop(zygote, run, ticket))
             zygote.forget(run)
-            return records_of_set(parts, part_outcomes(coordinator.messages, len(parts)), keep_dirs, exchanges)
+            return records_of_set(parts, outcomes, keep_dirs, exchanges)
 
     def close(self) -> None:
         if self._zygote is not None:

@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 PR_SET_CHILD_SUBREAPER = 36
-# The launcher is what a set's coordinating child imports first (grader.sandbox.zygote._become_child).
+# The launcher is what every child imports first (grader.sandbox.zygote._become_child).
 PRELOAD = ("torch", "numpy", "matplotlib", "matplotlib.pyplot", "grader.sandbox.child", "grader.sandbox.launcher")
 
 
@@ -43,6 +43,9 @@ def _preload() -> None:
         except ImportError:
             pass  # a course without matplotlib still gets a working (cooler) zygote
     _exercise_first_use_paths()
+    from grader.sandbox import between
+
+    between.preload()  # last: the state every part of a set is put back to
 
 
 def _exercise_first_use_paths() -> None:

@@ -1,4 +1,4 @@
-# Kills its parent: when the scripts of a folder share one coordinating child, that child.
+# Kills its parent: the server that forked the process running this folder's scripts one after another.
 import os
 import signal
 

@@ -1,0 +1,186 @@
+"""What one part of a set leaves in its process, put back before the next part runs.
+
+A set's parts (a submission's scripts, or its runs on moved inputs) run one
+after another in one process (grader.sandbox.child.serve_parts): a process costs
+tens of milliseconds to fork, warm up and tear down, far more than most
+scripts take. A TA runs each script in a fresh interpreter, so whatever a
+script commonly changes in the process is taken as it was before the first
+part and put back after each one: the environment, `sys.path` and
+`sys.argv`, the student's own modules (imported again by the next part, from
+its own copy), warnings filters, logging handlers and levels, torch's default
+dtype, grad mode, anomaly detection and print options, numpy's print and
+error options, and matplotlib's rcParams. Builtins, the working folder,
+stdout and the random seeds are the harness's own business (grader.sandbox.child).
+
+What cannot be put back ends the process instead: a part that leaves a
+thread or a process of its own running, or whose process state is otherwise
+beyond repair, is the last its process runs, and the next part starts in a
+fresh fork (`fresh_process_needed`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import warnings
+from dataclasses import dataclass, field, replace
+
+
+@dataclass
+class Baseline:
+    """The process as it was before any part's code ran."""
+
+    environ: dict[str, str]
+    path: list[str]
+    modules: frozenset[str]
+    recursion_limit: int
+    warning_filters: list
+    loggers: dict[str, tuple]  # name -> (handlers, level, propagate, disabled), "" for the root logger
+    logging_disabled: int
+    threads: int
+    torch: dict = field(default_factory=dict)
+    numpy: dict = field(default_factory=dict)
+    rc: dict = field(default_factory=dict)
+
+
+def _logger_state(logger: logging.Logger) -> tuple:
+    return list(logger.handlers), logger.level, logger.propagate, logger.disabled
+
+
+def _loggers() -> dict[str, logging.Logger]:
+    found = {"": logging.getLogger()}
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):
+            found[name] = logger
+    return found
+
+
+PRELOADED: Baseline | None = None  # taken by the zygote once (grader.sandbox.zygote), inherited by every fork
+
+
+def preload() -> None:
+    """Take the baseline in the zygote, so that no fork pays for reading every logger and rcParam again."""
+    global PRELOADED
+    PRELOADED = taken()
+
+
+def baseline_now() -> Baseline:
+    """The baseline for this process: the zygote's, with what a fork sets for itself (its environment and
+    path) read now; else taken now."""
+    if PRELOADED is None:
+        return taken()
+    return replace(PRELOADED, environ=dict(os.environ), path=list(sys.path), threads=threading.active_count())
+
+
+def taken() -> Baseline:
+    """The process's state now, before any student code ran in it."""
+    baseline = Baseline(
+        environ=dict(os.environ), path=list(sys.path), modules=frozenset(sys.modules),
+        recursion_limit=sys.getrecursionlimit(), warning_filters=list(warnings.filters),
+        loggers={name: _logger_state(logger) for name, logger in _loggers().items()},
+        logging_disabled=logging.root.manager.disable, threads=threading.active_count())
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        baseline.torch = {"dtype": torch.get_default_dtype(), "grad": torch.is_grad_enabled(),
+                          "anomaly": torch.is_anomaly_enabled()}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        baseline.numpy = {"print": numpy.get_printoptions(), "errors": numpy.geterr()}
+    matplotlib = sys.modules.get("matplotlib")
+    if matplotlib is not None:
+        baseline.rc = dict(dict.items(matplotlib.rcParams))
+    return baseline
+
+
+def restored(baseline: Baseline, scratch: str) -> None:
+    """Put back what a part changed; `scratch` is its folder, whose modules are forgotten."""
+    if dict(os.environ) != baseline.environ:
+        os.environ.clear()
+        os.environ.update(baseline.environ)
+    sys.path[:] = baseline.path
+    _forget_modules(baseline.modules, scratch)
+    baseline.modules = frozenset(sys.modules)  # libraries the part imported stay, and need no second look
+    sys.setrecursionlimit(baseline.recursion_limit)
+    warnings.filters[:] = baseline.warning_filters
+    warnings._filters_mutated()
+    _restore_logging(baseline)
+    _restore_torch(baseline.torch)
+    _restore_numpy(baseline.numpy)
+    _restore_rc(baseline.rc)
+
+
+def fresh_process_needed(baseline: Baseline) -> bool:
+    """Whether the part left something running that putting state back cannot stop: its own threads, or
+    processes it started. The next part then gets a process of its own."""
+    if threading.active_count() > baseline.threads:
+        return True
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as children:
+                if children.read().strip():
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+def _forget_modules(before: frozenset[str], scratch: str) -> None:
+    """The student's modules (imported from the part's folder) are imported again by the next part, from its
+    own copy, as a new interpreter would; libraries imported for the first time stay (many cannot be
+    imported twice)."""
+    folders = (os.path.join(scratch, ""), os.path.join(os.path.realpath(scratch), ""))
+    for name in [name for name in sys.modules if name not in before]:
+        origin = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(origin, str) and origin.startswith(folders):
+            sys.modules.pop(name, None)
+
+
+def _restore_logging(baseline: Baseline) -> None:
+    current = _loggers()
+    for name, logger in current.items():
+        if name not in baseline.loggers:
+            if name == "__main__" or name not in sys.modules:  # the part's own (a library's has its module's name)
+                logging.Logger.manager.loggerDict.pop(name, None)
+            else:
+                logger.handlers[:] = [h for h in logger.handlers if isinstance(h, logging.NullHandler)]
+            continue
+        saved = baseline.loggers[name]
+        if _logger_state(logger) != saved:
+            handlers, level, propagate, disabled = saved
+            logger.handlers[:] = handlers
+            if logger.level != level:
+                logger.setLevel(level)  # clears every logger's cache: only where a level changed
+            logger.propagate, logger.disabled = propagate, disabled
+    if logging.root.manager.disable != baseline.logging_disabled:
+        logging.disable(baseline.logging_disabled)
+
+
+def _restore_torch(saved: dict) -> None:
+    torch = sys.modules.get("torch")
+    if torch is None or not saved:
+        return
+    torch.set_default_dtype(saved["dtype"])
+    torch.set_grad_enabled(saved["grad"])
+    torch.set_anomaly_enabled(saved["anomaly"])
+    torch.set_printoptions(profile="default", sci_mode=None)
+
+
+def _restore_numpy(saved: dict) -> None:
+    numpy = sys.modules.get("numpy")
+    if numpy is None or not saved:
+        return
+    numpy.set_printoptions(**saved["print"])
+    numpy.seterr(**saved["errors"])
+
+
+def _restore_rc(saved: dict) -> None:
+    matplotlib = sys.modules.get("matplotlib")
+    if matplotlib is None or not saved:
+        return
+    rc = matplotlib.rcParams
+    changed = {key: value for key, value in saved.items() if key not in rc or dict.__getitem__(rc, key) != value}
+    for key in [key for key in dict.keys(rc) if key not in saved]:
+        dict.__delitem__(rc, key)
+    for key, value in changed.items():
+        dict.__setitem__(rc, key, value)  # the values were valid once: no need to validate them again
