@@ -437,6 +437,7 @@ def _answer(requests: int, job: Job, namespace: dict, extras: dict, recorder: Re
         except (ValueError, KeyError, TypeError):
             continue
         if request.get("type") == "end":
+            _flush_output()  # before the grader, which may stop waiting for this process, reads it
             reply({"type": "ended", "nonce": nonce})
             return
         probe = probes.get(request.get("probe"))
@@ -612,13 +613,17 @@ def _harness_failed(send, error: BaseException) -> None:
         os._exit(70)
 
 
-def _enter_part(paths: PartPaths) -> None:
-    """Into the part's scratch folder, with the process's own output going to the part's file."""
+def _flush_output() -> None:
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()
         except Exception:
             pass
+
+
+def _enter_part(paths: PartPaths) -> None:
+    """Into the part's scratch folder, with the process's own output going to the part's file."""
+    _flush_output()
     output = os.open(paths.stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(output, 1)
     os.dup2(output, 2)
@@ -648,8 +653,7 @@ def _serve(job: Job, messages_path: str, report, send, recorder: Recorder | None
             send(flush_activity(recorder, job))
     answer_requests(job, namespace, extras={"__figures__": figures}, recorder=recorder, send=send, reply=reply,
                     channel_dir=figures_dir)
-    namespace.clear()  # the part's objects go now, not with the process
-    sys.stdout.flush()
+    namespace.clear()  # the part's objects go now, not with the next part
     os.close(replies)
 
 

@@ -147,6 +147,7 @@ class Zygote:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self._home.name, env=scrubbed_environment(Path(self._home.name)), start_new_session=True)
         self._lock = threading.Lock()
+        self._gone = False  # its event stream has ended: it is dead, or dying and past answering
         self._tickets: dict[int, _Ticket] = {}
         self._next = 0
         threading.Thread(target=self._read_events, daemon=True, name="zygote-events").start()
@@ -164,7 +165,10 @@ class Zygote:
                 ticket.status = event["status"]
                 ticket.peak_kib = event.get("peak_kib")
                 ticket.ended.set()
-        for ticket in list(self._tickets.values()):  # the zygote died: release every waiter
+        with self._lock:
+            self._gone = True
+            waiting = list(self._tickets.values())
+        for ticket in waiting:  # the zygote died: release every waiter
             ticket.started.set()
             ticket.ended.set()
 
@@ -174,11 +178,21 @@ class Zygote:
             self._process.stdin.flush()
 
     def start(self, paths, limits: Limits) -> tuple[int, _Ticket]:
+        """Ask for a run; its ticket is released at once, with no pid, where the zygote has died."""
         with self._lock:
             self._next += 1
             run, ticket = self._next, _Ticket()
             self._tickets[run] = ticket
-        self._send({"run": run, "paths": {k: str(v) for k, v in asdict(paths).items()}, "limits": asdict(limits)})
+            gone = self._gone
+        try:
+            if not gone:
+                self._send({"run": run, "paths": {k: str(v) for k, v in asdict(paths).items()},
+                            "limits": asdict(limits)})
+                return run, ticket
+        except OSError:
+            pass
+        ticket.started.set()
+        ticket.ended.set()
         return run, ticket
 
     def kill(self, run: int) -> None:
@@ -189,7 +203,7 @@ class Zygote:
             self._tickets.pop(run, None)
 
     def alive(self) -> bool:
-        return self._process.poll() is None
+        return not self._gone and self._process.poll() is None
 
     def close(self) -> None:
         if self.alive():
@@ -222,14 +236,34 @@ class WarmLauncher:
                 self._zygote = Zygote(self.python)
             return self._zygote
 
-    def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
-        with prepared_run(job, files) as paths:
-            driver = ProbeDriver(job, paths.messages.parent)
+    def _start(self, paths, limits: Limits) -> tuple[Zygote, int, _Ticket]:
+        """A run forked by a live zygote: a zygote that died before it forked the run (another run killed
+        it: a run without a uid of its own may) is replaced, and the run asked of the new one."""
+        def ask() -> tuple[Zygote, int, _Ticket]:
             zygote = self._server()
             run, ticket = zygote.start(paths, limits)
             ticket.started.wait(START_TIMEOUT)
+            return zygote, run, ticket
+
+        zygote, run, ticket = ask()
+        if ticket.pid is None and not zygote.alive():
+            zygote.forget(run)
+            zygote, run, ticket = ask()
+        return zygote, run, ticket
+
+    def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
+        with prepared_run(job, files) as paths:
+            driver = ProbeDriver(job, paths.messages.parent)
+            zygote, run, ticket = self._start(paths, limits)
             started = time.monotonic()
             exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket))
+            if exchange.completed:
+                # Every answer is in and the child is ending: the zygote kills what is left of its group as it
+                # reaps it, and nobody needs to wait for that.
+                zygote.forget(run)
+                return RunRecordBuilder(job=job, paths=paths).build(
+                    exit_code=0, timed_out=False, elapsed=time.monotonic() - started, keep_dir=keep_dir,
+                    peak_kib=_peak_kib(ticket.pid), exchange=exchange)
             timed_out = not ticket.ended.wait(max(0.0, limits.wall_seconds - (time.monotonic() - started)))
             if timed_out:
                 zygote.kill(run)
@@ -256,9 +290,7 @@ class WarmLauncher:
             return [self.run(job, files=files, limits=limits, keep_dir=keep) for job, keep in zip(jobs, keep_dirs)]
         with prepared_set(jobs, files) as (runner, parts):
             drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
-            zygote = self._server()
-            run, ticket = zygote.start(runner, replace(limits, cpu_seconds=limits.cpu_seconds * len(jobs)))
-            ticket.started.wait(START_TIMEOUT)
+            zygote, run, ticket = self._start(runner, replace(limits, cpu_seconds=limits.cpu_seconds * len(jobs)))
             outcomes, exchanges = _drive_parts(drivers, [paths for _, paths in parts], limits.wall_seconds,
                                                ticket, stop=lambda: _stop(zygote, run, ticket))
             zygote.forget(run)
