@@ -74,8 +74,10 @@ class ProbeDriver:
         self._requests = None
 
     # ------------------------------------------------------------------ the conversation
-    def drive(self, deadline: float, running: Callable[[], bool]) -> Exchange:
-        """Ask for every observation in turn until all are answered, the run ends or time is up."""
+    def drive(self, deadline: float, running: Callable[[], bool],
+              answered: Callable[[], None] | None = None) -> Exchange:
+        """Ask for every observation in turn until all are answered, the run ends or time is up; `answered` is
+        called once every observation is in, while the child still waits for its end."""
         try:
             if self._await(lambda reply: reply.get("type") == "ready", deadline, running) is None:
                 return self.exchange
@@ -95,6 +97,8 @@ class ProbeDriver:
                     case += 1
                     if reply.get("case") is None or case >= len(probe.cases):
                         break
+            if answered is not None:
+                answered()
             ended = self._ask({"type": "end"}, deadline, running, kind="ended")
             self.exchange.completed = ended is not None
             return self.exchange

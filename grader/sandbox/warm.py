@@ -88,12 +88,12 @@ def _drive_parts(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds
     started = time.monotonic()
     for index, (driver, paths) in enumerate(zip(drivers, parts)):
         deadline = started + wall_seconds
-        exchange = driver.drive(deadline, lambda: _going(ticket))
+        peak = _Peak(ticket)
+        exchange = driver.drive(deadline, lambda: _going(ticket), answered=peak.read)
         exchanges.append(exchange)
         now = time.monotonic()
         if exchange.completed:
-            outcomes[index] = {"exit_code": 0, "timed_out": False, "elapsed": now - started,
-                               "peak_kib": _peak_kib(ticket.pid)}
+            outcomes[index] = {"exit_code": 0, "timed_out": False, "elapsed": now - started, "peak_kib": peak.kib}
             started = now
             continue
         # The child ended, or this part's time is up, or it answered what was not asked: it runs no more.
@@ -125,16 +125,21 @@ def _stop(zygote: "Zygote", run: int, ticket: _Ticket) -> None:
             pass
 
 
-def _peak_kib(pid: int | None) -> int | None:
-    """A running process's peak resident memory so far, as the kernel counts it."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError, TypeError):
-        pass
-    return None
+class _Peak:
+    """A run's peak resident memory, as the kernel counts it, read while the run waits for its end (a run
+    whose answers are all in is not waited for, so its exit status never brings it)."""
+
+    def __init__(self, ticket: _Ticket):
+        self.ticket, self.kib = ticket, None
+
+    def read(self) -> None:
+        try:
+            with open(f"/proc/{self.ticket.pid}/status", encoding="ascii", errors="replace") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        self.kib = int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
 
 
 class Zygote:
@@ -256,14 +261,15 @@ class WarmLauncher:
             driver = ProbeDriver(job, paths.messages.parent)
             zygote, run, ticket = self._start(paths, limits)
             started = time.monotonic()
-            exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket))
+            peak = _Peak(ticket)
+            exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket), answered=peak.read)
             if exchange.completed:
                 # Every answer is in and the child is ending: the zygote kills what is left of its group as it
                 # reaps it, and nobody needs to wait for that.
                 zygote.forget(run)
                 return RunRecordBuilder(job=job, paths=paths).build(
                     exit_code=0, timed_out=False, elapsed=time.monotonic() - started, keep_dir=keep_dir,
-                    peak_kib=_peak_kib(ticket.pid), exchange=exchange)
+                    peak_kib=peak.kib, exchange=exchange)
             timed_out = not ticket.ended.wait(max(0.0, limits.wall_seconds - (time.monotonic() - started)))
             if timed_out:
                 zygote.kill(run)
