@@ -496,13 +496,34 @@ def _prepare_process(job: Job) -> Recorder | None:
         torch.set_num_threads(max(1, job.threads))
     except Exception:
         return None
+    if _RECORDER is None:
+        _install_instruments()
+    return _RECORDER
+
+
+_RECORDER: Recorder | None = None  # in torch's way, watching whichever job runs (set by _install_instruments)
+_HARNESS: dict | None = None  # the zygote's snapshot, instruments installed: what every fork of it starts from
+
+
+def _install_instruments() -> None:
+    global _RECORDER
     _FIGURES.install()
-    recorder = Recorder(unit_files={}, evaluations={}, scratch=os.getcwd())
+    recorder = Recorder(unit_files={}, evaluations={}, scratch="")
     try:
         install(recorder)
     except Exception:
-        return None
-    return recorder
+        return
+    _RECORDER = recorder
+
+
+def preload_harness() -> None:
+    """In the zygote: take the harness's snapshot and put its instruments in torch's way once, for every fork
+    to inherit instead of doing both again. The zygote never runs student code, so what a fork inherits is as
+    pristine as what it would take itself."""
+    global _HARNESS
+    space = harness()
+    space["_install_instruments"]()
+    _HARNESS = space
 
 
 def _prepare_part(job: Job, scratch: str, recorder: Recorder | None) -> None:
@@ -547,10 +568,10 @@ def main(job_path: str, messages_path: str) -> None:
         # Isolation is applied once, here, before any student code exists; it holds for every part.
         report = isolate(list(runs.hide), runs.uid,
                          keep_visible=[os.getcwd(), *folders, os.path.dirname(messages_path)])
-        harness()["serve_parts"](runs.parts, report)
+        (_HARNESS or harness())["serve_parts"](runs.parts, report)
     job = Job.from_json(data)
     report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
-    harness()["serve"](job, messages_path, report)
+    (_HARNESS or harness())["serve"](job, messages_path, report)
 
 
 HARNESS_MODULES = ("grader.sandbox.child", "grader.sandbox.encode", "grader.observe.events",

@@ -43,8 +43,9 @@ def _preload() -> None:
         except ImportError:
             pass  # a course without matplotlib still gets a working (cooler) zygote
     _exercise_first_use_paths()
-    from grader.sandbox import between
+    from grader.sandbox import between, child
 
+    child.preload_harness()
     between.preload()  # last: the state every part of a set is put back to
 
 
