@@ -13,6 +13,7 @@ typical run decides; the seeds are named in the message.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from statistics import median
 from typing import Callable
@@ -49,6 +50,20 @@ def printers_of(submission: Submission) -> frozenset[str]:
     return printing_functions(sources)
 
 
+def source_facts(submission: Submission, printers: frozenset[str]) -> dict[str, SourceFacts]:
+    """What each readable part's source says (grader.observe.source.analyse), by part name. It needs no run,
+    so grading computes it while the parts run (grader.grade.grade_submission)."""
+    facts = {}
+    for part in submission.parts:
+        try:
+            units = load_units(part.path)
+        except UnreadableSource:
+            continue
+        facts[part.name] = analyse([unit.source for unit in units], cells=part.path.suffix == ".ipynb",
+                                   printers=printers)
+    return facts
+
+
 def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = None,
           units: tuple | None = None, printers: frozenset[str] = frozenset()) -> PartView | None:
     try:
@@ -64,14 +79,15 @@ def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = N
 
 
 def views_of(lab: Lab, submission: Submission, evidence: dict[str, Evidence],
-             printers: frozenset[str] = frozenset()) -> dict[str, PartView]:
+             printers: frozenset[str] = frozenset(), facts: dict[str, SourceFacts] | None = None
+             ) -> dict[str, PartView]:
     """What each part that ran did, paired with what its source says (read again here, never from the child);
-    `printers` as `printers_of` gives them."""
+    `printers` as `printers_of` gives them; `facts` as `source_facts` gives them, where already known."""
     views = {}
     for part in submission.parts:
         record = evidence[part.name].record
         if record is not None:
-            view = _view(lab, part, record, printers=printers)
+            view = _view(lab, part, record, (facts or {}).get(part.name), printers=printers)
             if view is not None:
                 views[part.name] = view
     return views
@@ -200,10 +216,17 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
         if all(a.source == b.source for a, b in zip(moved, units)):
             continue  # no input is typed where it can be moved: nothing more to learn
         planned.append((part, matches, tuple(moved)))
-    records = rerun([(part, None, moved) for part, _, moved in planned]) if planned else []
-    for (part, matches, moved), record in zip(planned, records):
+    if not planned:
+        return notes
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgrade-source") as beside:
+        # The moved code's facts need no run: they are read while it runs.
+        reading = beside.submit(lambda: [analyse([unit.source for unit in moved], cells=part.path.suffix == ".ipynb",
+                                                 printers=printers) for part, _, moved in planned])
+        records = rerun([(part, None, moved) for part, _, moved in planned])
+        moved_facts = reading.result()
+    for (part, matches, moved), record, facts in zip(planned, records, moved_facts):
         part_name = part.name
-        again_view = None if record is None else _view(lab, part, record, units=moved, printers=printers)
+        again_view = None if record is None else _view(lab, part, record, facts, units=moved, printers=printers)
         if again_view is None:
             continue
         for exercise, match in matches:

@@ -7,13 +7,15 @@ how results are written.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import __version__
 from grader.discover import Part, Submission
 from grader.fingerprint import fingerprint
-from grader.freeform import printers_of, recognition_for, settle_hard_coding, settle_stochastic, views_of
+from grader.freeform import (printers_of, recognition_for, settle_hard_coding, settle_stochastic, source_facts,
+                             views_of)
 from grader.judge import stops as stopping
 from grader.judge import tamper, where
 from grader.judge.checks import contract_exercises, decide_checks
@@ -287,9 +289,13 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     units: list[UnitSummary] = []
     stops: list[Stop] = []
     notes = list(submission.notes)
-    review = _tampering(submission)
     printers = printers_of(submission)  # read once: every run and every view of the submission uses them
-    ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher, printers)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgrade-source") as beside:
+        # What the source alone says is read while the parts run: the grader waits on the child meanwhile.
+        reading = beside.submit(lambda: (_tampering(submission), source_facts(submission, printers)))
+        ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher,
+                        printers)
+        review, facts = reading.result()
     for part, (record, unavailable) in zip(submission.parts, ran):
         records.append(record)
         if unavailable:
@@ -299,7 +305,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
             notes.extend(f"{part.name}: {problem}" for problem in record.problems)
             stops.extend(_stops_of(lab, part, record, settings))
         evidence[part.name] = Evidence(part=part.name, record=record, unavailable=unavailable)
-    views = views_of(lab, submission, evidence, printers)
+    views = views_of(lab, submission, evidence, printers, facts)
     for part in submission.parts:
         if part.name in views and views[part.name].facts.asks_input:
             own = _answers(rubric, part, own_only=part.exercises is not None) or _answers(rubric, part)

@@ -89,6 +89,7 @@ def _derivative_at(function, values: tuple[float, ...], inputs: tuple[str, ...],
 _NAME_ENDINGS = ("in", "inp", "input", "val", "value", *"abcdefghijklmnopqrstuvwxyz")
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every name against every input of every computation
 def _resembles(name: str, input_name: str) -> bool:
     """`x_val`, `x0`, `xVal`, `input_x`, `xx`, `xin`, `xv` name the input x; `wrt`, `lr` or `b` do not. Only
     numbers the code holds are bound so, and only where the function's value there is the computation's."""
@@ -96,7 +97,7 @@ def _resembles(name: str, input_name: str) -> bool:
     base = input_name.lower()
     doubled = {word for word in words if len(word) > len(base) and word == base * (
         len(word) // len(base))}  # `xx`, `bb`: a name kept free for the next exercise
-    ended = {word for word in words if any(word == base + ending for ending in _NAME_ENDINGS)}
+    ended = {word for word in words if word.startswith(base) and word[len(base):] in _NAME_ENDINGS}
     return name != input_name and (base in words or bool(doubled) or bool(ended))
 
 
