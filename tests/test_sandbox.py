@@ -351,6 +351,11 @@ class TestSets:
         first, second = (r.observations[0].value["value"] for r in records)
         assert first != second
 
+    def test_a_part_that_leaves_the_process_beyond_repair_keeps_its_answers_and_hands_on(self):
+        records = run_set(LAUNCHERS["warm"], "import sys\ndef f(): return 1\nsys.path = None", "def f(): return 2")
+        assert [r.observations[0].value["value"] for r in records] == [1.0, 2.0]
+        assert not records[0].grader_fault and records[0].finished
+
     def test_a_part_that_hangs_or_exits_costs_only_itself(self, launcher):
         records = run_set(launcher, "def f(): return 1", "import os\nos._exit(3)",
                           "while True:\n    try:\n        pass\n    except BaseException:\n        pass",

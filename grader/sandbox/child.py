@@ -619,10 +619,14 @@ def serve_parts(parts: tuple[PartPaths, ...], report) -> None:
                 recorder = _prepare_process(job)
                 baseline = baseline_now()
             _serve(job, paths.messages, report, send, recorder)
-            restored(baseline, paths.scratch)
         except BaseException as error:
             _harness_failed(send, error)
-        if fresh_process_needed(baseline):
+        try:
+            restored(baseline, paths.scratch)
+            spent = fresh_process_needed(baseline)
+        except BaseException:  # the part left the process beyond repair; its own answers are all in
+            spent = True
+        if spent:
             break
     os._exit(0)
 
