@@ -356,6 +356,15 @@ class TestSets:
         assert [r.observations[0].value["value"] for r in records] == [1.0, 2.0]
         assert not records[0].grader_fault and records[0].finished
 
+    def test_a_part_whose_process_hangs_after_its_answers_costs_the_next_part_nothing(self):
+        """Putting the process back hangs (a patched torch function): the next part never started, so it is
+        not timed out but run again on its own."""
+        records = run_set(LAUNCHERS["warm"], "import time, torch\n"
+                          "torch.set_printoptions = lambda *a, **k: time.sleep(60)\ndef f(): return 1",
+                          "def f(): return 2", wall=3.0)
+        assert [r.observations[0].value["value"] for r in records] == [1.0, 2.0]
+        assert not records[1].timed_out and records[0].finished
+
     def test_a_part_that_hangs_or_exits_costs_only_itself(self, launcher):
         records = run_set(launcher, "def f(): return 1", "import os\nos._exit(3)",
                           "while True:\n    try:\n        pass\n    except BaseException:\n        pass",

@@ -103,7 +103,7 @@ def restored(baseline: Baseline, scratch: str) -> None:
     baseline.modules = frozenset(sys.modules)  # libraries the part imported stay, and need no second look
     sys.setrecursionlimit(baseline.recursion_limit)
     warnings.filters[:] = baseline.warning_filters
-    warnings._filters_mutated()
+    getattr(warnings, "_filters_mutated", lambda: None)()  # drops the "once" caches (CPython's own hook)
     _restore_logging(baseline)
     _restore_torch(baseline.torch)
     _restore_numpy(baseline.numpy)

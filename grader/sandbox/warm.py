@@ -100,8 +100,9 @@ def _drive_parts(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds
         going = _going(ticket)
         if going:
             stop()
+        # A part whose code never started is not blamed for what held the child up before it: it runs again.
         reached = paths.messages.exists() and paths.messages.stat().st_size > 0
-        if ticket.status is not None and (reached or going):
+        if reached and ticket.status is not None:
             outcomes[index] = {"exit_code": ticket.status, "timed_out": going and now >= deadline,
                                "elapsed": now - started, "peak_kib": ticket.peak_kib}
         break
