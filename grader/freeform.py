@@ -59,9 +59,12 @@ def source_facts(submission: Submission, printers: frozenset[str]) -> dict[str, 
             units = load_units(part.path)
         except UnreadableSource:
             continue
-        facts[part.name] = analyse([unit.source for unit in units], cells=part.path.suffix == ".ipynb",
-                                   printers=printers)
+        facts[part.name] = _facts_of(part, units, printers)
     return facts
+
+
+def _facts_of(part: Part, units: tuple, printers: frozenset[str]) -> SourceFacts:
+    return analyse([unit.source for unit in units], cells=part.path.suffix == ".ipynb", printers=printers)
 
 
 def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = None,
@@ -71,7 +74,7 @@ def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = N
     except UnreadableSource:
         return None
     sources = tuple(unit.source for unit in units)
-    facts = facts or analyse(list(sources), cells=part.path.suffix == ".ipynb", printers=printers)
+    facts = facts or _facts_of(part, units, printers)
     ids = lab.rubric.exercise_ids()
     prior = exercise_of(part.path.name, ids) if part.exercises is not None else None
     return part_view(part=part.name, prior=prior, whole=part.exercises is None, record=record, sources=sources,
@@ -220,8 +223,7 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
         return notes
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgrade-source") as beside:
         # The moved code's facts need no run: they are read while it runs.
-        reading = beside.submit(lambda: [analyse([unit.source for unit in moved], cells=part.path.suffix == ".ipynb",
-                                                 printers=printers) for part, _, moved in planned])
+        reading = beside.submit(lambda: [_facts_of(part, moved, printers) for part, _, moved in planned])
         records = rerun([(part, None, moved) for part, _, moved in planned])
         moved_facts = reading.result()
     for (part, matches, moved), record, facts in zip(planned, records, moved_facts):

@@ -483,11 +483,9 @@ class Answers:
 
 
 def _prepare_process(job: Job) -> Recorder | None:
-    """What every part run in this process shares: the alarm, torch's thread count, the figure watch and the
-    recorder in torch's way (None where torch is missing or cannot be watched)."""
+    """What every part run in this process shares: torch's thread count, the figure watch and the recorder in
+    torch's way (None where torch is missing or cannot be watched). Each part sets its own alarm and stdin."""
     os.environ["MPLBACKEND"] = "Agg"
-    sys.stdin = io.StringIO("")
-    signal.signal(signal.SIGALRM, _on_alarm)
     try:
         import torch
 

@@ -139,6 +139,7 @@ class _Peak:
                 for line in status:
                     if line.startswith("VmHWM:"):
                         self.kib = int(line.split()[1])
+                        return
         except (OSError, ValueError, IndexError):
             pass
 
