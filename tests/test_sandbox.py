@@ -407,6 +407,22 @@ def test_a_part_that_kills_the_server_above_its_set_costs_nobody_their_answers(m
     assert [r.observations[0].value["value"] for r in records + after] == [1.0, 2.0, 3.0, 4.0, 5.0]
 
 
+def test_every_fork_of_the_zygote_inherits_the_baseline_its_parts_are_put_back_to():
+    """A fork's harness is the zygote's snapshot: the baseline must be in the snapshot's copy of
+    grader.sandbox.between, or every set reads every logger and rcParam again (8 ms a set)."""
+    import subprocess
+    import sys
+
+    check = ("import sys; sys.path.insert(0, sys.argv[1])\n"
+             "from grader.sandbox import zygote, child\nzygote._preload()\n"
+             "space = child._HARNESS['baseline_now'].__globals__\n"
+             "space['taken'] = lambda: (_ for _ in ()).throw(AssertionError('taken again in the fork'))\n"
+             "baseline = child._HARNESS['baseline_now']()\n"
+             "assert baseline.rc and baseline.loggers, baseline\nprint('inherited')")
+    done = subprocess.run([sys.executable, "-I", "-c", check, str(ROOT)], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "inherited", done.stderr[-2000:]
+
+
 def test_the_parts_a_set_never_reached_come_back_for_their_caller_to_run():
     records = run_set(LAUNCHERS["warm"], "import threading, time\n"
                       "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\ndef f(): return 1",

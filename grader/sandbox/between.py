@@ -56,7 +56,7 @@ def _loggers() -> dict[str, logging.Logger]:
     return found
 
 
-PRELOADED: Baseline | None = None  # taken by the zygote once (grader.sandbox.zygote), inherited by every fork
+PRELOADED: Baseline | None = None  # taken once in the zygote (grader.sandbox.child.preload_harness), inherited by every fork
 
 
 def preload() -> None:

@@ -31,6 +31,7 @@ from grader.sandbox.encode import encode
 from grader.sandbox.frozen import builtins_restorer, json_line_encoder, snapshot
 from grader.sandbox.protocol import REPLIES, REQUESTS
 from grader.sandbox.between import baseline_now, fresh_process_needed, restored
+from grader.sandbox.between import preload as preload_baseline
 from grader.sandbox.isolation import isolate
 from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
 
@@ -515,12 +516,15 @@ def _install_instruments() -> None:
 
 
 def preload_harness() -> None:
-    """In the zygote: take the harness's snapshot and put its instruments in torch's way once, for every fork
-    to inherit instead of doing both again. The zygote never runs student code, so what a fork inherits is as
-    pristine as what it would take itself."""
+    """In the zygote: take the harness's snapshot, put its instruments in torch's way and read the baseline a
+    set's parts are put back to (grader.sandbox.between) once, for every fork to inherit instead of doing all
+    three again. The zygote never runs student code, so what a fork inherits is as pristine as what it would
+    take itself."""
     global _HARNESS
     space = harness()
     space["_install_instruments"]()
+    # Into the snapshot's own copy of grader.sandbox.between, the one a fork's harness reads: taken last.
+    space["preload_baseline"]()
     _HARNESS = space
 
 

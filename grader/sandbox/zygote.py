@@ -43,10 +43,9 @@ def _preload() -> None:
         except ImportError:
             pass  # a course without matplotlib still gets a working (cooler) zygote
     _exercise_first_use_paths()
-    from grader.sandbox import between, child
+    from grader.sandbox import child
 
-    child.preload_harness()
-    between.preload()  # last: the state every part of a set is put back to
+    child.preload_harness()  # last: its baseline is the state every part of a set is put back to
 
 
 def _exercise_first_use_paths() -> None:
