@@ -293,6 +293,66 @@ def test_a_zygote_whose_grader_is_gone_stops_its_runs():
     assert not records["sleeper"].finished
 
 
+def _spares(zygote: int, runs: list[int], seconds: float = 30.0) -> list[int]:
+    """The zygote's children that are not runs: its spare fork, once it has made one."""
+    deadline = time.monotonic() + seconds
+    while not (spares := [pid for pid in _children(zygote) if pid not in runs]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return spares
+
+
+def _gone(pid: int, seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if pid not in _children_alive([pid]):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _children_alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+                alive.append(pid)
+        except OSError:
+            pass
+    return alive
+
+
+class TestSpareFork:
+    """The zygote forks each run's process ahead of time (grader.sandbox.zygote.Spare)."""
+
+    def test_a_spare_killed_while_it_waits_costs_the_next_run_nothing(self):
+        launcher = WarmLauncher().start()
+        try:
+            first = run(launcher, "import os\ndef f(): return os.getpid()", probes=[call("f", "f()")])
+            spares = _spares(launcher._zygote._process.pid, [int(first.observations[0].value["value"])])
+            assert spares, "the zygote keeps no spare"
+            for pid in spares:
+                os.kill(pid, 9)
+            deadline = time.monotonic() + 15
+            while any(os.path.exists(f"/proc/{pid}") for pid in spares) and time.monotonic() < deadline:
+                time.sleep(0.05)  # reaped by the zygote, which then forks the next spare or the run itself
+            record = run(launcher, "def f(): return 2", probes=[call("f", "f()")])
+            assert record.finished and record.observations[0].value["value"] == 2.0
+        finally:
+            launcher.close()
+
+    def test_each_run_is_a_process_of_its_own_and_no_spare_outlives_its_zygote(self):
+        launcher = WarmLauncher().start()
+        pids = [run(launcher, "import os\ndef f(): return os.getpid()", probes=[call("f", "f()")])
+                .observations[0].value["value"] for _ in range(3)]
+        assert len(set(pids)) == 3
+        zygote = launcher._zygote._process.pid
+        spares = _spares(zygote, [int(pid) for pid in pids])
+        assert spares
+        os.kill(zygote, 9)  # as a run without a uid of its own might: the spare reads its pipe's end and leaves
+        assert all(_gone(pid) for pid in spares)
+        launcher.close()
+
+
 def run_set(launcher, *parts: str, wall=30.0, files=(), rerun=True):
     """One single-cell job per source, run as one set; each probes f(). As grading does (grader.grade.run_parts),
     a job the set did not finish is run again on its own, unless `rerun` is off."""

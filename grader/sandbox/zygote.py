@@ -18,6 +18,14 @@ pristine server that detaches, redirects, scrubs and limits itself, then runs
 the same harness as a fresh interpreter would. When a child ends, its process
 group is killed *before* the child is reaped, so nothing it started outlives
 it and no recycled pid can be hit by mistake.
+
+Forking a process that holds torch costs about 10 ms, so the server keeps one
+*spare*: a fork made ahead of time, detached and waiting on a pipe of its own
+for the request it will run. A request is handed to the spare where there is
+one (its pid is known at once) and the next spare is forked while that run
+goes on; a second request that arrives meanwhile gets a fork of its own, as
+before. A spare has run nothing but its own detaching, and ends when its pipe
+closes, the server's death included.
 """
 from __future__ import annotations
 
@@ -91,16 +99,20 @@ def _exercise_first_use_paths() -> None:
         pass
 
 
+def _detach() -> None:
+    """Inside a fork, first: out of the server's signal handling, and a session (a process group) of its own."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.setsid()
+
+
 def _become_child(request: dict) -> None:
-    """Inside the fork: run one job and never return into the server loop."""
+    """Inside a detached fork: run one job and never return into the server loop."""
     try:
         from grader.sandbox.child import main
         from grader.sandbox.launcher import scrubbed_environment
         from grader.sandbox.limits import Limits
 
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.setsid()
         paths = request["paths"]
         output = os.open(paths["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(output, 1)
@@ -121,6 +133,54 @@ def _become_child(request: dict) -> None:
         os._exit(70)
 
 
+def _wait_as_spare(requests: int) -> None:
+    """Inside a spare fork: detach, then wait for the one request this process will run (read to the pipe's
+    end); never returns into the server loop. An empty pipe (the server closed it, or died) ends it."""
+    try:
+        _detach()
+        quiet = os.open(os.devnull, os.O_RDWR)
+        for stream in (0, 1, 2):  # the server's event stream is no place for a word from a fork
+            os.dup2(quiet, stream)
+        os.closerange(3, requests)
+        os.closerange(requests + 1, 1024)
+        chunks = []
+        while chunk := os.read(requests, 65536):
+            chunks.append(chunk)
+        os.close(requests)
+        if chunks:
+            _become_child(json.loads(b"".join(chunks)))
+    finally:
+        os._exit(70)
+
+
+class Spare:
+    """The server's side of a spare fork: its pid, and the pipe its request goes down."""
+
+    def __init__(self):
+        requests, self.pipe = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.pipe)
+            _wait_as_spare(requests)
+        os.close(requests)
+
+    def hand(self, request: dict) -> bool:
+        """Send the spare its request; False where it is gone (killed while it waited) and cannot take it."""
+        try:
+            os.write(self.pipe, json.dumps(request).encode())
+            return True
+        except OSError:
+            return False
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """An unused spare reads the pipe's end and leaves; one handed its request runs it."""
+        if self.pipe >= 0:
+            os.close(self.pipe)
+            self.pipe = -1
+
+
 ABANDON_SECONDS = 5.0  # how long a zygote whose grader left keeps killing what its runs left behind
 
 
@@ -129,6 +189,7 @@ class Server:
 
     def __init__(self):
         self.runs: dict[int, int] = {}  # pid -> run id, for children not yet reaped
+        self.spare: Spare | None = None
         self.buffer = b""
         self.wakeup_r, wakeup_w = os.pipe()
         os.set_blocking(self.wakeup_r, False)
@@ -142,15 +203,33 @@ class Server:
 
     def handle(self, request: dict) -> None:
         if "run" in request:
-            pid = os.fork()
-            if pid == 0:
-                _become_child(request)
+            pid = self.handed_to_spare(request)
+            if pid is None:
+                pid = os.fork()
+                if pid == 0:
+                    _detach()
+                    _become_child(request)
             self.runs[pid] = request["run"]
             self.send({"id": request["run"], "pid": pid})
         elif "kill" in request:
             for pid, run in self.runs.items():
                 if run == request["kill"]:
                     _kill_group(pid)
+
+    def handed_to_spare(self, request: dict) -> int | None:
+        """The spare's pid, once it has the request; None where there is no spare that can take it."""
+        spare, self.spare = self.spare, None
+        if spare is not None and spare.hand(request):
+            return spare.pid
+        return None
+
+    def keep_a_spare(self) -> None:
+        """Fork the next spare while no request waits: its fork is then off every run's path."""
+        if self.spare is None:
+            try:
+                self.spare = Spare()
+            except OSError:
+                pass  # no process to spare now (a limit, memory): runs are forked on request, as they can be
 
     def reap(self) -> None:
         while True:
@@ -162,6 +241,9 @@ class Server:
                 return
             _kill_group(info.si_pid)  # still a zombie: its group id cannot have been reused
             _, status, usage = os.wait4(info.si_pid, 0)
+            if self.spare is not None and info.si_pid == self.spare.pid:
+                self.spare.close()  # killed while it waited: the next one is forked when the server is idle
+                self.spare = None
             run = self.runs.pop(info.si_pid, None)
             if run is not None:
                 self.send({"id": run, "status": os.waitstatus_to_exitcode(status),
@@ -174,8 +256,9 @@ class Server:
         The server is a child subreaper, so such orphans are reparented to it;
         anything it parents that is not a live run's child has no business running.
         """
+        spare = self.spare.pid if self.spare is not None else None
         for pid in _children_of(os.getpid()):
-            if pid not in self.runs:
+            if pid not in self.runs and pid != spare:
                 _kill_group(pid)
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -187,7 +270,9 @@ class Server:
         selector.register(0, selectors.EVENT_READ, "requests")
         selector.register(self.wakeup_r, selectors.EVENT_READ, "children")
         while True:
-            for key, _ in selector.select(timeout=1.0):
+            # Idle first: a request that is already waiting is read before the next spare is forked.
+            events = selector.select(timeout=0) or (self.keep_a_spare() or selector.select(timeout=1.0))
+            for key, _ in events:
                 if key.data == "children":
                     try:
                         os.read(self.wakeup_r, 4096)
@@ -201,6 +286,10 @@ class Server:
     def abandon(self) -> None:
         """The grader went away (its Dask worker was killed, say): nobody will read these runs or stop
         them at their time limit, so none may go on. Their tasks are run again elsewhere."""
+        if self.spare is not None:
+            self.spare.close()
+            _kill_group(self.spare.pid)
+            self.spare = None
         for pid in list(self.runs):
             _kill_group(pid)
         self.runs.clear()
