@@ -61,13 +61,17 @@ def _exercise_first_use_paths() -> None:
 
     Importing is not all: torch's first optimizer step imports its compiler
     stack (about 0.7 s), and matplotlib's first saved figure loads fonts, the
-    PNG writer and (for log axes, common for loss curves) the mathtext parser. Every child would pay them again. Only throwaway objects
-    are touched, every child is a fork of this same state, and the child seeds
-    every RNG itself, so nothing here can differ between students. One torch
-    thread, so that no intra-op pool exists at fork time.
+    PNG writer and (for log axes, common for loss curves) the mathtext parser.
+    Every child would pay them again. Only throwaway objects are touched, every
+    child is a fork of this same state, and the child seeds every RNG itself,
+    so nothing here can differ between students. One torch thread, so that no
+    intra-op pool exists at fork time.
     """
-    import io
+    _exercise_torch()
+    _exercise_matplotlib()
 
+
+def _exercise_torch() -> None:
     try:
         import torch
 
@@ -86,6 +90,11 @@ def _exercise_first_use_paths() -> None:
         seed_everything(0)
     except Exception:
         pass  # a missing or odd torch is the child's problem to report, not the server's
+
+
+def _exercise_matplotlib() -> None:
+    import io
+
     try:
         from matplotlib import pyplot
 
@@ -143,6 +152,10 @@ def _wait_as_spare(requests: int) -> None:
             os.dup2(quiet, stream)
         os.closerange(3, requests)
         os.closerange(requests + 1, 1024)
+        # A fork's first touch of torch copies the pages it writes (about 7 ms for a first tensor op): the
+        # same throwaway exercise as the server's pays that here, while nothing waits. Drawing a figure is
+        # not first-touch but real work, which a run without figures would pay for nothing: not rehearsed.
+        _exercise_torch()
         chunks = []
         while chunk := os.read(requests, 65536):
             chunks.append(chunk)
