@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from grader.observe.source import parse
+from grader.observe.source import nodes as walked, parsed
 
 _CONSTRUCTORS = {"tensor", "Tensor", "FloatTensor", "DoubleTensor", "array", "asarray", "float", "as_tensor"}
 FACTORS = (1.1, 1.25, 1.4, 1.15, 1.3, 1.45)  # one per input name, in order
@@ -74,9 +74,9 @@ def _value_literals(node: ast.AST) -> list[ast.Constant]:
     return found
 
 
-def _parameters(tree: ast.Module) -> dict[str, list[str]]:
+def _parameters(nodes: tuple[ast.AST, ...]) -> dict[str, list[str]]:
     return {node.name: [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-            for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for node in nodes if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
 _POINT_METHODS = {"subs", "evalf"}  # sympy: an expression evaluated at a point
@@ -84,9 +84,9 @@ _POINT_METHODS = {"subs", "evalf"}  # sympy: an expression evaluated at a point
 _ELEMENTARY = {"sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "cosh", "sinh"}
 
 
-def _assigned_names(tree: ast.Module) -> set[str]:
+def _assigned_names(nodes: tuple[ast.AST, ...]) -> set[str]:
     """Names the code binds by assignment (`f = lambda x: …`, `df = sp.lambdify(X, d)`): callables of its own."""
-    return {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+    return {target.id for node in nodes if isinstance(node, ast.Assign)
             for target in node.targets if isinstance(target, ast.Name)}
 
 
@@ -108,16 +108,16 @@ def _evaluates_at_a_point(node: ast.Call, bound: set[str]) -> bool:
     return isinstance(func, ast.Name) and (func.id in bound or func.id in _ELEMENTARY)
 
 
-def _passed_on(tree: ast.Module) -> set[str]:
+def _passed_on(nodes: tuple[ast.AST, ...]) -> set[str]:
     """Names handed to a function call as a whole argument (inputs, not factors of a formula)."""
-    return {argument.id for node in ast.walk(tree) if isinstance(node, ast.Call)
+    return {argument.id for node in nodes if isinstance(node, ast.Call)
             for argument in [*node.args, *(k.value for k in node.keywords)] if isinstance(argument, ast.Name)}
 
 
-def _aliases(tree: ast.Module, names: set[str]) -> dict[str, str]:
+def _aliases(nodes: tuple[ast.AST, ...], names: set[str]) -> dict[str, str]:
     """Names that only carry an input's value to it: `input_x = 2.0; x = torch.tensor(input_x)` (input_x -> x)."""
     aliases = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
                 and node.targets[0].id in names:
             value = node.value
@@ -138,10 +138,9 @@ def function_parameters(sources: list[str]) -> dict[str, list[str]]:
     """The parameters of every function the code defines, over all its units (a notebook's cells)."""
     found: dict[str, list[str]] = {}
     for source in sources:
-        try:
-            found.update(_parameters(parse(source)))
-        except (SyntaxError, ValueError):
-            continue
+        tree = parsed(source)
+        if tree is not None:
+            found.update(_parameters(walked(tree)))
     return found
 
 
@@ -154,16 +153,16 @@ def input_literals(source: str, names: set[str], values: dict[float, str],
     input, the input whose value it carries (`values`: value -> name). `defined` gives the parameters of
     functions defined elsewhere (an earlier cell); the unit's own definitions take precedence.
     """
-    try:
-        tree = parse(source)
-    except (SyntaxError, ValueError):
+    tree = parsed(source)  # shared with the source analysis: read, never changed
+    if tree is None:
         return []
-    parameters = {**(defined or {}), **_parameters(tree)}
-    bound = _assigned_names(tree)
-    aliases = _aliases(tree, names)
-    passed_on = _passed_on(tree)
+    nodes = walked(tree)  # one walk for every question asked of the tree below, shared with the analysis
+    parameters = {**(defined or {}), **_parameters(nodes)}
+    bound = _assigned_names(nodes)
+    aliases = _aliases(nodes, names)
+    passed_on = _passed_on(nodes)
     attributed: list[tuple[ast.Constant, str | None, bool]] = []  # (literal, name, may fall back on its value)
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -190,7 +189,7 @@ def input_literals(source: str, names: set[str], values: dict[float, str],
             attributed += [(c, None, True) for argument in arguments for c in _numbers(argument)]
     # A value attributed to an input on a line tells what the same value means elsewhere on that line:
     # `report(2.0, manual(2.0), grad_of(f, 2.0))` moves every 2.0 with manual's parameter x.
-    negated = {id(node.operand) for node in ast.walk(tree)
+    negated = {id(node.operand) for node in nodes
                if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)}
 
     def signed(constant: ast.Constant) -> float:  # `-1` is the value -1, however the literal is written
