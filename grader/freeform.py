@@ -13,7 +13,6 @@ typical run decides; the seeds are named in the message.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from statistics import median
 from typing import Callable
@@ -31,6 +30,7 @@ from grader.observe.perturb import factors_for, function_parameters, input_liter
 from grader.observe.sites import printing_functions
 from grader.observe.source import SourceFacts, analyse
 from grader.reference import Expectations
+from grader.sandbox.launcher import Beside
 from grader.sandbox.record import RunRecord
 
 EXTRA_SEEDS = 4  # a stochastic verdict is taken from the median of 1 + EXTRA_SEEDS runs
@@ -177,7 +177,7 @@ def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition
 
 
 def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
-                       rerun: Callable[[list], list[RunRecord | None]], skip: set[str] = frozenset(),
+                       rerun: Callable[..., list[RunRecord | None]], skip: set[str] = frozenset(),
                        printers: frozenset[str] = frozenset()) -> list[str]:
     """Run each part again with its input literals moved; a shown value that does not follow them was typed in.
     `printers` are the submission's helper functions that print what they are given (printers_of).
@@ -221,11 +221,10 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
         planned.append((part, matches, tuple(moved)))
     if not planned:
         return notes
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgrade-source") as beside:
-        # The moved code's facts need no run: they are read while it runs.
-        reading = beside.submit(lambda: [_facts_of(part, moved, printers) for part, _, moved in planned])
-        records = rerun([(part, None, moved) for part, _, moved in planned])
-        moved_facts = reading.result()
+    # The moved code's facts need no run: they are read while it runs.
+    reading = Beside(lambda: [_facts_of(part, moved, printers) for part, _, moved in planned])
+    records = rerun([(part, None, moved) for part, _, moved in planned], reading)
+    moved_facts = reading.result()
     for (part, matches, moved), record, facts in zip(planned, records, moved_facts):
         part_name = part.name
         again_view = None if record is None else _view(lab, part, record, facts, units=moved, printers=printers)

@@ -7,7 +7,6 @@ how results are written.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from grader.results import (GRADER_ERROR, MISSING, NOT_RUN, PASSED, UNGRADABLE, 
                             SubmissionResult, UnitSummary)
 from grader.rubric import probe_spec
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import Launcher
+from grader.sandbox.launcher import Beside, Launcher, Meanwhile
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord
 
@@ -105,10 +104,11 @@ class PartRun:
 
 
 def run_parts(lab: Lab, submission: Submission, runs: list[PartRun], launcher: Launcher,
-              printers: frozenset[str] = frozenset()) -> list[tuple[RunRecord | None, str]]:
+              printers: frozenset[str] = frozenset(), meanwhile: Meanwhile = None) -> list[tuple[RunRecord | None, str]]:
     """Run several parts of one submission, in one set where the launcher can; (record, "") or (None, reason)
     per run, in order. A part that cannot even be read gives its reason; one the set did not finish is run
-    again on its own, so one part that kills its process cannot cost the others their runs."""
+    again on its own, so one part that kills its process cannot cost the others their runs. `meanwhile` is
+    done while the set's child runs (where none starts, it is not done: see `Beside`)."""
     results: list[tuple[RunRecord | None, str]] = [(None, "")] * len(runs)
     jobs: list[tuple[int, Job, Path | None]] = []
     for index, run in enumerate(runs):
@@ -125,7 +125,7 @@ def run_parts(lab: Lab, submission: Submission, runs: list[PartRun], launcher: L
         return results
     files, limits = list(submission.files), _limits(lab, runs[0].settings)
     records = launcher.run_many([job for _, job, _ in jobs], files=files, limits=limits,
-                                keep_dirs=[keep for _, _, keep in jobs])
+                                keep_dirs=[keep for _, _, keep in jobs], meanwhile=meanwhile)
     for (index, job, keep), record in zip(jobs, records):
         if record is None:
             record = launcher.run(job, files=files, limits=limits, keep_dir=keep)
@@ -290,12 +290,11 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     stops: list[Stop] = []
     notes = list(submission.notes)
     printers = printers_of(submission)  # read once: every run and every view of the submission uses them
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgrade-source") as beside:
-        # What the source alone says is read while the parts run: the grader waits on the child meanwhile.
-        reading = beside.submit(lambda: (_tampering(submission), source_facts(submission, printers)))
-        ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher,
-                        printers)
-        review, facts = reading.result()
+    # What the source alone says is read while the parts run: the grader would only wait on the child.
+    reading = Beside(lambda: (_tampering(submission), source_facts(submission, printers)))
+    ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher, printers,
+                    meanwhile=reading)
+    review, facts = reading.result()
     for part, (record, unavailable) in zip(submission.parts, ran):
         records.append(record)
         if unavailable:
@@ -317,11 +316,12 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
         notes.extend(recognition.notes)
         quiet = replace(settings, figures_root=None)
 
-        def rerun(requests: list[tuple[Part, int | None, tuple | None]]) -> list[RunRecord | None]:
+        def rerun(requests: list[tuple[Part, int | None, tuple | None]],
+                  meanwhile: Meanwhile = None) -> list[RunRecord | None]:
             """Parts again, each under another seed or with rewritten code (code only, no probes), in one set."""
             runs = [PartRun(part, quiet if seed is None else replace(quiet, seed=seed), units, probes=False)
                     for part, seed, units in requests]
-            return [record for record, _ in run_parts(lab, submission, runs, launcher, printers)]
+            return [record for record, _ in run_parts(lab, submission, runs, launcher, printers, meanwhile)]
 
         contracted = contract_exercises(rubric, submission, evidence)
         notes.extend(settle_stochastic(lab, submission, recognition, reference, rerun, settings.seed, contracted))

@@ -12,7 +12,7 @@ from grader.discover import Part
 from grader.grade import RunSettings, build_job
 from grader.lab import Course
 from grader.sandbox.job import CodeUnit, Job, ProbeSpec, StrategySpec
-from grader.sandbox.launcher import SubprocessLauncher
+from grader.sandbox.launcher import Beside, SubprocessLauncher
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmLauncher
 
@@ -291,6 +291,25 @@ def test_a_zygote_whose_grader_is_gone_stops_its_runs():
     assert not [pid for pid in runs if os.path.exists(f"/proc/{pid}") and
                 Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"]
     assert not records["sleeper"].finished
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+def test_the_graders_own_work_is_done_once_while_the_child_runs(launcher, parts):
+    """`meanwhile` runs after the child started and before its answers are read; its error is the caller's."""
+    import time as clock
+
+    jobs = [Job(part=f"q{i}.py", units=(CodeUnit(label="q.py", filename="q.py", source=(
+        "import time\nstarted = time.time()\ntime.sleep(0.3)\ndef f(): return started")),),
+        probes=(call("f", "f()"),), unit_timeout=5.0, probe_timeout=5.0) for i in range(parts)]
+    calls = []
+    failing = Beside(lambda: calls.append(clock.time()) or 1 / 0)
+    records = launcher.run_many(jobs, files=[], limits=Limits(wall_seconds=30), keep_dirs=[None] * parts,
+                                meanwhile=failing)
+    assert all(r is not None and r.finished for r in records)
+    assert len(calls) == 1 and calls[0] < records[0].observations[0].value["value"] + 0.3  # before the sleep ended
+    with pytest.raises(ZeroDivisionError):
+        failing.result()
+    assert len(calls) == 1
 
 
 def _spares(zygote: int, runs: list[int], seconds: float = 30.0) -> list[int]:

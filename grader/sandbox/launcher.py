@@ -17,7 +17,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from grader.sandbox.isolation import can_isolate, claimed_run_uid
 from grader.sandbox.job import Job, PartPaths, RunSet
@@ -33,13 +33,47 @@ STDERR_KEEP = 20_000
 BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.child import main; main(sys.argv[2], sys.argv[3])"
 
 
+Meanwhile = Callable[[], None] | None
+"""The caller's own work, done by a launcher once its child has started, before it waits on it: the grader
+reads the student's source while the child runs, in one thread (a second, busy thread would hold up every
+read of the child's messages for the interpreter's switch interval). It must not raise."""
+
+
+class Beside:
+    """Work the grader does while a child runs (given to a launcher as `meanwhile`), or after, where no child
+    started; its error is raised by `result`, to the caller, never into the launcher."""
+
+    def __init__(self, work: Callable[[], object]):
+        self._work = work
+        self._done = False
+        self._value: object = None
+        self._error: Exception | None = None
+
+    def __call__(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._value = self._work()
+        except Exception as error:
+            self._error = error
+
+    def result(self):
+        """The work's value, doing it now if no launcher did."""
+        self()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 class Launcher(Protocol):
     """Runs one job in isolation and reports what happened."""
 
-    def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None) -> RunRecord: ...
+    def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None,
+            meanwhile: Meanwhile = None) -> RunRecord: ...
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
-                 keep_dirs: list[Path | None]) -> list[RunRecord | None]:
+                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None) -> list[RunRecord | None]:
         """Several jobs of one submission, each as `run` would; None for a job that did not get to run."""
         ...
 
@@ -289,11 +323,13 @@ class SubprocessLauncher:
         """Nothing is kept between runs."""
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
-                 keep_dirs: list[Path | None]) -> list[RunRecord | None]:
+                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None) -> list[RunRecord | None]:
         """One fresh interpreter per job: an interpreter's start costs far more than the round trip."""
-        return [self.run(job, files=files, limits=limits, keep_dir=keep) for job, keep in zip(jobs, keep_dirs)]
+        return [self.run(job, files=files, limits=limits, keep_dir=keep, meanwhile=meanwhile if index == 0 else None)
+                for index, (job, keep) in enumerate(zip(jobs, keep_dirs))]
 
-    def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
+    def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None,
+            meanwhile: Meanwhile = None) -> RunRecord:
         with prepared_run(job, files) as paths:
             started = time.monotonic()
             timed_out = False
@@ -309,6 +345,8 @@ class SubprocessLauncher:
                     start_new_session=True,
                     preexec_fn=limits.apply,
                 )
+                if meanwhile is not None:
+                    meanwhile()
                 exchange = driver.drive(started + limits.wall_seconds, lambda: running(process.pid))
                 timed_out, peak_kib = _wait_measured(process, limits.wall_seconds - (time.monotonic() - started))
                 # Kill the whole group even after a clean exit: nothing may outlive its run.

@@ -22,8 +22,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import (PACKAGE_ROOT, RunPaths, RunRecordBuilder, prepared_run, prepared_set,
-                                     records_of_set, scrubbed_environment)
+from grader.sandbox.launcher import (PACKAGE_ROOT, Meanwhile, RunPaths, RunRecordBuilder, prepared_run,
+                                     prepared_set, records_of_set, scrubbed_environment)
 from grader.sandbox.protocol import Exchange, ProbeDriver
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord
@@ -258,11 +258,14 @@ class WarmLauncher:
             zygote, run, ticket = ask()
         return zygote, run, ticket
 
-    def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None) -> RunRecord:
+    def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None,
+            meanwhile: Meanwhile = None) -> RunRecord:
         with prepared_run(job, files) as paths:
             driver = ProbeDriver(job, paths.messages.parent)
             zygote, run, ticket = self._start(paths, limits)
             started = time.monotonic()
+            if meanwhile is not None:
+                meanwhile()
             peak = _Peak(ticket)
             exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket), answered=peak.read)
             if exchange.completed:
@@ -285,7 +288,7 @@ class WarmLauncher:
                 peak_kib=ticket.peak_kib, exchange=exchange)
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
-                 keep_dirs: list[Path | None]) -> list[RunRecord | None]:
+                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None) -> list[RunRecord | None]:
         """Several jobs in one fork of the zygote, one after another (grader.sandbox.child.serve_parts), each
         with its own folders, namespace and wall clock (`_drive_parts`).
 
@@ -295,10 +298,13 @@ class WarmLauncher:
         still bounds it.
         """
         if len(jobs) < 2:
-            return [self.run(job, files=files, limits=limits, keep_dir=keep) for job, keep in zip(jobs, keep_dirs)]
+            return [self.run(job, files=files, limits=limits, keep_dir=keep, meanwhile=meanwhile)
+                    for job, keep in zip(jobs, keep_dirs)]
         with prepared_set(jobs, files) as (runner, parts):
             drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
             zygote, run, ticket = self._start(runner, replace(limits, cpu_seconds=limits.cpu_seconds * len(jobs)))
+            if meanwhile is not None:
+                meanwhile()
             outcomes, exchanges = _drive_parts(drivers, [paths for _, paths in parts], limits.wall_seconds,
                                                ticket, stop=lambda: _stop(zygote, run, ticket))
             zygote.forget(run)
