@@ -125,6 +125,23 @@ class TestIsolation:
         assert record.units[0].status == "ok"
         assert original.read_text() == "keep me" and not (tmp_path / "new.txt").exists()
 
+    def test_each_part_of_a_set_has_folders_only_its_runs_uid_can_open(self, tmp_path):
+        from grader.sandbox.isolation import can_isolate
+        from grader.sandbox.launcher import prepared_set
+
+        if not can_isolate():
+            pytest.skip("runs get no uid of their own on this machine")
+        (tmp_path / "data.csv").write_text("x")
+        job = Job(part="q.py", units=(CodeUnit(label="q.py", filename="q.py", source="x = 1"),), probes=())
+        with prepared_set([job, job, job], [tmp_path / "data.csv"]) as (runner, parts):
+            base = runner.scratch.parent
+            assert base.stat().st_mode & 0o777 == 0o711
+            for part_job, paths in parts:
+                for folder in (paths.scratch, paths.messages.parent):
+                    assert folder.parent == base
+                    assert folder.stat().st_mode & 0o777 == 0o700 and folder.stat().st_uid == part_job.uid
+                assert (paths.scratch / "data.csv").read_text() == "x"
+
     def test_environment_is_scrubbed(self, launcher, monkeypatch):
         monkeypatch.setenv("SECRET_TOKEN", "hunter2")
         record = run(launcher, "import os", probes=[call("os", "'SECRET_TOKEN' in os.environ")])
