@@ -229,6 +229,21 @@ class TestProbes:
         assert [o.status for o in record.observations] == ["error", "error"]
         assert record.observations[0].error.type == "AttributeError"
 
+    def test_many_requests_in_flight_are_answered_each_in_turn(self, launcher):
+        """Requests go a window at a time (grader.sandbox.protocol.WINDOW): more cases than that, over several
+        probes, one of them answered once for all its cases, still come back each to its own request."""
+        cases = [{"x": float(i)} for i in range(40)]
+        probes = [call("double", "double(x)", *cases), call("absent", "absent(x)", *cases[:5]),
+                  call("triple", "triple(x)", *cases)]
+        record = run(launcher, "def double(x): return 2 * x\ndef triple(x): return 3 * x", probes=probes)
+        assert record.finished and not record.problems
+        by_probe = {}
+        for observation in record.observations:
+            by_probe.setdefault(observation.probe, []).append(observation)
+        assert [o.value["value"] for o in by_probe["double"]] == [2.0 * i for i in range(40)]
+        assert [o.status for o in by_probe["absent"]] == ["missing"]
+        assert [o.value["value"] for o in by_probe["triple"]] == [3.0 * i for i in range(40)]
+
     def test_script_strategy_observes_globals_once(self, launcher):
         probe = ProbeSpec(name="p", cases=({"x": 1.0}, {"x": 2.0}), strategies=(
             StrategySpec(needs=("f",), code="f(x)"),

@@ -412,7 +412,8 @@ def reply_channel(channel_dir: str):
 
 def answer_requests(job: Job, namespace: dict, extras: dict, recorder: Recorder | None, send, reply,
                     channel_dir: str) -> None:
-    """Answer the grader's requests one at a time, each reply carrying its request's nonce, until it says end."""
+    """Answer the grader's requests in the order they come, each reply carrying its request's nonce, until it
+    says end (grader.sandbox.protocol)."""
     requests = os.open(os.path.join(channel_dir, REQUESTS), os.O_RDWR)  # never waits for the grader's end
     try:
         reply({"type": "ready"})
@@ -424,6 +425,7 @@ def answer_requests(job: Job, namespace: dict, extras: dict, recorder: Recorder 
 def _answer(requests: int, job: Job, namespace: dict, extras: dict, recorder: Recorder | None, send,
             reply) -> None:
     probes = {probe.name: probe for probe in job.probes}
+    whole: set[str] = set()  # probes answered once for all their cases: their other requests get no answer
     pending = b""
     while True:
         while b"\n" not in pending:
@@ -442,9 +444,11 @@ def _answer(requests: int, job: Job, namespace: dict, extras: dict, recorder: Re
             reply({"type": "ended", "nonce": nonce})
             return
         probe = probes.get(request.get("probe"))
-        if probe is None:
+        if probe is None or probe.name in whole:
             continue
         messages = observe_case(probe, request.get("case"), namespace, job, extras, recorder)
+        if messages[0].get("case") is None:
+            whole.add(probe.name)
         reply({**messages[0], "nonce": nonce})
         for message in messages[1:]:
             send(message)

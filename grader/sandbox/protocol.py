@@ -2,9 +2,14 @@
 
 Student code shares the child process with the harness, so anything the
 child writes could have been written by the student. What the grader can
-control is *when* an answer may exist: it asks for one observation at a
-time, over a named pipe, with a nonce drawn at that moment, and accepts only
-the one reply that carries it. An observation written before its request (a
+control is *when* an answer may exist: it asks for each observation over a
+named pipe, with a nonce drawn at that moment, and accepts only the one reply
+that carries it. Requests go a few at a time (`WINDOW`), none before the
+student's cells have run, so that the child answers one after another
+instead of waiting a round trip for each; the replies come in the order
+asked. A probe answered once for all its cases (a script strategy, or a
+name that is missing) gets no answer to its other cases' requests: the
+child drops them and the grader expects none. An observation written before its request (a
 forgery prepared during the student's own cells, then an early exit) cannot
 carry the nonce and earns nothing; unsolicited, duplicate, malformed or late
 replies are refused and named in the result. Code that keeps running and
@@ -24,6 +29,7 @@ import os
 import secrets
 import select
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -34,6 +40,7 @@ REQUESTS = "requests.fifo"
 REPLIES = "replies.fifo"
 MAX_REPLY = 2_000_000  # bytes of one reply line (a probe's value is bounded well below)
 POLL = 0.01  # seconds between looks at whether the run is still going
+WINDOW = 16  # requests in flight at once: about 2 KB, far below a pipe's capacity, so a write never waits
 
 
 def make_pipes(channel: Path) -> None:
@@ -83,20 +90,8 @@ class ProbeDriver:
                 return self.exchange
             if not self._open_requests(deadline, running):
                 return self.exchange
-            for probe in self.job.probes:
-                case = 0
-                while True:
-                    reply = self._ask({"type": "request", "probe": probe.name, "case": case}, deadline, running)
-                    if reply is None:
-                        return self.exchange
-                    if reply.get("probe") != probe.name or reply.get("case") not in (case, None):
-                        self.exchange.refused.append(f"a reply for another observation than asked "
-                                                     f"({_short(reply)})")
-                        return self.exchange
-                    self.exchange.accepted.append(reply)
-                    case += 1
-                    if reply.get("case") is None or case >= len(probe.cases):
-                        break
+            if not self._observe_all(deadline, running):
+                return self.exchange
             if answered is not None:
                 answered()
             ended = self._ask({"type": "end"}, deadline, running, kind="ended")
@@ -105,16 +100,53 @@ class ProbeDriver:
         finally:
             self.close()
 
-    def _ask(self, request: dict, deadline: float, running, kind: str = "observation") -> dict | None:
+    def _observe_all(self, deadline: float, running) -> bool:
+        """Every probe's observations, case by case, up to WINDOW requests in flight; False where the run
+        stopped answering or answered out of turn."""
+        asks = deque((probe.name, case) for probe in self.job.probes for case in range(max(1, len(probe.cases))))
+        in_flight: deque[tuple[str, int, str]] = deque()
+        whole: set[str] = set()  # probes answered once for all their cases
+        while asks or in_flight:
+            while asks and len(in_flight) < WINDOW:
+                name, case = asks.popleft()
+                if name in whole:
+                    continue
+                nonce = self._send({"type": "request", "probe": name, "case": case})
+                if nonce is None:
+                    return False
+                in_flight.append((name, case, nonce))
+            name, case, nonce = in_flight.popleft()
+            if name in whole:
+                continue  # the child drops this request: it answered the probe for every case
+            reply = self._reply_to(nonce, "observation", deadline, running)
+            if reply is None:
+                return False
+            if reply.get("probe") != name or reply.get("case") not in (case, None):
+                self.exchange.refused.append(f"a reply for another observation than asked ({_short(reply)})")
+                return False
+            self.exchange.accepted.append(reply)
+            if reply.get("case") is None:
+                whole.add(name)
+        return True
+
+    def _send(self, request: dict) -> str | None:
+        """Write one request with a nonce drawn now; the nonce, or None where the child's end is gone."""
         nonce = secrets.token_hex(12)
         try:
             os.write(self._requests, (json.dumps({**request, "nonce": nonce}) + "\n").encode())
         except OSError:
             return None
+        return nonce
+
+    def _reply_to(self, nonce: str, kind: str, deadline: float, running) -> dict | None:
         reply = self._await(lambda r: r.get("nonce") == nonce and r.get("type") == kind, deadline, running)
         if reply is not None:
             reply = {key: value for key, value in reply.items() if key != "nonce"}
         return reply
+
+    def _ask(self, request: dict, deadline: float, running, kind: str = "observation") -> dict | None:
+        nonce = self._send(request)
+        return None if nonce is None else self._reply_to(nonce, kind, deadline, running)
 
     def _await(self, wanted, deadline: float, running) -> dict | None:
         """The next reply that `wanted` accepts; every other one is refused, and named."""
