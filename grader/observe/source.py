@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 import functools
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from grader.observe.sites import Site, function_entries, report_sites
 
@@ -76,6 +76,19 @@ class Provenance:
 
 
 UNKNOWN = Provenance(constant=False)
+_FIELDS = frozenset(Provenance.__dataclass_fields__)
+
+
+def _with(provenance: Provenance, **changes) -> Provenance:
+    """`dataclasses.replace` for a Provenance, without its generic machinery: the analysis makes tens of
+    thousands of them for one folder of scripts, and the generic one was a tenth of its time."""
+    unknown = changes.keys() - _FIELDS
+    if unknown:
+        raise TypeError(f"Provenance has no field {sorted(unknown)[0]!r}")
+    made = object.__new__(Provenance)
+    made.__dict__.update(provenance.__dict__)
+    made.__dict__.update(changes)
+    return made
 
 
 def _formula(text: str) -> str:
@@ -286,7 +299,7 @@ class _CallSite:
             given = self.positional[index] if index < len(self.positional) and index < len(params) \
                 else self.keywords.get(param.arg)
             own = Provenance(constant=False, copies=frozenset({param.arg}))
-            bound[param.arg] = own if given is None else replace(given, copies=given.copies | {param.arg})
+            bound[param.arg] = own if given is None else _with(given, copies=given.copies | {param.arg})
         return bound
 
 
@@ -331,22 +344,22 @@ class _Flow:
             return Provenance(formula=repr(float(node.value)) if number else "")
         if isinstance(node, ast.Name):
             bound = self.lookup(node.id)
-            return replace(bound, copies=bound.copies | {node.id})
+            return _with(bound, copies=bound.copies | {node.id})
         if isinstance(node, ast.Attribute):
             inner = self.expr(node.value)
             if node.attr == "grad":
                 owner = _dotted(node.value)
-                return replace(inner, autograd=True, grads_of=inner.grads_of | ({owner} if owner else set()),
+                return _with(inner, autograd=True, grads_of=inner.grads_of | ({owner} if owner else set()),
                                constant=False, formula="")
             if node.attr in _COPIES:
                 return inner
             dotted = _dotted(node)
             if dotted and dotted.split(".")[0] in self.env:
-                return replace(inner, copies=inner.copies | {dotted}, formula="")
+                return _with(inner, copies=inner.copies | {dotted}, formula="")
             canonical = _canonical(dotted, self.aliases) or ""
             module, _, constant = canonical.rpartition(".")
             known = constant if module in _MATH_MODULES and constant in _MATH_CONSTANTS else ""
-            return replace(inner, constant=False, copies=inner.copies | ({dotted} if dotted else set()), formula=known)
+            return _with(inner, constant=False, copies=inner.copies | ({dotted} if dotted else set()), formula=known)
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Subscript):
@@ -354,14 +367,14 @@ class _Flow:
                 else self.expr(node.value)
         if isinstance(node, (ast.BinOp,)):
             left, right = self.expr(node.left), self.expr(node.right)
-            return replace(_computed([left, right]), formula=_operation(node.op, left, right))
+            return _with(_computed([left, right]), formula=_operation(node.op, left, right))
         if isinstance(node, ast.UnaryOp):
             inner = self.expr(node.operand)
             signed = isinstance(node.op, (ast.USub, ast.UAdd)) and inner.formula
             formula = (f"-({inner.formula})" if isinstance(node.op, ast.USub) else inner.formula) if signed else ""
             if isinstance(node.op, ast.USub) and not inner.computed:
-                return replace(inner, formula=formula)  # -x is still a copy of x; -3 is still typed in
-            return replace(_computed([inner]), formula=formula)
+                return _with(inner, formula=formula)  # -x is still a copy of x; -3 is still typed in
+            return _with(_computed([inner]), formula=formula)
         if isinstance(node, (ast.BoolOp, ast.Compare, ast.IfExp)):
             return _computed([self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)])
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -387,7 +400,7 @@ class _Flow:
             self.bind(node.target, value)
             return value
         if isinstance(node, ast.Lambda):
-            return replace(self.expr(node.body), computed=True)
+            return _with(self.expr(node.body), computed=True)
         return UNKNOWN
 
     def _call(self, node: ast.Call) -> Provenance:
@@ -409,9 +422,9 @@ class _Flow:
                                                      and root.split(".")[0] not in self.env):
             receiver = self.expr(func.value)
             if func.attr == "backward":
-                return replace(receiver.join(joined), autograd=True, constant=False)
+                return _with(receiver.join(joined), autograd=True, constant=False)
             if func.attr in _COPIES:
-                return replace(receiver.join(joined), formula=receiver.formula)
+                return _with(receiver.join(joined), formula=receiver.formula)
             if func.attr == "format" and isinstance(func.value, ast.Constant):
                 return joined
             if func.attr == "append" and isinstance(func.value, ast.Name) and len(node.args) == 1:
@@ -419,26 +432,26 @@ class _Flow:
                 return receiver
             joined = receiver.join(joined)
         if target in _AUTOGRAD_CALLS or (target or "").endswith("autograd.grad"):
-            return replace(joined, autograd=True, computed=True, constant=False, copies=frozenset())
+            return _with(joined, autograd=True, computed=True, constant=False, copies=frozenset())
         if target in _COPY_FUNCTIONS:
             first = positional[0].formula if positional and target in _VALUE_COPIES else ""
-            return replace(joined, formula=first)
+            return _with(joined, formula=first)
         if isinstance(func, ast.Name) and func.id in self.student_functions:
             uses = self.student_functions[func.id]
-            return replace(joined, autograd=joined.autograd or uses, computed=True, constant=False,
+            return _with(joined, autograd=joined.autograd or uses, computed=True, constant=False,
                            copies=frozenset())
         if isinstance(func, ast.Call) or (isinstance(func, ast.Name) and func.id in self.env):
             callee = self.expr(func)  # a function autograd made: `df = torch.func.grad(f)`, `vmap(grad(f))`
             if callee.autograd:
-                return replace(joined.join(callee), autograd=True, computed=True, constant=False,
+                return _with(joined.join(callee), autograd=True, computed=True, constant=False,
                                copies=frozenset())
         module, _, function = (target or "").rpartition(".")
         formula = ""
         if module in _MATH_MODULES and function in _MATH and len(positional) == 1 and positional[0].formula:
             formula = _formula(f"{function}({positional[0].formula})")
         if not isinstance(func, ast.Attribute) or root in self.aliases:
-            return replace(_computed(arguments), formula=formula)
-        return replace(_computed([joined]), constant=False)
+            return _with(_computed(arguments), formula=formula)
+        return _with(_computed([joined]), constant=False)
 
     def _unpacked(self, node: ast.Assign) -> list[Provenance] | None:
         """`manual, auto = q1(1.5, 0.5)` where q1 returns `formula, a.grad.item()`: each name takes its own
@@ -450,7 +463,7 @@ class _Flow:
         targets = [t for t in node.targets if isinstance(t, (ast.Tuple, ast.List))]
         if not elements or not targets or len(targets[0].elts) != len(elements):
             return None
-        return [replace(element, computed=True, constant=False, copies=frozenset()) if element.computed
+        return [_with(element, computed=True, constant=False, copies=frozenset()) if element.computed
                 else element for element in elements]
 
     def _step(self, target: ast.AST, value: Provenance) -> Provenance:
@@ -460,7 +473,7 @@ class _Flow:
         if name is None or name not in value.grads_of:
             return value
         others = value.grads_of - {name}
-        return replace(value, autograd=bool(others), grads_of=others, stepped=True)
+        return _with(value, autograd=bool(others), grads_of=others, stepped=True)
 
     def _appended(self, name: str, item: ast.expr, provenance: Provenance) -> None:
         """`table.append((q, x.grad.item(), manual))`: the list now holds that value too, and, row by row, each
@@ -503,7 +516,7 @@ class _Flow:
             if elements and len(elements) == 1 and elements[0].computed:
                 self.expr(source)
                 for item in target.elts:
-                    self.bind(item, replace(elements[0], computed=True, constant=False, copies=frozenset()))
+                    self.bind(item, _with(elements[0], computed=True, constant=False, copies=frozenset()))
                 return
         self.bind(target, self.expr(source))
 
@@ -553,7 +566,7 @@ class _Flow:
             name = _dotted(node.target) if isinstance(node.target, (ast.Name, ast.Attribute)) else None
             before = self.lookup(name) if name else UNKNOWN
             value = self._step(node.target, before.join(self.expr(node.value)))
-            self.bind(node.target, replace(value, computed=True, copies=frozenset()))
+            self.bind(node.target, _with(value, computed=True, copies=frozenset()))
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.expr(node.value))
@@ -575,7 +588,7 @@ class _Flow:
                 # A value chosen by a test on the inputs (relu's branch) is a computation, not a copy.
                 for name, provenance in self.env.items():
                     if before.get(name) is not provenance:
-                        self.env[name] = replace(provenance.join(test), computed=True, constant=False,
+                        self.env[name] = _with(provenance.join(test), computed=True, constant=False,
                                                  copies=frozenset())
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
