@@ -300,6 +300,14 @@ def _run_pids(launcher: WarmLauncher) -> list[int]:
     return [ticket.pid for ticket in list(launcher._zygote._tickets.values()) if ticket.pid is not None]
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie, from /proc."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_a_zygote_whose_grader_is_gone_stops_its_runs():
     """When the grader goes away mid-run (a Dask worker killed; here, its launcher closed), the zygote kills
     the runs nobody will read or stop, rather than leaving them to run out their own limits."""
@@ -320,8 +328,7 @@ def test_a_zygote_whose_grader_is_gone_stops_its_runs():
     launcher.close()
     thread.join(timeout=60)
     assert not thread.is_alive() and time.monotonic() - closed < 15
-    assert not [pid for pid in runs if os.path.exists(f"/proc/{pid}") and
-                Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"]
+    assert not [pid for pid in runs if _alive(pid)]
     assert not records["sleeper"].finished
 
 
@@ -355,21 +362,10 @@ def _spares(zygote: int, runs: list[int], seconds: float = 30.0) -> list[int]:
 def _gone(pid: int, seconds: float = 15.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if pid not in _children_alive([pid]):
+        if not _alive(pid):
             return True
         time.sleep(0.05)
     return False
-
-
-def _children_alive(pids: list[int]) -> list[int]:
-    alive = []
-    for pid in pids:
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
-                alive.append(pid)
-        except OSError:
-            pass
-    return alive
 
 
 class TestSpareFork:

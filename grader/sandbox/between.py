@@ -56,7 +56,9 @@ def _loggers() -> dict[str, logging.Logger]:
     return found
 
 
-PRELOADED: Baseline | None = None  # taken once in the zygote (grader.sandbox.child.preload_harness), inherited by every fork
+# Taken once in the zygote, into the harness snapshot's copy of this module (grader.sandbox.child.preload_harness),
+# and inherited by every fork.
+PRELOADED: Baseline | None = None
 
 
 def preload() -> None:

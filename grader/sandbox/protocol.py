@@ -9,13 +9,13 @@ student's cells have run, so that the child answers one after another
 instead of waiting a round trip for each; the replies come in the order
 asked. A probe answered once for all its cases (a script strategy, or a
 name that is missing) gets no answer to its other cases' requests: the
-child drops them and the grader expects none. An observation written before its request (a
-forgery prepared during the student's own cells, then an early exit) cannot
-carry the nonce and earns nothing; unsolicited, duplicate, malformed or late
-replies are refused and named in the result. Code that keeps running and
-answers the requests itself must compute every answer at the moment it is
-asked: forging then takes solving the exercise, and the source scan
-(grader.judge.tamper) flags it for review.
+child drops them and the grader expects none. An observation written before
+its request (a forgery prepared during the student's own cells, then an
+early exit) cannot carry the nonce and earns nothing; unsolicited,
+duplicate, malformed or late replies are refused and named in the result.
+Code that keeps running and answers the requests itself must compute every
+answer once it is asked: forging then takes solving the exercise, and the
+source scan (grader.judge.tamper) flags it for review.
 
 Two pipes per run, in the run's channel folder, made by the grader before the
 child starts: ``requests`` (grader to child) and ``replies`` (child to

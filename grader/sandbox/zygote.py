@@ -283,8 +283,10 @@ class Server:
         selector.register(0, selectors.EVENT_READ, "requests")
         selector.register(self.wakeup_r, selectors.EVENT_READ, "children")
         while True:
-            # Idle first: a request that is already waiting is read before the next spare is forked.
-            events = selector.select(timeout=0) or (self.keep_a_spare() or selector.select(timeout=1.0))
+            events = selector.select(timeout=0)
+            if not events:  # idle: a request already waiting is read before the next spare is forked
+                self.keep_a_spare()
+                events = selector.select(timeout=1.0)
             for key, _ in events:
                 if key.data == "children":
                     try:
