@@ -1,5 +1,6 @@
 """The child runner: whatever the student's code does, the grader gets a clean record back."""
 import os
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -142,6 +143,21 @@ class TestIsolation:
                     assert folder.stat().st_mode & 0o777 == 0o700 and folder.stat().st_uid == part_job.uid
                 assert (paths.scratch / "data.csv").read_text() == "x"
 
+    def test_a_run_that_writes_until_nothing_is_left_fills_only_its_own_capped_folder(self, launcher):
+        from grader.sandbox.folder import RUN_CAPACITY
+        from grader.sandbox.isolation import can_isolate
+
+        if not can_isolate():
+            pytest.skip("the grader may not mount a folder of its own for each run here")
+        flood = ("import errno\nwritten = 0\ntry:\n    for i in range(40):\n"
+                 "        with open(f'junk{i}', 'wb') as out:\n            out.write(bytes(16 * 2**20))\n"
+                 "        written += 16 * 2**20\nexcept OSError as error:\n    reason = errno.errorcode[error.errno]\n"
+                 "def f(): return [reason, written]")
+        record = run(launcher, flood, probes=[call("f", "f()")])
+        reason, written = [item["value"] for item in record.observations[0].value["items"]]
+        assert reason == "ENOSPC" and written <= RUN_CAPACITY
+        assert record.finished and not _labgrade_mounts(os.getpid())
+
     def test_environment_is_scrubbed(self, launcher, monkeypatch):
         monkeypatch.setenv("SECRET_TOKEN", "hunter2")
         record = run(launcher, "import os", probes=[call("os", "'SECRET_TOKEN' in os.environ")])
@@ -189,6 +205,31 @@ class TestIsolation:
         if not record.isolation["network"].startswith("namespace"):
             pytest.skip(f"no network namespace here: {record.isolation['network']}")
         assert record.observations[0].value == {"kind": "bool", "value": False}
+
+
+def _labgrade_mounts(pid: int) -> list[str]:
+    with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
+        return [line.split()[4] for line in mounts if f"/labgrade-{pid}-" in line.split()[4]]
+
+
+def test_a_folder_a_killed_grader_left_mounted_is_removed_by_the_next():
+    import signal
+    import subprocess
+
+    from grader.sandbox.isolation import can_isolate
+
+    if not can_isolate():
+        pytest.skip("the grader may not mount a folder of its own for each run here")
+    holding = ("import sys\nfrom grader.sandbox.folder import run_folder\n"
+               "with run_folder(0, 2**20) as folder:\n    print(folder, flush=True)\n    sys.stdin.read()")
+    grader = subprocess.Popen([sys.executable, "-c", holding], cwd=ROOT, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    left = Path(grader.stdout.readline().strip())
+    assert _labgrade_mounts(grader.pid) == [str(left)]
+    grader.send_signal(signal.SIGKILL)  # killed mid-run: its own clean-up never happens
+    grader.wait()
+    SubprocessLauncher()  # the next grader's launcher sweeps before its first run
+    assert _labgrade_mounts(grader.pid) == [] and not left.exists()
 
 
 def test_a_double_forked_daemon_does_not_outlive_its_run():

@@ -12,13 +12,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
+from grader.sandbox.folder import RUN_CAPACITY, run_folder, sweep_abandoned
 from grader.sandbox.isolation import can_isolate, claimed_run_uid
 from grader.sandbox.job import Job, PartPaths, RunSet
 from grader.sandbox.limits import Limits
@@ -107,6 +107,17 @@ def copy_into_scratch(files: list[Path], scratch: Path) -> None:
         shutil.copyfile(source, scratch / source.name)
 
 
+def _copies_bytes(files: list[Path], copies: int) -> int:
+    """What `copies` scratch copies of the student's files take."""
+    total = 0
+    for source in files:
+        try:
+            total += source.stat().st_size
+        except OSError:
+            pass
+    return total * copies
+
+
 def _read_tail(path: Path, limit: int) -> str:
     if not path.exists():
         return ""
@@ -178,8 +189,7 @@ def prepared_run(job: Job, files: list[Path]):
     When the grader is root, the job gets a uid of its own and the folders are
     handed over to it (see isolation.py); otherwise the job runs as the grader.
     """
-    with ExitStack() as claim, tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
-        base = Path(temp)
+    with ExitStack() as claim, run_folder(_copies_bytes(files, 1), RUN_CAPACITY) as base:
         scratch, channel = base / "scratch", base / "channel"
         scratch.mkdir()
         channel.mkdir()
@@ -201,8 +211,7 @@ def prepared_set(jobs: list[Job], files: list[Path]):
 
     Each job gets its own scratch copy and channel, as `prepared_run` gives one; all run under one uid.
     """
-    with ExitStack() as claim, tempfile.TemporaryDirectory(prefix="labgrade-") as temp:
-        base = Path(temp)
+    with ExitStack() as claim, run_folder(_copies_bytes(files, len(jobs)), RUN_CAPACITY * len(jobs)) as base:
         uid = claim.enter_context(claimed_run_uid()) if can_isolate() else None
         parts = []
         for index, job in enumerate(jobs):
@@ -320,6 +329,7 @@ class SubprocessLauncher:
 
     def __init__(self, python: str = sys.executable):
         self.python = python
+        sweep_abandoned()
 
     def close(self) -> None:
         """Nothing is kept between runs."""

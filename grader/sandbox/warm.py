@@ -21,6 +21,7 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from grader.sandbox.folder import sweep_abandoned
 from grader.sandbox.job import Job
 from grader.sandbox.launcher import (PACKAGE_ROOT, Meanwhile, RunPaths, RunRecordBuilder, prepared_run,
                                      prepared_set, records_of_set, scrubbed_environment)
@@ -230,6 +231,7 @@ class WarmLauncher:
     def __init__(self, python: str = sys.executable):
         self.python = python
         self._zygote: Zygote | None = None
+        sweep_abandoned()
         self._lock = threading.Lock()
 
     def start(self) -> "WarmLauncher":
