@@ -35,6 +35,7 @@ class Site:
     kind: str  # "print" or "display" (a cell's last expression)
     node: ast.expr
     call: ast.Call | None  # the print(...) call it belongs to
+    within: ast.AST  # the call or statement it sits in: the child's rewrite looks for it there, not everywhere
 
 
 @dataclass(frozen=True)
@@ -237,76 +238,115 @@ def report_sites(tree: ast.Module, source: str, *, cell: bool, printers: frozens
     for call in sorted(calls, key=_position):
         for argument in _shown_arguments(call, printers):
             for part in _shown_parts(argument):
-                sites.append(Site(index=len(sites), kind="print", node=part, call=call))
+                sites.append(Site(index=len(sites), kind="print", node=part, call=call, within=call))
     # An assert the code runs compares its two sides as a print of them would: `assert torch.isclose(m, x.grad)`.
     for statement in sorted(asserts, key=_position):
         for part in _side_by_side(statement.test) or []:
-            sites.append(Site(index=len(sites), kind="print", node=part, call=None))
+            sites.append(Site(index=len(sites), kind="print", node=part, call=None, within=statement))
     # A table the code builds of named columns is built to be shown: `pd.DataFrame({"manual": m, "autograd": g})`.
     already = {id(site.node) for site in sites}
     for table in sorted(tables, key=_position):
         for part in _side_by_side(table.args[0]) or []:
             if id(part) not in already:
-                sites.append(Site(index=len(sites), kind="print", node=part, call=table))
+                sites.append(Site(index=len(sites), kind="print", node=part, call=table, within=table))
     if cell:
         last = trailing_expression(tree, source)
         if last is not None:
             # `(manual, x.grad)` or `torch.allclose(m, x.grad)` as a cell's last line: each value, then the whole.
             for part in _side_by_side(last.value) or []:
-                sites.append(Site(index=len(sites), kind="print", node=part, call=None))
-            sites.append(Site(index=len(sites), kind="display", node=last.value, call=None))
+                sites.append(Site(index=len(sites), kind="print", node=part, call=None, within=last))
+            sites.append(Site(index=len(sites), kind="display", node=last.value, call=None, within=last))
     return sites
 
 
 def function_entries(tree: ast.Module) -> list[FunctionEntry]:
-    """Every function and method definition, with a dotted name (class names included)."""
+    """Every function and method definition, with a dotted name (class names included), in source order.
+
+    A definition is a statement, so only statement bodies are searched: expressions, most of a tree's nodes,
+    are never entered."""
     entries: list[FunctionEntry] = []
 
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                name = f"{prefix}{child.name}"
-                entries.append(FunctionEntry(index=len(entries), qualname=name, node=child))
-                visit(child, f"{name}.")
-            elif isinstance(child, ast.ClassDef):
-                visit(child, f"{prefix}{child.name}.")
+    def visit(statements: list, prefix: str) -> None:
+        for statement in statements:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = f"{prefix}{statement.name}"
+                entries.append(FunctionEntry(index=len(entries), qualname=name, node=statement))
+                visit(statement.body, f"{name}.")
+            elif isinstance(statement, ast.ClassDef):
+                visit(statement.body, f"{prefix}{statement.name}.")
             else:
-                visit(child, prefix)
+                for field in _BODIES:
+                    inner = getattr(statement, field, None)
+                    if inner:
+                        visit(inner, prefix)
 
-    visit(tree, "")
+    visit(tree.body, "")
     return entries
 
 
-class _Instrument(ast.NodeTransformer):
-    """Route each site's value through the recorder; count each function's calls."""
+# The fields that hold statements (a handler's or a match case's body is reached through its own `body`).
+_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
 
-    def __init__(self, sites: list[Site], entries: list[FunctionEntry], key_base: int):
-        self.sites = {id(site.node): site for site in sites}
-        self.entries = {id(entry.node): entry for entry in entries}
-        self.key_base = key_base
 
-    def visit(self, node):
-        site = self.sites.get(id(node))
-        node = super().visit(node)
-        if site is not None:
-            name = DISPLAY if site.kind == "display" else REPORT
-            # `"{} {}".format(*values)`: the starred value is reported whole and unpacked after, as the code does
-            inner = node.value if isinstance(node, ast.Starred) else node
-            wrapped = ast.Call(func=ast.Name(id=name, ctx=ast.Load()),
-                               args=[ast.Constant(value=self.key_base + site.index), inner], keywords=[])
-            ast.copy_location(wrapped, inner)
-            if isinstance(node, ast.Starred):
-                return ast.copy_location(ast.Starred(value=wrapped, ctx=node.ctx), node)
-            return wrapped
-        entry = self.entries.get(id(node))
-        if entry is not None:
-            count = ast.Expr(value=ast.Call(func=ast.Name(id=ENTER, ctx=ast.Load()),
-                                            args=[ast.Constant(value=self.key_base + entry.index)], keywords=[]))
-            ast.copy_location(count, node.body[0])
-            docstring = (isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
-                         and isinstance(node.body[0].value.value, str))
-            node.body.insert(1 if docstring else 0, count)
-        return node
+def _call(name: str, arguments: list[ast.expr], like: ast.AST) -> ast.Call:
+    """`name(*arguments)` placed where `like` is. The rewrite places each node it makes itself: an
+    ast.fix_missing_locations would walk the whole tree again for these few."""
+    function = ast.copy_location(ast.Name(id=name, ctx=ast.Load()), like)
+    return ast.copy_location(ast.Call(func=function, args=arguments, keywords=[]), like)
+
+
+def _key(value: int, like: ast.AST) -> ast.Constant:
+    return ast.copy_location(ast.Constant(value=value), like)
+
+
+def _slots(wanted: set[int], within: ast.AST) -> dict[int, tuple[ast.AST, str, int | None]]:
+    """Where each node of `wanted` sits inside `within`: (its parent, the field, the index in a list field)."""
+    found = {}
+    for parent in ast.walk(within):
+        for field, value in ast.iter_fields(parent):
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    if id(item) in wanted:
+                        found[id(item)] = (parent, field, index)
+            elif id(value) in wanted:
+                found[id(value)] = (parent, field, None)
+    return found
+
+
+def _rewrite_sites(sites: list[Site], key_base: int) -> None:
+    """Route each site's value through the recorder, in place: each place is looked for only inside the call or
+    statement the site belongs to, and every place is found before any is changed."""
+    by_node = {id(site.node): site for site in sites}
+    groups: dict[int, tuple[ast.AST, set[int]]] = {}
+    for site in by_node.values():
+        groups.setdefault(id(site.within), (site.within, set()))[1].add(id(site.node))
+    slots = {}
+    for within, wanted in groups.values():
+        slots.update(_slots(wanted, within))
+    for key, (parent, field, index) in slots.items():
+        site = by_node[key]
+        node = site.node
+        name = DISPLAY if site.kind == "display" else REPORT
+        # `"{} {}".format(*values)`: the starred value is reported whole and unpacked after, as the code does
+        inner = node.value if isinstance(node, ast.Starred) else node
+        wrapped = _call(name, [_key(key_base + site.index, inner), inner], inner)
+        if isinstance(node, ast.Starred):
+            wrapped = ast.copy_location(ast.Starred(value=wrapped, ctx=node.ctx), node)
+        if index is None:
+            setattr(parent, field, wrapped)
+        else:
+            getattr(parent, field)[index] = wrapped
+
+
+def _count_entries(entries: list[FunctionEntry], key_base: int) -> None:
+    """Each function's first statement (after its docstring) counts the call."""
+    for entry in entries:
+        body = entry.node.body
+        first = body[0]
+        count = ast.copy_location(ast.Expr(value=_call(ENTER, [_key(key_base + entry.index, first)], first)), first)
+        docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
+            first.value.value, str)
+        body.insert(1 if docstring else 0, count)
 
 
 def instrumented(tree: ast.Module, source: str, *, cell: bool, key_base: int = 0,
@@ -318,6 +358,6 @@ def instrumented(tree: ast.Module, source: str, *, cell: bool, key_base: int = 0
     """
     sites = report_sites(tree, source, cell=cell, printers=printers)
     entries = function_entries(tree)
-    tree = _Instrument(sites, entries, key_base).visit(tree)
-    ast.fix_missing_locations(tree)
+    _rewrite_sites(sites, key_base)
+    _count_entries(entries, key_base)
     return tree, sites, entries
