@@ -92,6 +92,15 @@ def _exercise_torch() -> None:
         pass  # a missing or odd torch is the child's problem to report, not the server's
 
 
+def _rehearse_putting_back() -> None:
+    try:
+        from grader.sandbox.child import rehearse_putting_back
+
+        rehearse_putting_back()
+    except Exception:
+        pass  # a rehearsal only saves time: the run puts back for real, and reports what fails there
+
+
 def _exercise_matplotlib() -> None:
     import io
 
@@ -156,6 +165,7 @@ def _wait_as_spare(requests: int) -> None:
         # same throwaway exercise as the server's pays that here, while nothing waits. Drawing a figure is
         # not first-touch but real work, which a run without figures would pay for nothing: not rehearsed.
         _exercise_torch()
+        _rehearse_putting_back()
         chunks = []
         while chunk := os.read(requests, 65536):
             chunks.append(chunk)
