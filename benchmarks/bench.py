@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from grader.batch import default_workers, plan  # noqa: E402
 from grader.discover import Submission  # noqa: E402
+from grader.execute.seam import settle_for_a_batch  # noqa: E402
 from grader.grade import RunSettings, build_job, grade_submission  # noqa: E402
 from grader.lab import Course  # noqa: E402
 from grader.notebook import UnreadableSource  # noqa: E402
@@ -316,6 +317,7 @@ def main() -> None:
         floor_seconds(lab, s, settings_for(lab)[1])
     floors = [floor_seconds(lab, s, settings_for(lab)[1]) for lab, s in mix]
     print(f"floor    median {statistics.median(floors):6.3f} s  total {sum(floors):7.1f} s  (student code alone)")
+    settle_for_a_batch()  # as `grade`'s executors settle their process once the references are warm
     counted = CountingLauncher(WarmLauncher())
     warm, results = time_launcher(mix, counted, settings_for)
     print(describe("warm", warm, floors))

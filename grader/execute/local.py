@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from grader.discover import Submission
-from grader.execute.seam import stamped
+from grader.execute.seam import settle_for_a_batch, stamped
 from grader.grade import RunSettings, grade_or_flag
 from grader.lab import Lab
 from grader.reference import ReferenceSolution
@@ -44,6 +44,7 @@ class LocalExecutor:
             self.launcher.start()  # the zygote imports torch while the reference computes its expected values
         reference = ReferenceSolution(lab.rubric, lab.reference_path, settings.seed)
         reference.warm()
+        settle_for_a_batch()
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = [pool.submit(grade_or_flag, lab, s, reference, self.launcher, settings) for s in submissions]
             for future in as_completed(futures):

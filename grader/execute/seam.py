@@ -6,6 +6,7 @@ it was graded.
 """
 from __future__ import annotations
 
+import gc
 import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +19,22 @@ from grader.lab import Lab
 from grader.results import SubmissionResult
 
 EXECUTORS = ("local", "dask")
+YOUNG_OBJECTS = 20_000  # allocations between two collections of the youngest objects (Python's default: 700)
+
+
+def settle_for_a_batch() -> None:
+    """Before this process grades many submissions: what is loaded now (the libraries, the reference's expected
+    values) stays for the whole batch, so the cyclic garbage collector stops scanning it (gc.freeze), and the
+    young objects are collected less often.
+
+    Grading one submission makes tens of thousands of short-lived objects (syntax trees, messages, views),
+    nearly all freed as soon as they are dropped. With the defaults the collector ran some 15 times per
+    submission and, every dozen submissions, scanned all 200 000 objects for about 0.2 s: about 18 ms per
+    submission in all, measured over the sample class. Frozen and with this threshold, about 3 ms.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, 10, 10)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from distributed import WorkerPlugin, get_worker
 
 from grader import __version__
-from grader.execute.seam import stamped
+from grader.execute.seam import settle_for_a_batch, stamped
 from grader.execute.ship import ShippedLab, ShippedSubmission, land_lab, land_submission
 from grader.grade import RunSettings, grade_or_flag, grader_failure
 from grader.lab import Lab
@@ -78,6 +78,7 @@ class WarmZygote(WorkerPlugin):
                 reference = ReferenceSolution(lab.rubric, lab.reference_path, seed)
                 reference.warm()
                 self._references[key] = reference
+                settle_for_a_batch()
             return self._references[key]
 
 
