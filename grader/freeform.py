@@ -13,6 +13,7 @@ typical run decides; the seeds are named in the message.
 from __future__ import annotations
 
 import math
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from statistics import median
 from typing import Callable
@@ -50,17 +51,15 @@ def printers_of(submission: Submission) -> frozenset[str]:
     return printing_functions(sources)
 
 
-def source_facts(submission: Submission, printers: frozenset[str]) -> dict[str, SourceFacts]:
-    """What each readable part's source says (grader.observe.source.analyse), by part name. It needs no run,
-    so grading computes it while the parts run (grader.grade.grade_submission)."""
-    facts = {}
+def source_facts(submission: Submission, printers: frozenset[str]) -> Iterator[tuple[str, SourceFacts]]:
+    """What each readable part's source says (grader.observe.source.analyse), part by part, with its name. It
+    needs no run, so grading reads it while the parts run (grader.grade.grade_submission), a part at a time."""
     for part in submission.parts:
         try:
             units = load_units(part.path)
         except UnreadableSource:
             continue
-        facts[part.name] = _facts_of(part, units, printers)
-    return facts
+        yield part.name, _facts_of(part, units, printers)
 
 
 def _facts_of(part: Part, units: tuple, printers: frozenset[str]) -> SourceFacts:
@@ -176,6 +175,15 @@ def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition
     return notes
 
 
+def _moved_facts(planned: list, printers: frozenset[str]) -> Generator[None, None, list[SourceFacts]]:
+    """What each moved part's source says, a part per step (see grader.sandbox.launcher.Beside)."""
+    facts = []
+    for part, _, moved in planned:
+        facts.append(_facts_of(part, moved, printers))
+        yield
+    return facts
+
+
 def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognition, reference: Expectations,
                        rerun: Callable[..., list[RunRecord | None]], skip: set[str] = frozenset(),
                        printers: frozenset[str] = frozenset()) -> list[str]:
@@ -222,7 +230,7 @@ def settle_hard_coding(lab: Lab, submission: Submission, recognition: Recognitio
     if not planned:
         return notes
     # The moved code's facts need no run: they are read while it runs.
-    reading = Beside(lambda: [_facts_of(part, moved, printers) for part, _, moved in planned])
+    reading = Beside(lambda: _moved_facts(planned, printers))
     records = rerun([(part, None, moved) for part, _, moved in planned], reading)
     moved_facts = reading.result()
     for (part, matches, moved), record, facts in zip(planned, records, moved_facts):

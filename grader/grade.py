@@ -6,6 +6,7 @@ how results are written.
 """
 from __future__ import annotations
 
+from collections.abc import Generator
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from grader.judge.checks import contract_exercises, decide_checks
 from grader.judge.score import Evidence, unscored
 from grader.lab import Lab
 from grader.notebook import UnreadableSource, load_units
+from grader.observe.source import SourceFacts
 from grader.reference import Expectations
 from grader.results import (GRADER_ERROR, MISSING, NOT_RUN, PASSED, UNGRADABLE, CheckResult, Stop,
                             SubmissionResult, UnitSummary)
@@ -108,7 +110,7 @@ def run_parts(lab: Lab, submission: Submission, runs: list[PartRun], launcher: L
     """Run several parts of one submission, in one set where the launcher can; (record, "") or (None, reason)
     per run, in order. A part that cannot even be read gives its reason; one the set did not finish is run
     again on its own, so one part that kills its process cannot cost the others their runs. `meanwhile` is
-    done while the set's child runs (where none starts, it is not done: see `Beside`)."""
+    done, in steps, while the set's child runs (what is left of it, by its `result`: see `Beside`)."""
     results: list[tuple[RunRecord | None, str]] = [(None, "")] * len(runs)
     jobs: list[tuple[int, Job, Path | None]] = []
     for index, run in enumerate(runs):
@@ -171,6 +173,18 @@ def _tampering(submission: Submission) -> tuple[str, ...]:
             continue
     found = tamper.findings(units)
     return (tamper.review_reason(found),) if found else ()
+
+
+def _read_source(submission: Submission, printers: frozenset[str]
+                 ) -> Generator[None, None, tuple[tuple[str, ...], dict[str, SourceFacts]]]:
+    """What the source alone says (code that reaches into the grader; each part's facts), a part per step,
+    taken while a launcher waits on the child (grader.sandbox.launcher.Beside)."""
+    review = _tampering(submission)
+    facts = {}
+    for name, part_facts in source_facts(submission, printers):
+        yield
+        facts[name] = part_facts
+    return review, facts
 
 
 def _stops_of(lab: Lab, part: Part, record: RunRecord, settings: RunSettings) -> list[Stop]:
@@ -291,7 +305,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     notes = list(submission.notes)
     printers = printers_of(submission)  # read once: every run and every view of the submission uses them
     # What the source alone says is read while the parts run: the grader would only wait on the child.
-    reading = Beside(lambda: (_tampering(submission), source_facts(submission, printers)))
+    reading = Beside(lambda: _read_source(submission, printers))
     ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher, printers,
                     meanwhile=reading)
     review, facts = reading.result()

@@ -392,6 +392,32 @@ def test_the_graders_own_work_is_done_once_while_the_child_runs(launcher, parts)
     assert len(calls) == 1
 
 
+def test_the_graders_work_in_steps_lets_the_parts_of_a_set_run_on_between_its_steps():
+    """Each step of `meanwhile` is taken while the launcher waits on the set's child: a part that has answered
+    is asked about, and the next one runs, between two steps, not after the last one."""
+    import time as clock
+
+    jobs = [Job(part=f"q{i}.py", units=(CodeUnit(label="q.py", filename="q.py", source=(
+        "import time\nstarted = time.time()\ntime.sleep(0.3)\ndef f(): return started")),),
+        probes=(call("f", "f()"),), unit_timeout=5.0, probe_timeout=5.0) for i in range(3)]
+    steps = []
+
+    def slow_reading():
+        for _ in range(4):
+            clock.sleep(0.25)
+            steps.append(clock.time())
+            yield
+        return "read"
+
+    reading = Beside(slow_reading)
+    records = LAUNCHERS["warm"].run_many(jobs, files=[], limits=Limits(wall_seconds=30), keep_dirs=[None] * 3,
+                                meanwhile=reading)
+    assert reading.result() == "read" and len(steps) == 4
+    began = [record.observations[0].value["value"] for record in records]
+    assert steps[0] < began[-1]  # taken while the set ran, not left for `result`
+    assert began[1] < steps[-1]  # all at once first, the steps would have held the first part for a second
+
+
 def _spares(zygote: int, runs: list[int], seconds: float = 30.0) -> list[int]:
     """The zygote's children that are not runs: its spare fork, once it has made one."""
     deadline = time.monotonic() + seconds

@@ -16,6 +16,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from collections.abc import Generator
 from typing import Callable, Protocol
 
 from grader.sandbox.folder import RUN_CAPACITY, run_folder, sweep_abandoned
@@ -33,37 +34,64 @@ STDERR_KEEP = 20_000
 BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.child import main; main(sys.argv[2], sys.argv[3])"
 
 
-Meanwhile = Callable[[], None] | None
-"""The caller's own work, done by a launcher once its child has started, before it waits on it: the grader
-reads the student's source while the child runs, in one thread (a second, busy thread would hold up every
-read of the child's messages for the interpreter's switch interval). It must not raise."""
-
-
 class Beside:
     """Work the grader does while a child runs (given to a launcher as `meanwhile`), or after, where no child
-    started; its error is raised by `result`, to the caller, never into the launcher."""
+    started or the child was quicker; its error is raised by `result`, to the caller, never into the launcher.
+
+    The work is a function, or a generator function whose steps are taken one at a time, each while the
+    launcher would otherwise wait for the child (its value is the generator's return value). In one thread:
+    a second, busy thread would hold up every read of the child's messages for the interpreter's switch
+    interval. In steps: a set's child that has answered its first part waits for the grader to ask about it,
+    and it waits at most one step.
+    """
 
     def __init__(self, work: Callable[[], object]):
         self._work = work
+        self._steps: Generator | None = None
         self._done = False
         self._value: object = None
         self._error: Exception | None = None
 
-    def __call__(self) -> None:
+    def step(self) -> bool:
+        """Take the next step; whether any work is left after it."""
         if self._done:
-            return
-        self._done = True
+            return False
         try:
-            self._value = self._work()
+            if self._steps is None:
+                made = self._work()
+                if not isinstance(made, Generator):
+                    self._value, self._done = made, True
+                    return False
+                self._steps = made
+            next(self._steps)
+            return True
+        except StopIteration as end:
+            self._value = end.value
         except Exception as error:
             self._error = error
+        self._done = True
+        return False
+
+    def __call__(self) -> None:
+        """All the work that is left, now."""
+        while self.step():
+            pass
 
     def result(self):
-        """The work's value, doing it now if no launcher did."""
+        """The work's value, doing what is left of it now."""
         self()
         if self._error is not None:
             raise self._error
         return self._value
+
+
+Meanwhile = Beside | None
+"""The caller's own work, done by a launcher in steps while it waits on its child (see `Beside`)."""
+
+
+def idle_work(meanwhile: Meanwhile) -> Callable[[], bool] | None:
+    """What a probe driver does while it waits for the child: the next step of `meanwhile`."""
+    return None if meanwhile is None else meanwhile.step
 
 
 class Launcher(Protocol):
@@ -357,9 +385,8 @@ class SubprocessLauncher:
                     start_new_session=True,
                     preexec_fn=limits.apply,
                 )
-                if meanwhile is not None:
-                    meanwhile()
-                exchange = driver.drive(started + limits.wall_seconds, lambda: running(process.pid))
+                exchange = driver.drive(started + limits.wall_seconds, lambda: running(process.pid),
+                                        idle=idle_work(meanwhile))
                 timed_out, peak_kib = _wait_measured(process, limits.wall_seconds - (time.monotonic() - started))
                 # Kill the whole group even after a clean exit: nothing may outlive its run.
                 _kill_group(process)

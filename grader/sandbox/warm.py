@@ -23,8 +23,8 @@ from pathlib import Path
 
 from grader.sandbox.folder import sweep_abandoned
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import (PACKAGE_ROOT, Meanwhile, RunPaths, RunRecordBuilder, prepared_run,
-                                     prepared_set, records_of_set, scrubbed_environment)
+from grader.sandbox.launcher import (PACKAGE_ROOT, Meanwhile, RunPaths, RunRecordBuilder, idle_work,
+                                     prepared_run, prepared_set, records_of_set, scrubbed_environment)
 from grader.sandbox.protocol import Exchange, ProbeDriver
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord
@@ -76,7 +76,7 @@ def _outlive(pid: int, seconds: float) -> bool:
 
 
 def _drive_parts(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds: float, ticket: _Ticket,
-                 stop) -> tuple[dict[int, dict], list[Exchange]]:
+                 stop, idle=None) -> tuple[dict[int, dict], list[Exchange]]:
     """Each part's probe phase in turn, as the set's child reaches it, each on a wall clock of its own counted
     from the end of the part before it: (index -> outcome, for each part that finished and for the one the
     child ended or was stopped in; each exchange).
@@ -90,7 +90,7 @@ def _drive_parts(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds
     for index, (driver, paths) in enumerate(zip(drivers, parts)):
         deadline = started + wall_seconds
         peak = _Peak(ticket)
-        exchange = driver.drive(deadline, lambda: _going(ticket), answered=peak.read)
+        exchange = driver.drive(deadline, lambda: _going(ticket), answered=peak.read, idle=idle)
         exchanges.append(exchange)
         now = time.monotonic()
         if exchange.completed:
@@ -266,10 +266,9 @@ class WarmLauncher:
             driver = ProbeDriver(job, paths.messages.parent)
             zygote, run, ticket = self._start(paths, limits)
             started = time.monotonic()
-            if meanwhile is not None:
-                meanwhile()
             peak = _Peak(ticket)
-            exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket), answered=peak.read)
+            exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket), answered=peak.read,
+                                    idle=idle_work(meanwhile))
             if exchange.completed:
                 # Every answer is in and the child is ending: the zygote kills what is left of its group as it
                 # reaps it, and nobody needs to wait for that.
@@ -305,10 +304,9 @@ class WarmLauncher:
         with prepared_set(jobs, files) as (runner, parts):
             drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
             zygote, run, ticket = self._start(runner, replace(limits, cpu_seconds=limits.cpu_seconds * len(jobs)))
-            if meanwhile is not None:
-                meanwhile()
             outcomes, exchanges = _drive_parts(drivers, [paths for _, paths in parts], limits.wall_seconds,
-                                               ticket, stop=lambda: _stop(zygote, run, ticket))
+                                               ticket, stop=lambda: _stop(zygote, run, ticket),
+                                               idle=idle_work(meanwhile))
             zygote.forget(run)
             return records_of_set(parts, outcomes, keep_dirs, exchanges)
 
