@@ -12,6 +12,7 @@ exercises (``# Q2 and the additional question``).
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tokenize
@@ -101,12 +102,16 @@ def _numbered_heading(text: str, *, titled: bool = False) -> bool:
     return not titled or bool(_BANNER.search(lowered) or _TITLE_SEPARATOR.match(match.string[match.end():]))
 
 
-def _comments(source: str) -> list[tuple[int, str]]:
+@functools.lru_cache(maxsize=4096)
+def _comments(source: str) -> tuple[tuple[int, str], ...]:
+    # Cached: a part is read again for each of its runs (other seeds, moved inputs), its units mostly unchanged,
+    # and tokenizing is most of what reading its headings costs.
     try:
-        return [(token.start[0], token.string) for token in tokenize.generate_tokens(io.StringIO(source).readline)
-                if token.type == tokenize.COMMENT]
+        return tuple((token.start[0], token.string)
+                     for token in tokenize.generate_tokens(io.StringIO(source).readline)
+                     if token.type == tokenize.COMMENT)
     except (tokenize.TokenError, SyntaxError, IndentationError):
-        return []
+        return ()
 
 
 SHORT_TITLE = 40  # characters: a markdown cell holding only this much, starting with an exercise's name, titles it
