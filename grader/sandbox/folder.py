@@ -65,22 +65,24 @@ def run_folder(copies_bytes: int, capacity: int) -> Iterator[Path]:
 
 
 def sweep_abandoned() -> int:
-    """Unmount and remove the in-memory folders of graders that died without removing them (killed while a
-    run went on); the number swept. A grader's folders carry its pid, so no live grader loses one."""
-    pattern = re.compile(re.escape(os.path.join(tempfile.gettempdir(), PREFIX)) + r"(\d+)-[^/]+$")
+    """Remove the folders of graders that died without removing them (killed while a run went on), unmounting
+    those in memory; the number swept. A grader's folders carry its pid, so no live grader loses one."""
+    pattern = re.compile(re.escape(PREFIX) + r"(\d+)-[^/]+$")
     try:
         with open("/proc/self/mountinfo", encoding="utf-8") as handle:
-            points = [line.split()[4] for line in handle]
+            mounted = {line.split()[4].replace("\\040", " ") for line in handle}
     except OSError:
-        return 0
+        mounted = set()
     swept = 0
-    for point in points:
-        match = pattern.match(point.replace("\\040", " "))
-        if match is None or _alive(int(match.group(1))):
-            continue
-        _unmount(point)
-        shutil.rmtree(point, ignore_errors=True)
-        swept += 1
+    with os.scandir(tempfile.gettempdir()) as entries:
+        for entry in entries:
+            match = pattern.match(entry.name)
+            if match is None or _alive(int(match.group(1))) or not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.path in mounted:
+                _unmount(entry.path)
+            shutil.rmtree(entry.path, ignore_errors=True)
+            swept += 1
     return swept
 
 
