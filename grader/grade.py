@@ -6,7 +6,7 @@ how results are written.
 """
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -106,11 +106,13 @@ class PartRun:
 
 
 def run_parts(lab: Lab, submission: Submission, runs: list[PartRun], launcher: Launcher,
-              printers: frozenset[str] = frozenset(), meanwhile: Meanwhile = None) -> list[tuple[RunRecord | None, str]]:
+              printers: frozenset[str] = frozenset(), meanwhile: Meanwhile = None,
+              later: list[Callable[[], None]] | None = None) -> list[tuple[RunRecord | None, str]]:
     """Run several parts of one submission, in one set where the launcher can; (record, "") or (None, reason)
     per run, in order. A part that cannot even be read gives its reason; one the set did not finish is run
     again on its own, so one part that kills its process cannot cost the others their runs. `meanwhile` is
-    done, in steps, while the set's child runs (what is left of it, by its `result`: see `Beside`)."""
+    done, in steps, while the set's child runs (what is left of it, by its `result`: see `Beside`); `later`
+    takes what the launcher leaves to do once the records are judged (grader.sandbox.launcher.Launcher.run)."""
     results: list[tuple[RunRecord | None, str]] = [(None, "")] * len(runs)
     jobs: list[tuple[int, Job, Path | None]] = []
     for index, run in enumerate(runs):
@@ -127,7 +129,7 @@ def run_parts(lab: Lab, submission: Submission, runs: list[PartRun], launcher: L
         return results
     files, limits = list(submission.files), _limits(lab, runs[0].settings)
     records = launcher.run_many([job for _, job, _ in jobs], files=files, limits=limits,
-                                keep_dirs=[keep for _, _, keep in jobs], meanwhile=meanwhile)
+                                keep_dirs=[keep for _, _, keep in jobs], meanwhile=meanwhile, later=later)
     for (index, job, keep), record in zip(jobs, records):
         if record is None:
             record = launcher.run(job, files=files, limits=limits, keep_dir=keep)
@@ -296,6 +298,16 @@ def grade_or_flag(lab: Lab, submission: Submission, reference: Expectations, lau
 def grade_submission(lab: Lab, submission: Submission, reference: Expectations, launcher: Launcher,
                      settings: RunSettings) -> SubmissionResult:
     """Run and judge one student's submission; never raises for anything the student did."""
+    later: list[Callable[[], None]] = []  # the launcher's, once judged: a notebook's figures, drawn meanwhile
+    try:
+        return _graded(lab, submission, reference, launcher, settings, later)
+    finally:
+        for step in later:
+            step()
+
+
+def _graded(lab: Lab, submission: Submission, reference: Expectations, launcher: Launcher,
+            settings: RunSettings, later: list[Callable[[], None]]) -> SubmissionResult:
     started = time.monotonic()
     rubric = lab.rubric
     evidence: dict[str, Evidence] = {}
@@ -307,7 +319,7 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
     # What the source alone says is read while the parts run: the grader would only wait on the child.
     reading = Beside(lambda: _read_source(submission, printers))
     ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher, printers,
-                    meanwhile=reading)
+                    meanwhile=reading, later=later)
     review, facts = reading.result()
     for part, (record, unavailable) in zip(submission.parts, ran):
         records.append(record)

@@ -27,11 +27,11 @@ def launcher(request):
 
 
 def run(launcher, *cells: str, probes=(), wall=30.0, unit_timeout=5.0, keep_dir=None, files=(), part="test",
-        threads=1):
+        threads=1, later=None):
     units = tuple(CodeUnit(label=f"cell {i}", filename=f"<cell {i}>", source=src) for i, src in enumerate(cells, 1))
     job = Job(part=part, units=units, probes=tuple(probes), unit_timeout=unit_timeout, probe_timeout=unit_timeout,
               threads=threads)
-    return launcher.run(job, files=list(files), limits=Limits(wall_seconds=wall), keep_dir=keep_dir)
+    return launcher.run(job, files=list(files), limits=Limits(wall_seconds=wall), keep_dir=keep_dir, later=later)
 
 
 def call(name: str, code: str, *cases: dict) -> ProbeSpec:
@@ -95,6 +95,29 @@ class TestUnits:
         figure = record.units[0].figures[0]
         assert figure.line_lengths == (100,)
         assert (tmp_path / figure.image).is_file()
+
+    def test_figures_drawn_after_the_answers_are_kept_once_the_caller_is_done(self, tmp_path):
+        later = []
+        record = run(LAUNCHERS["warm"], "import matplotlib.pyplot as plt\nplt.plot(range(100))\nplt.clf()\n"
+                     "plt.plot(range(7))\ndef f(): return 3", probes=[call("f", "f()")], keep_dir=tmp_path,
+                     later=later)
+        assert record.finished and record.observations[0].value["value"] == 3 and len(later) == 1
+        later[0]()
+        cleared, kept = record.units[0].figures  # the figure cleared by clf() is drawn before it is drawn on again
+        assert (cleared.line_lengths, kept.line_lengths) == ((100,), (7,))
+        assert (tmp_path / cleared.image).read_bytes() != (tmp_path / kept.image).read_bytes()
+
+    def test_a_figure_that_never_finishes_drawing_costs_its_picture_not_its_answers(self, tmp_path):
+        later = []
+        stuck = ("import time\nimport matplotlib.figure, matplotlib.pyplot as plt\nplt.plot(range(5))\n"
+                 "matplotlib.figure.Figure.savefig = lambda *a, **k: time.sleep(600)\ndef f(): return 4")
+        record = run(LAUNCHERS["warm"], stuck, probes=[call("f", "f()")], keep_dir=tmp_path, later=later,
+                     unit_timeout=1, wall=20)
+        started = time.monotonic()
+        later[0]()
+        assert time.monotonic() - started < 15 and record.observations[0].value["value"] == 4
+        assert record.units[0].figures[0].line_lengths == (5,)
+        assert not list(tmp_path.glob("*.png"))
 
     def test_memory_bomb_fails_only_its_cell(self, launcher):
         record = run(launcher, "big = bytearray(8 * 1024**3)", "def ok(): return 1", probes=[call("ok", "ok()")])

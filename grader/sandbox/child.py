@@ -132,6 +132,8 @@ class _FigureWatch:
         self.count = 0
         self.close = None  # pyplot's own close and clf, kept for the grader
         self.clf = None
+        # Figures to save as PNGs once the part's answers are in (Job.draw_after), else None: saved at once.
+        self.drawings: list[tuple[object, str]] | None = None
 
     def install(self) -> None:
         pyplot = sys.modules.get("matplotlib.pyplot")
@@ -149,7 +151,7 @@ class _FigureWatch:
         def clf():
             try:
                 if pyplot.get_fignums():
-                    self._keep(pyplot.gcf())
+                    self._keep(pyplot.gcf(), now=True)  # the same figure object is drawn on again
             except Exception:
                 pass
             return self.clf()
@@ -168,10 +170,11 @@ class _FigureWatch:
         elif hasattr(fig, "get_axes"):
             self._keep(fig)
 
-    def _keep(self, figure) -> None:
+    def _keep(self, figure, now: bool = False) -> None:
         if len(self.pending) < MAX_CLOSED_FIGURES and any(axis.has_data() for axis in figure.get_axes()):
             self.count += 1
-            self.pending.append(_describe_figure(figure, f"unit{self.unit}-closed{self.count}", self.directory))
+            self.pending.append(_describe_figure(figure, f"unit{self.unit}-closed{self.count}", self.directory,
+                                                 None if now else self.drawings))
 
     def take(self) -> list[dict]:
         taken, self.pending = self.pending, []
@@ -182,7 +185,10 @@ MAX_CLOSED_FIGURES = 20  # per unit: a loop that plots and closes a figure per e
 _FIGURES = _FigureWatch()
 
 
-def _describe_figure(figure, name: str, figures_dir: str | None) -> dict:
+def _describe_figure(figure, name: str, figures_dir: str | None,
+                     drawings: list[tuple[object, str]] | None = None) -> dict:
+    """The figure's data (each line's values, titles, labels), and, given a folder, its PNG there: saved now, or
+    put on `drawings` to be saved once the part's answers are in (`draw_deferred`)."""
     axes = []
     for axis in figure.get_axes():
         lines = axis.get_lines()
@@ -195,7 +201,9 @@ def _describe_figure(figure, name: str, figures_dir: str | None) -> dict:
         })
     image = os.path.join(figures_dir, f"{name}.png") if figures_dir else None
     try:
-        if image:
+        if image and drawings is not None:
+            drawings.append((figure, image))
+        elif image:
             figure.savefig(image, dpi=72)  # tens of milliseconds a figure: only where a report shows it
     except Exception:
         image = None
@@ -210,7 +218,8 @@ def _capture_figures(unit_index: int, figures_dir: str | None) -> list[dict]:
     if pyplot is None:
         return figures
     for number in pyplot.get_fignums():
-        figures.append(_describe_figure(pyplot.figure(number), f"unit{unit_index}-fig{number}", figures_dir))
+        figures.append(_describe_figure(pyplot.figure(number), f"unit{unit_index}-fig{number}", figures_dir,
+                                        _FIGURES.drawings))
     close_figures()
     return figures
 
@@ -233,6 +242,17 @@ def _line_data(line) -> list[list[float]]:
 
 def _finite(value: float) -> float | str:
     return value if value == value and abs(value) != float("inf") else str(value)
+
+
+def draw_deferred(job: Job) -> None:
+    """Save the figures whose PNGs waited for the part's answers (Job.draw_after), each under the unit alarm; a
+    figure that cannot be drawn is left out, as one that failed at once would be."""
+    drawings, _FIGURES.drawings = _FIGURES.drawings or [], None
+    for figure, image in drawings:
+        try:
+            _with_time_limit(job.unit_timeout, lambda: figure.savefig(image, dpi=72))
+        except BaseException:
+            pass
 
 
 def close_figures() -> None:
@@ -685,6 +705,7 @@ def _serve(job: Job, messages_path: str, report, send, recorder: Recorder | None
     if recorder is not None:
         namespace.update(recorder.names_for_namespace())
     seed_everything(job.seed)
+    _FIGURES.drawings = [] if job.draw_after and job.images else None
     figures = []
     for index, unit in enumerate(job.units):
         send({"type": "start", "unit": index})  # before the student's code: it reached it
@@ -695,6 +716,7 @@ def _serve(job: Job, messages_path: str, report, send, recorder: Recorder | None
             send(flush_activity(recorder, job))
     answer_requests(job, namespace, extras={"__figures__": figures}, recorder=recorder, send=send, reply=reply,
                     channel_dir=figures_dir)
+    draw_deferred(job)  # the grader judges the answers meanwhile (grader.sandbox.warm)
     namespace.clear()  # the part's objects go now, not with the next part
     os.close(replies)
 

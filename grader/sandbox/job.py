@@ -55,6 +55,7 @@ class Job:
     evaluations: dict = field(default_factory=dict)  # inputs a trained module is called on at a unit's end
     answers: dict = field(default_factory=dict)  # input() prompts answered with these (name -> text), in order
     images: bool = True  # save each figure as a PNG; a run whose figures no report shows (another seed) need not
+    draw_after: bool = False  # save them once the answers are in, while the grader judges (grader.sandbox.warm)
     printers: tuple[str, ...] = ()  # the submission's helper functions that print what they are given (report sites)
 
     def to_json(self) -> dict:
@@ -88,6 +89,7 @@ class Job:
             evaluations=dict(data.get("evaluations", {})),
             answers={str(k): str(v) for k, v in dict(data.get("answers", {})).items()},
             images=bool(data.get("images", True)),
+            draw_after=bool(data.get("draw_after", False)),
             printers=tuple(str(name) for name in data.get("printers", ())),
         )
 

@@ -98,10 +98,14 @@ class Launcher(Protocol):
     """Runs one job in isolation and reports what happened."""
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None,
-            meanwhile: Meanwhile = None) -> RunRecord: ...
+            meanwhile: Meanwhile = None, later: list[Callable[[], None]] | None = None) -> RunRecord:
+        """One job; a launcher may leave work on `later` (its figures, drawn after the answers) for the caller
+        to call once it has judged the record."""
+        ...
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
-                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None) -> list[RunRecord | None]:
+                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None,
+                 later: list[Callable[[], None]] | None = None) -> list[RunRecord | None]:
         """Several jobs of one submission, each as `run` would; None for a job that did not get to run."""
         ...
 
@@ -310,7 +314,7 @@ class RunRecordBuilder:
             problems=tuple(problems),
             refused=bool(exchange.refused or parsed.unasked),
             grader_fault=_grader_fault(parsed, self.job, timed_out, exit_code),
-            figures_dir=str(_keep_figures(messages.parent, keep_dir)) if keep_dir is not None else None,
+            figures_dir=str(keep_figures(messages.parent, keep_dir)) if keep_dir is not None else None,
         )
 
 
@@ -344,7 +348,8 @@ def _signal_name(exit_code: int | None) -> str | None:
         return f"signal {-exit_code}"
 
 
-def _keep_figures(channel: Path, keep_dir: Path) -> Path:
+def keep_figures(channel: Path, keep_dir: Path) -> Path:
+    """Copy the run's PNGs from its channel to `keep_dir`, where the report finds them."""
     keep_dir.mkdir(parents=True, exist_ok=True)
     for image in channel.glob("*.png"):
         if image.is_file() and not image.is_symlink():
@@ -363,13 +368,15 @@ class SubprocessLauncher:
         """Nothing is kept between runs."""
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
-                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None) -> list[RunRecord | None]:
-        """One fresh interpreter per job: an interpreter's start costs far more than the round trip."""
+                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None,
+                 later: list[Callable[[], None]] | None = None) -> list[RunRecord | None]:
+        """One fresh interpreter per job: an interpreter's start costs far more than the round trip. Figures are
+        drawn as they come (`later` is left as it is)."""
         return [self.run(job, files=files, limits=limits, keep_dir=keep, meanwhile=meanwhile if index == 0 else None)
                 for index, (job, keep) in enumerate(zip(jobs, keep_dirs))]
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None,
-            meanwhile: Meanwhile = None) -> RunRecord:
+            meanwhile: Meanwhile = None, later: list[Callable[[], None]] | None = None) -> RunRecord:
         with prepared_run(job, files) as paths:
             started = time.monotonic()
             timed_out = False

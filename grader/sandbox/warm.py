@@ -18,12 +18,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from grader.sandbox.folder import sweep_abandoned
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import (PACKAGE_ROOT, Meanwhile, RunPaths, RunRecordBuilder, idle_work,
+from grader.sandbox.launcher import (PACKAGE_ROOT, Meanwhile, RunPaths, RunRecordBuilder, idle_work, keep_figures,
                                      prepared_run, prepared_set, records_of_set, scrubbed_environment)
 from grader.sandbox.protocol import Exchange, ProbeDriver
 from grader.sandbox.limits import Limits
@@ -73,6 +75,23 @@ def _outlive(pid: int, seconds: float) -> bool:
     except (ProcessLookupError, PermissionError):
         pass
     return True
+
+
+def _collect_figures(zygote: "Zygote", run: int, ticket: _Ticket, deadline: float, paths: RunPaths,
+                     keep_dir: Path, folder: ExitStack) -> None:
+    """A run whose figures were drawn after its answers: wait for its end (no later than its wall clock's),
+    keep its PNGs, and remove its folder. A run still drawing when its time is up is stopped: its figures are
+    then missing from the report, its answers are not."""
+    try:
+        if not ticket.ended.wait(max(0.0, deadline - time.monotonic())):
+            zygote.kill(run)
+            ticket.ended.wait(30)
+        elif ticket.status is None and ticket.pid is not None:
+            _outlive(ticket.pid, deadline - time.monotonic())  # its zygote died under it
+        keep_figures(paths.messages.parent, keep_dir)
+    finally:
+        zygote.forget(run)
+        folder.close()
 
 
 def _drive_parts(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds: float, ticket: _Ticket,
@@ -261,8 +280,15 @@ class WarmLauncher:
         return zygote, run, ticket
 
     def run(self, job: Job, *, files: list[Path], limits: Limits, keep_dir: Path | None = None,
-            meanwhile: Meanwhile = None) -> RunRecord:
-        with prepared_run(job, files) as paths:
+            meanwhile: Meanwhile = None, later: list[Callable[[], None]] | None = None) -> RunRecord:
+        """One job in a fork of the zygote. Given `later`, a list of the caller's, the run's figures are drawn
+        once its answers are in (Job.draw_after): the record comes back at once, and the caller calls what is
+        put on `later` when it has judged them, which waits for the drawing (within the run's wall clock) and
+        copies the PNGs to `keep_dir`."""
+        draw_after = later is not None and keep_dir is not None and job.images
+        job = replace(job, draw_after=draw_after)
+        with ExitStack() as stack:
+            paths = stack.enter_context(prepared_run(job, files))
             driver = ProbeDriver(job, paths.messages.parent)
             zygote, run, ticket = self._start(paths, limits)
             started = time.monotonic()
@@ -270,12 +296,18 @@ class WarmLauncher:
             exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket), answered=peak.read,
                                     idle=idle_work(meanwhile))
             if exchange.completed:
-                # Every answer is in and the child is ending: the zygote kills what is left of its group as it
-                # reaps it, and nobody needs to wait for that.
-                zygote.forget(run)
-                return RunRecordBuilder(job=job, paths=paths).build(
+                record = RunRecordBuilder(job=job, paths=paths).build(
                     exit_code=0, timed_out=False, elapsed=time.monotonic() - started, keep_dir=keep_dir,
                     peak_kib=peak.kib, exchange=exchange)
+                if draw_after:
+                    folder = stack.pop_all()  # the run's folder outlives this call, until the figures are in
+                    later.append(lambda: _collect_figures(zygote, run, ticket, started + limits.wall_seconds,
+                                                          paths, keep_dir, folder))
+                else:
+                    # Every answer is in and the child is ending: the zygote kills what is left of its group as
+                    # it reaps it, and nobody needs to wait for that.
+                    zygote.forget(run)
+                return record
             timed_out = not ticket.ended.wait(max(0.0, limits.wall_seconds - (time.monotonic() - started)))
             if timed_out:
                 zygote.kill(run)
@@ -289,9 +321,11 @@ class WarmLauncher:
                 peak_kib=ticket.peak_kib, exchange=exchange)
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
-                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None) -> list[RunRecord | None]:
+                 keep_dirs: list[Path | None], meanwhile: Meanwhile = None,
+                 later: list[Callable[[], None]] | None = None) -> list[RunRecord | None]:
         """Several jobs in one fork of the zygote, one after another (grader.sandbox.child.serve_parts), each
-        with its own folders, namespace and wall clock (`_drive_parts`).
+        with its own folders, namespace and wall clock (`_drive_parts`); a single job is run as `run` runs it
+        (`later` included: a set draws its figures as it goes).
 
         A job the set's child did not finish or never reached (an earlier job ended or stopped it, or left
         it unfit for more) comes back as None, for the caller to run on its own. The CPU-time limit is the
@@ -299,7 +333,7 @@ class WarmLauncher:
         still bounds it.
         """
         if len(jobs) < 2:
-            return [self.run(job, files=files, limits=limits, keep_dir=keep, meanwhile=meanwhile)
+            return [self.run(job, files=files, limits=limits, keep_dir=keep, meanwhile=meanwhile, later=later)
                     for job, keep in zip(jobs, keep_dirs)]
         with prepared_set(jobs, files) as (runner, parts):
             drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
