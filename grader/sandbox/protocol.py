@@ -182,7 +182,8 @@ class ProbeDriver:
             ready, _, _ = select.select([self._replies], [], [], min(QUICK if self._idle else POLL, left))
             if not ready:
                 if self._idle:
-                    self._idle = self._idle() and self._idle  # one step, while the child works on
+                    if not self._idle():  # one step of the caller's work, while the child works on
+                        self._idle = None
                 elif not running():
                     return None
                 continue
