@@ -13,7 +13,6 @@ its own copy, and that many copies belong on a disk, not in memory.
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import shutil
@@ -22,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from grader.sandbox.isolation import MS_NODEV, MS_NOSUID, can_isolate
+from grader.sandbox.isolation import MS_NODEV, MS_NOSUID, c_library, can_isolate
 
 MNT_DETACH = 2
 PREFIX = "labgrade-"
@@ -30,18 +29,14 @@ IN_MEMORY_COPIES = 64 * 1024**2  # the student's copies a folder in memory may s
 RUN_CAPACITY = 256 * 1024**2  # what one run's code may write in its folder in memory (a set: this per part)
 
 
-def _libc():
-    return ctypes.CDLL(None, use_errno=True)
-
-
 def _mounted(folder: str, capacity: int) -> bool:
     options = f"size={capacity},mode=0700".encode()
-    return _libc().mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0
+    return c_library().mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0
 
 
 def _unmount(folder: str) -> None:
     # Detached, not refused while busy: a child still ending keeps its view until it is gone, nobody else does.
-    _libc().umount2(folder.encode(), MNT_DETACH)
+    c_library().umount2(folder.encode(), MNT_DETACH)
 
 
 @contextmanager

@@ -50,7 +50,8 @@ class IsolationReport:
         return {"network": self.network, "files": self.files, "uid": self.uid}
 
 
-def _libc():
+def c_library():
+    """The C library, for the system calls Python does not wrap (unshare, mount)."""
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -114,14 +115,14 @@ def claimed_run_uid() -> Iterator[int]:
 
 
 def isolate_network() -> str:
-    if _libc().unshare(CLONE_NEWNET) == 0:
+    if c_library().unshare(CLONE_NEWNET) == 0:
         return "namespace"
     return _failure("unshare")
 
 
 def hide_paths(paths: list[str]) -> str:
     """Cover each existing path with an empty read-only tmpfs, in a private mount namespace."""
-    libc = _libc()
+    libc = c_library()
     if libc.unshare(CLONE_NEWNS) != 0:
         return _failure("unshare")
     # Without this, the mounts below would propagate back to the grader's namespace.
@@ -182,7 +183,7 @@ def expose_interpreter(holder_root: str) -> str:
     and only the needed child (/root/.pyenv) is bound back into it, with its
     own submounts (a hidden folder stays hidden). The real /root is untouched.
     """
-    libc = _libc()
+    libc = c_library()
     needed: dict[str, set[str]] = {}
     for path in [sys.prefix, sys.base_prefix, *sys.path]:
         if path and os.path.exists(path):
@@ -246,6 +247,6 @@ def isolate(hide: list[str], uid: int | None, keep_visible: list[str]) -> Isolat
 
 def _try_network_unprivileged() -> str:
     # Some kernels let anyone create a network namespace inside a user namespace.
-    if _libc().unshare(0x10000000 | CLONE_NEWNET) == 0:  # CLONE_NEWUSER | CLONE_NEWNET
+    if c_library().unshare(0x10000000 | CLONE_NEWNET) == 0:  # CLONE_NEWUSER | CLONE_NEWNET
         return "namespace (user namespace)"
     return _failure("unshare")

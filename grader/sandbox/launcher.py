@@ -13,10 +13,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Generator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from collections.abc import Generator
 from typing import Callable, Protocol
 
 from grader.sandbox.folder import RUN_CAPACITY, run_folder, sweep_abandoned

@@ -77,17 +77,25 @@ def _outlive(pid: int, seconds: float) -> bool:
     return True
 
 
+def _ended_by(zygote: "Zygote", run: int, ticket: _Ticket, deadline: float) -> bool:
+    """Wait for a run to end by its deadline, stopping it then; whether it had to be stopped."""
+    if not ticket.ended.wait(max(0.0, deadline - time.monotonic())):
+        zygote.kill(run)
+        ticket.ended.wait(30)
+        return True
+    if ticket.status is None and ticket.pid is not None:
+        # The zygote died under this run (a student killed it): keep this run's own clock.
+        return _outlive(ticket.pid, deadline - time.monotonic())
+    return False
+
+
 def _collect_figures(zygote: "Zygote", run: int, ticket: _Ticket, deadline: float, paths: RunPaths,
                      keep_dir: Path, folder: ExitStack) -> None:
     """A run whose figures were drawn after its answers: wait for its end (no later than its wall clock's),
     keep its PNGs, and remove its folder. A run still drawing when its time is up is stopped: its figures are
     then missing from the report, its answers are not."""
     try:
-        if not ticket.ended.wait(max(0.0, deadline - time.monotonic())):
-            zygote.kill(run)
-            ticket.ended.wait(30)
-        elif ticket.status is None and ticket.pid is not None:
-            _outlive(ticket.pid, deadline - time.monotonic())  # its zygote died under it
+        _ended_by(zygote, run, ticket, deadline)
         keep_figures(paths.messages.parent, keep_dir)
     finally:
         zygote.forget(run)
@@ -308,13 +316,7 @@ class WarmLauncher:
                     # it reaps it, and nobody needs to wait for that.
                     zygote.forget(run)
                 return record
-            timed_out = not ticket.ended.wait(max(0.0, limits.wall_seconds - (time.monotonic() - started)))
-            if timed_out:
-                zygote.kill(run)
-                ticket.ended.wait(30)
-            elif ticket.status is None and ticket.pid is not None:
-                # The zygote died under this run (a student killed it): keep this run's own clock.
-                timed_out = _outlive(ticket.pid, limits.wall_seconds - (time.monotonic() - started))
+            timed_out = _ended_by(zygote, run, ticket, started + limits.wall_seconds)
             zygote.forget(run)
             return RunRecordBuilder(job=job, paths=paths).build(
                 exit_code=ticket.status, timed_out=timed_out, elapsed=time.monotonic() - started, keep_dir=keep_dir,
