@@ -133,6 +133,23 @@ def test_the_rubrics_thread_allowance_reaches_the_job():
     assert build_job(generous, part, RunSettings(seed=1)).threads == 3
 
 
+def test_every_field_of_a_job_crosses_to_the_child_as_it_was():
+    """The child reads its job from JSON: a field the grader's `to_json` leaves out would silently fall back to
+    its default there. Every field here differs from its default."""
+    import dataclasses
+    import json
+
+    job = Job(part="q1.py", units=(CodeUnit(label="q1.py", filename="q1.py", source="x = 1"),),
+              probes=(ProbeSpec(name="p", strategies=(StrategySpec(needs=("f",), code="f(a)", script=True),),
+                                cases=({"a": 2.0}, {"a": [1, 2]}), record=True),),
+              data={"x": [1.0, 2.0]}, seed=7, unit_timeout=3.0, probe_timeout=4.0, output_limit=99,
+              hide=("/answers",), uid=1234, threads=2, evaluations={"m": [[3.0, 2.0]]}, answers={"x": "2"},
+              images=False, draw_after=True, printers=("show",))
+    defaults = Job(part="", units=(), probes=())
+    assert all(getattr(job, f.name) != getattr(defaults, f.name) for f in dataclasses.fields(Job))
+    assert Job.from_json(json.loads(json.dumps(job.to_json()))) == job
+
+
 def test_peak_memory_of_a_run_is_measured_by_its_parent(launcher):
     small = run(launcher, "x = 1")
     big = run(launcher, "x = bytearray(800 * 2**20)\nx[::4096] = b'1' * len(x[::4096])")
