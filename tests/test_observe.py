@@ -218,6 +218,22 @@ class TestInstruments:
         (shown,) = [r for r in activity.reports if r.count == 4 and r.samples]
         assert [line for _, _, line in shown.callers] == [10, 10, 11, 12]  # each call of show(), by line
 
+    def test_a_site_past_its_first_values_keeps_its_last_ones_and_their_callers(self, launcher, tmp_path):
+        _, activity = run(launcher, tmp_path, """
+            def show(value):
+                print("value", value)
+            for step in range(40):
+                show(step)
+            show(100.0)
+            for step in range(40):
+                print("step %d" % step, step * 2)
+        """)
+        (inside,) = [r for r in activity.reports if r.count == 41 and r.samples]
+        (top,) = [r for r in activity.reports if r.count == 40 and r.samples and r.samples[-1][1].scalar() == 78.0]
+        assert inside.samples[-1][1].scalar() == 100.0 and inside.callers[-1][2] == 6  # the last call, by line
+        assert [line for _, _, line in inside.callers[-3:]] == [5, 5, 6]
+        assert not top.callers and len(top.samples) > 24  # a top-level line has no caller; its last values kept
+
     def test_a_functions_first_frames_give_its_locals_and_sympy_numbers_are_read(self, launcher, tmp_path):
         _, activity = run(launcher, tmp_path, """
             import math, sympy

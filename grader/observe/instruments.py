@@ -90,6 +90,7 @@ class _ReportSite:
         self.last: collections.deque = collections.deque(maxlen=REPORT_LAST)
         self.callers: list = []  # (count, unit, line) of the student's call, for a site inside a function
         self.last_callers: collections.deque = collections.deque(maxlen=REPORT_LAST)
+        self.top_level = False  # in a unit's own code, not a function's: it has no caller to record
 
 
 class _LoaderState:
@@ -685,6 +686,8 @@ class Recorder:
                     return value
                 site = self.report_sites[key] = _ReportSite()
             site.count += 1
+            if value.__class__ is str:
+                return value  # `describe` keeps nothing of text: a loop printing a line a step pays no more
             if len(site.first) < REPORT_FIRST:
                 described = self.describe(value, 256)
                 if described is not None:
@@ -703,7 +706,8 @@ class Recorder:
                 if described is None:
                     return value
                 site.last.append((site.count, described))
-            self._caller(site, site.last_callers, depth + 1)
+            if not site.top_level:
+                self._caller(site, site.last_callers, depth + 1)
         except Exception:
             self.dropped += 1
         return value
@@ -712,6 +716,7 @@ class Recorder:
         """Where the student's code called the function this report site is in (nothing at module level)."""
         frame = sys._getframe(depth)
         if frame.f_code.co_name == "<module>":
+            site.top_level = True  # a site's place in the code does not change: no frame is looked at again
             return
         caller = frame.f_back
         unit = self.unit_files.get(caller.f_code.co_filename) if caller is not None else None
