@@ -416,6 +416,46 @@ def test_a_zygote_whose_grader_is_gone_stops_its_runs():
     assert not records["sleeper"].finished
 
 
+def test_a_fresh_run_whose_grader_is_killed_ends_with_it(tmp_path):
+    """`--launcher fresh` has no zygote to stop the runs of a grader killed mid-run: each run ends with it."""
+    import signal
+    import subprocess
+    import textwrap
+
+    grader = tmp_path / "grader.py"
+    grader.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from grader.sandbox.job import CodeUnit, Job
+        from grader.sandbox.launcher import SubprocessLauncher
+        from grader.sandbox.limits import Limits
+        sleeper = CodeUnit(label="cell 1", filename="<cell 1>", source="import time\\ntime.sleep(100)")
+        job = Job(part="sleeper", units=(sleeper,), probes=(), unit_timeout=110, probe_timeout=110)
+        SubprocessLauncher().run(job, files=[], limits=Limits(wall_seconds=120))
+    """))
+    process = subprocess.Popen([sys.executable, str(grader)])
+    runs: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not (runs := _children(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert runs, "the run never started"
+        time.sleep(3)  # into the student's sleep, well past the run's start
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while [pid for pid in runs if _alive(pid)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in runs if _alive(pid)]
+    finally:
+        process.kill()
+        for pid in runs:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
 @pytest.mark.parametrize("parts", [1, 3])
 def test_the_graders_own_work_is_done_once_while_the_child_runs(launcher, parts):
     """`meanwhile` runs after the child started and before its answers are read; its error is the caller's."""

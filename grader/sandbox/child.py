@@ -32,7 +32,7 @@ from grader.sandbox.frozen import builtins_restorer, json_line_encoder, snapshot
 from grader.sandbox.protocol import REPLIES, REQUESTS
 from grader.sandbox.between import baseline_now, fresh_process_needed, restored
 from grader.sandbox.between import preload as preload_baseline
-from grader.sandbox.isolation import isolate
+from grader.sandbox.isolation import die_with, isolate
 from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
 
 
@@ -595,8 +595,10 @@ def starting_namespace(job: Job) -> dict:
     return namespace
 
 
-def main(job_path: str, messages_path: str) -> None:
-    """Run one job, or a set of them one after another (grader.sandbox.job.RunSet); never returns."""
+def main(job_path: str, messages_path: str, grader: str | None = None) -> None:
+    """Run one job, or a set of them one after another (grader.sandbox.job.RunSet); never returns. Given the
+    pid of the `grader` that started this process (the fresh launcher's), the process ends with it; a fork of
+    the zygote has the zygote for that (grader.sandbox.zygote)."""
     with open(job_path, encoding="utf-8") as handle:
         data = json.load(handle)
     if isinstance(data, dict) and data.get("type") == "set":
@@ -605,9 +607,13 @@ def main(job_path: str, messages_path: str) -> None:
         # Isolation is applied once, here, before any student code exists; it holds for every part.
         report = isolate(list(runs.hide), runs.uid,
                          keep_visible=[os.getcwd(), *folders, os.path.dirname(messages_path)])
+        if grader:
+            die_with(int(grader))
         (_HARNESS or harness())["serve_parts"](runs.parts, report)
     job = Job.from_json(data)
     report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
+    if grader:
+        die_with(int(grader))
     (_HARNESS or harness())["serve"](job, messages_path, report)
 
 

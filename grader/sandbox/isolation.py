@@ -20,6 +20,7 @@ import ctypes
 import fcntl
 import os
 import secrets
+import signal
 import stat
 import sys
 import tempfile
@@ -36,6 +37,7 @@ MS_NODEV = 4
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
+PR_SET_PDEATHSIG = 1
 FIRST_RUN_UID = 61000  # 61000-61999: one uid per concurrent run, never a real account
 RUN_UIDS = 1000
 
@@ -243,6 +245,15 @@ def isolate(hide: list[str], uid: int | None, keep_visible: list[str]) -> Isolat
         files += "; " + expose_interpreter(keep_visible[-1])
     identity = drop_privileges(uid) if uid is not None else "none (no uid given)"
     return IsolationReport(network=network, files=files, uid=identity)
+
+
+def die_with(parent: int) -> None:
+    """End this process when `parent`, the grader that started it, ends: a grader killed mid-run must not leave
+    its run waiting on a request that will never come. Called once the identity is dropped, which clears the
+    setting; a parent already gone by then ends the process here."""
+    c_library().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(70)
 
 
 def _try_network_unprivileged() -> str:

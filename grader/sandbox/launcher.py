@@ -31,7 +31,8 @@ STDERR_KEEP = 20_000
 
 # -I keeps PYTHONPATH, user site-packages and the working directory off the
 # path, so nothing in the student's folder can shadow the harness or torch.
-BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.child import main; main(sys.argv[2], sys.argv[3])"
+BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.child import main; "
+        "main(sys.argv[2], sys.argv[3], sys.argv[4])")
 
 
 class Beside:
@@ -383,7 +384,8 @@ class SubprocessLauncher:
             driver = ProbeDriver(job, paths.messages.parent)
             with open(paths.stderr, "wb") as output:
                 process = subprocess.Popen(
-                    [self.python, "-I", "-c", BOOT, str(PACKAGE_ROOT), str(paths.job), str(paths.messages)],
+                    [self.python, "-I", "-c", BOOT, str(PACKAGE_ROOT), str(paths.job), str(paths.messages),
+                     str(os.getpid())],
                     cwd=paths.scratch,
                     env=scrubbed_environment(paths.scratch),
                     stdin=subprocess.DEVNULL,
