@@ -604,17 +604,20 @@ def main(job_path: str, messages_path: str, grader: str | None = None) -> None:
     if isinstance(data, dict) and data.get("type") == "set":
         runs = RunSet.from_json(data)
         folders = [folder for part in runs.parts for folder in (part.scratch, os.path.dirname(part.messages))]
-        # Isolation is applied once, here, before any student code exists; it holds for every part.
-        report = isolate(list(runs.hide), runs.uid,
-                         keep_visible=[os.getcwd(), *folders, os.path.dirname(messages_path)])
-        if grader:
-            die_with(int(grader))
+        report = _isolated(runs.hide, runs.uid, [os.getcwd(), *folders, os.path.dirname(messages_path)], grader)
         (_HARNESS or harness())["serve_parts"](runs.parts, report)
     job = Job.from_json(data)
-    report = isolate(list(job.hide), job.uid, keep_visible=[os.getcwd(), os.path.dirname(messages_path)])
+    report = _isolated(job.hide, job.uid, [os.getcwd(), os.path.dirname(messages_path)], grader)
+    (_HARNESS or harness())["serve"](job, messages_path, report)
+
+
+def _isolated(hide: tuple[str, ...], uid: int | None, keep_visible: list[str], grader: str | None):
+    """Isolation, applied once, before any student code exists (it holds for every part of a set); then, for
+    a run with a `grader` to end with, that end, which must follow the uid's change that would clear it."""
+    report = isolate(list(hide), uid, keep_visible=keep_visible)
     if grader:
         die_with(int(grader))
-    (_HARNESS or harness())["serve"](job, messages_path, report)
+    return report
 
 
 HARNESS_MODULES = ("grader.sandbox.child", "grader.sandbox.encode", "grader.observe.events",

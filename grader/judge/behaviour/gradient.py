@@ -61,9 +61,18 @@ def _tensor(shape: tuple[int, ...], values: tuple[float, ...]):
     return torch.tensor(values, dtype=torch.float64).reshape(shape)
 
 
+# What a reference function may raise where it is not defined (a log of a negative number, a shape it refuses).
+UNDEFINED = (RuntimeError, ValueError, TypeError, ZeroDivisionError, OverflowError)
+
+
+def _point(binding: dict[str, _Bound]) -> tuple[tuple[str, tuple[int, ...], tuple[float, ...]], ...]:
+    """The binding's values as a key the evaluation caches can hold."""
+    return tuple((name, bound.shape, bound.values) for name, bound in binding.items())
+
+
 def _evaluate(function, binding: dict[str, _Bound]):
     """(the function's value, its gradient per input) at the binding's values; None where undefined."""
-    return _evaluated(function, tuple((name, bound.shape, bound.values) for name, bound in binding.items()))
+    return _evaluated(function, _point(binding))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -77,7 +86,7 @@ def _evaluated(function, inputs: tuple[tuple[str, tuple[int, ...], tuple[float, 
             return None
         root = tuple(float(v) for v in out.detach().reshape(-1).tolist())
         out.sum().backward()
-    except (RuntimeError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+    except UNDEFINED:
         return None
     grads = {name: tuple(float(v) for v in (t.grad if t.grad is not None else torch.zeros_like(t)).reshape(-1).tolist())
              for name, t in tensors.items()}
@@ -87,7 +96,7 @@ def _evaluated(function, inputs: tuple[tuple[str, tuple[int, ...], tuple[float, 
 def _value(function, binding: dict[str, _Bound]) -> tuple[float, ...] | None:
     """The function's value alone at the binding's values (None where undefined): a fifth of `_evaluate`'s
     cost, and most bindings recognition tries are ruled out by it before any gradient is needed."""
-    return _valued(function, tuple((name, bound.shape, bound.values) for name, bound in binding.items()))
+    return _valued(function, _point(binding))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -98,7 +107,7 @@ def _valued(function, inputs: tuple[tuple[str, tuple[int, ...], tuple[float, ...
         if not isinstance(out, torch.Tensor):
             return None
         return tuple(float(v) for v in out.detach().reshape(-1).tolist())
-    except (RuntimeError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+    except UNDEFINED:
         return None
 
 
