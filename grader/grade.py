@@ -28,7 +28,7 @@ from grader.results import (GRADER_ERROR, MISSING, NOT_RUN, PASSED, UNGRADABLE, 
                             SubmissionResult, UnitSummary)
 from grader.rubric import probe_spec
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import Beside, Launcher, Meanwhile
+from grader.sandbox.launcher import Beside, FollowOn, Launcher, Meanwhile
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord
 
@@ -107,12 +107,14 @@ class PartRun:
 
 def run_parts(lab: Lab, submission: Submission, runs: list[PartRun], launcher: Launcher,
               printers: frozenset[str] = frozenset(), meanwhile: Meanwhile = None,
-              later: list[Callable[[], None]] | None = None) -> list[tuple[RunRecord | None, str]]:
+              later: list[Callable[[], None]] | None = None,
+              follow_on: FollowOn | None = None) -> list[tuple[RunRecord | None, str]]:
     """Run several parts of one submission, in one set where the launcher can; (record, "") or (None, reason)
     per run, in order. A part that cannot even be read gives its reason; one the set did not finish is run
     again on its own, so one part that kills its process cannot cost the others their runs. `meanwhile` is
     done, in steps, while the set's child runs (what is left of it, by its `result`: see `Beside`); `later`
-    takes what the launcher leaves to do once the records are judged (grader.sandbox.launcher.Launcher.run)."""
+    takes what the launcher leaves to do once the records are judged (grader.sandbox.launcher.Launcher.run);
+    `follow_on` is the submission's, through which the launcher may run this set in the last one's child."""
     results: list[tuple[RunRecord | None, str]] = [(None, "")] * len(runs)
     jobs: list[tuple[int, Job, Path | None]] = []
     for index, run in enumerate(runs):
@@ -129,7 +131,8 @@ def run_parts(lab: Lab, submission: Submission, runs: list[PartRun], launcher: L
         return results
     files, limits = list(submission.files), _limits(lab, runs[0].settings)
     records = launcher.run_many([job for _, job, _ in jobs], files=files, limits=limits,
-                                keep_dirs=[keep for _, _, keep in jobs], meanwhile=meanwhile, later=later)
+                                keep_dirs=[keep for _, _, keep in jobs], meanwhile=meanwhile, later=later,
+                                follow_on=follow_on)
     for (index, job, keep), record in zip(jobs, records):
         if record is None:
             record = launcher.run(job, files=files, limits=limits, keep_dir=keep)
@@ -299,15 +302,17 @@ def grade_submission(lab: Lab, submission: Submission, reference: Expectations, 
                      settings: RunSettings) -> SubmissionResult:
     """Run and judge one student's submission; never raises for anything the student did."""
     later: list[Callable[[], None]] = []  # the launcher's, once judged: a notebook's figures, drawn meanwhile
+    follow_on = FollowOn()  # the first set's child, kept for the runs the judging asks for next
     try:
-        return _graded(lab, submission, reference, launcher, settings, later)
+        return _graded(lab, submission, reference, launcher, settings, later, follow_on)
     finally:
+        follow_on.close()
         for step in later:
             step()
 
 
 def _graded(lab: Lab, submission: Submission, reference: Expectations, launcher: Launcher,
-            settings: RunSettings, later: list[Callable[[], None]]) -> SubmissionResult:
+            settings: RunSettings, later: list[Callable[[], None]], follow_on: FollowOn) -> SubmissionResult:
     started = time.monotonic()
     rubric = lab.rubric
     evidence: dict[str, Evidence] = {}
@@ -319,7 +324,7 @@ def _graded(lab: Lab, submission: Submission, reference: Expectations, launcher:
     # What the source alone says is read while the parts run: the grader would only wait on the child.
     reading = Beside(lambda: _read_source(submission, printers))
     ran = run_parts(lab, submission, [PartRun(part, settings) for part in submission.parts], launcher, printers,
-                    meanwhile=reading, later=later)
+                    meanwhile=reading, later=later, follow_on=follow_on)
     review, facts = reading.result()
     for part, (record, unavailable) in zip(submission.parts, ran):
         records.append(record)
@@ -347,7 +352,8 @@ def _graded(lab: Lab, submission: Submission, reference: Expectations, launcher:
             """Parts again, each under another seed or with rewritten code (code only, no probes), in one set."""
             runs = [PartRun(part, quiet if seed is None else replace(quiet, seed=seed), units, probes=False)
                     for part, seed, units in requests]
-            return [record for record, _ in run_parts(lab, submission, runs, launcher, printers, meanwhile)]
+            return [record for record, _ in run_parts(lab, submission, runs, launcher, printers, meanwhile,
+                                                      follow_on=follow_on)]
 
         contracted = contract_exercises(rubric, submission, evidence)
         notes.extend(settle_stochastic(lab, submission, recognition, reference, rerun, settings.seed, contracted))

@@ -715,6 +715,74 @@ def test_the_parts_a_set_never_reached_come_back_for_their_caller_to_run():
     assert records[0].finished and records[1] is None and records[2] is None
 
 
+def _jobs(*sources: str, first: int = 1) -> list[Job]:
+    return [Job(part=f"q{i}.py", units=(CodeUnit(label=f"q{i}.py", filename=f"q{i}.py", source=source),),
+                probes=(call("f", "f()"),), unit_timeout=5.0, probe_timeout=5.0)
+            for i, source in enumerate(sources, first)]
+
+
+def _follow(first: list[str], then: list[str], *, files=()) -> tuple[list, list, list[int]]:
+    """A set, then a follow-on set through one FollowOn, as grading runs a submission's moved inputs; the
+    records of each, and the process ids the zygote had running once the FollowOn is closed."""
+    from grader.sandbox.launcher import FollowOn
+
+    warm, follow_on = LAUNCHERS["warm"], FollowOn()
+    limits = Limits(wall_seconds=30)
+    try:
+        before = warm.run_many(_jobs(*first), files=list(files), limits=limits, keep_dirs=[None] * len(first),
+                               follow_on=follow_on)
+        after = warm.run_many(_jobs(*then, first=len(first) + 1), files=list(files), limits=limits,
+                              keep_dirs=[None] * len(then), follow_on=follow_on)
+    finally:
+        follow_on.close()
+    return before, after, _run_pids(warm)
+
+
+class TestFollowOnSets:
+    """A submission's next set (its moved inputs) runs in the child its first set leaves waiting."""
+
+    PID = "import os\ndef f(): return os.getpid()"
+
+    def test_the_next_set_runs_in_the_first_sets_child_and_nothing_is_left_running(self):
+        before, after, left = _follow([self.PID, self.PID], [self.PID, "def f(): return 7"])
+        pids = {r.observations[0].value["value"] for r in before + after[:1]}
+        assert len(pids) == 1 and all(r.finished for r in before + after)
+        assert after[1].observations[0].value["value"] == 7.0
+        assert _gone(int(pids.pop())) and not left
+
+    def test_what_the_first_set_changed_is_put_back_before_the_next_sets_parts(self, tmp_path):
+        helper = tmp_path / "helper.py"
+        helper.write_text("seen = []\n")
+        _, after, _ = _follow([TestSets.CHANGES, self.PID], [TestSets.AS_NEW], files=[helper])
+        *checks, _ = [item["value"] for item in after[0].observations[0].value["items"]]
+        assert checks == [True] * len(checks)
+
+    def test_a_child_unfit_for_more_is_not_used_again_and_the_next_set_still_runs(self):
+        thread = "import os, threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+        before, after, _ = _follow([self.PID, thread + "def f(): return os.getpid()"], [self.PID, self.PID])
+        first = before[0].observations[0].value["value"]
+        assert all(r.finished for r in after)
+        assert first not in {r.observations[0].value["value"] for r in after}
+
+    def test_a_set_that_did_not_finish_is_not_kept(self):
+        before, after, _ = _follow([self.PID, "import os\nos._exit(3)"], [self.PID])
+        assert before[1].exit_code == 3 and after[0].finished
+        assert after[0].observations[0].value["value"] != before[0].observations[0].value["value"]
+
+    def test_a_follow_on_larger_than_the_room_left_gets_a_set_of_its_own(self):
+        before, after, _ = _follow([self.PID, self.PID], [self.PID] * 3)
+        assert all(r.finished for r in after)
+        assert before[0].observations[0].value["value"] not in {r.observations[0].value["value"] for r in after}
+
+    @pytest.mark.skipif(os.geteuid() != 0, reason="the feed is root's only where runs get a uid of their own")
+    def test_the_students_code_cannot_write_the_feed_that_names_the_next_set(self):
+        forge = ("import os\nfeed = os.path.join(os.getcwd(), '..', 'next', 'feed.fifo')\n"
+                 "def f():\n    try:\n        os.open(feed, os.O_WRONLY | os.O_NONBLOCK)\n"
+                 "    except PermissionError:\n        return 'refused'\n    return 'written'")
+        before, after, _ = _follow([forge, self.PID], [self.PID])
+        assert before[0].observations[0].value["value"] == "refused" and after[0].finished
+
+
 FORGED = {"kind": "number", "type": "float", "value": 999.0}
 
 

@@ -619,7 +619,7 @@ def main(job_path: str, messages_path: str, grader: str | None = None) -> None:
         runs = RunSet.from_json(data)
         folders = [folder for part in runs.parts for folder in (part.scratch, os.path.dirname(part.messages))]
         report = _isolated(runs.hide, runs.uid, [os.getcwd(), *folders, os.path.dirname(messages_path)], grader)
-        (_HARNESS or harness())["serve_parts"](runs.parts, report)
+        (_HARNESS or harness())["serve_parts"](runs, report)
     job = Job.from_json(data)
     report = _isolated(job.hide, job.uid, [os.getcwd(), os.path.dirname(messages_path)], grader)
     (_HARNESS or harness())["serve"](job, messages_path, report)
@@ -660,35 +660,68 @@ def serve(job: Job, messages_path: str, report) -> None:
     os._exit(0)
 
 
-def serve_parts(parts: tuple[PartPaths, ...], report) -> None:
-    """Run the parts of a set one after another in this process; never returns.
+def serve_parts(runs: RunSet, report) -> None:
+    """Run the parts of a set one after another in this process, then those of each follow-on set named on
+    the set's feed, until the feed ends; never returns.
 
     Each part has its own channel, scratch folder, output file and namespace, and what it changed in the
     process is put back before the next (grader.sandbox.between). The grader keeps each part's wall clock,
     from the end of the part before it (grader.sandbox.warm). A part after which the process cannot be
     trusted to be as new is the last this process runs: the grader runs the rest elsewhere.
     """
+    feed = _open_feed(runs.feed)  # before any student code: its code can read the feed, never write it
     recorder = baseline = None
-    for paths in parts:
-        _enter_part(paths)
-        send = Channel(paths.messages).send
-        try:
-            with open(paths.job, encoding="utf-8") as handle:
-                job = Job.from_json(json.load(handle))
-            if baseline is None:
-                recorder = _prepare_process(job)
-                baseline = baseline_now()
-            _serve(job, paths.messages, report, send, recorder)
-        except BaseException as error:
-            _harness_failed(send, error)
-        try:
-            restored(baseline, paths.scratch)
-            spent = fresh_process_needed(baseline)
-        except BaseException:  # the part left the process beyond repair; its own answers are all in
-            spent = True
-        if spent:
-            break
+    parts = runs.parts
+    while parts:
+        for paths in parts:
+            _enter_part(paths)
+            send = Channel(paths.messages).send
+            try:
+                with open(paths.job, encoding="utf-8") as handle:
+                    job = Job.from_json(json.load(handle))
+                if baseline is None:
+                    recorder = _prepare_process(job)
+                    baseline = baseline_now()
+                _serve(job, paths.messages, report, send, recorder)
+            except BaseException as error:
+                _harness_failed(send, error)
+            try:
+                restored(baseline, paths.scratch)
+                spent = fresh_process_needed(baseline)
+            except BaseException:  # the part left the process beyond repair; its own answers are all in
+                spent = True
+            if spent:
+                os._exit(0)
+        parts = _followed(feed)
     os._exit(0)
+
+
+def _open_feed(path: str | None) -> int | None:
+    if not path:
+        return None
+    try:
+        return os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # the grader holds the other end: no wait, no end yet
+    except OSError:
+        return None
+
+
+def _followed(feed: int | None) -> tuple[PartPaths, ...]:
+    """The parts of the follow-on set the grader names on the feed, once it does; none where the feed ends
+    (the grader is done with this process) or names nothing readable."""
+    if feed is None:
+        return ()
+    os.set_blocking(feed, True)
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(feed, 4096)
+        if not chunk:
+            return ()
+        line += chunk
+    try:
+        with open(line.decode().strip(), encoding="utf-8") as handle:
+            return RunSet.from_json(json.load(handle)).parts
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
 
 
 def _harness_failed(send, error: BaseException) -> None:

@@ -128,12 +128,14 @@ class RunSet:
     parts: tuple[PartPaths, ...]
     hide: tuple[str, ...] = ()
     uid: int | None = None
+    feed: str | None = None  # where a follow-on set's file is named, once these parts are done (see FollowOn)
 
     def to_json(self) -> dict:
         return {"type": "set", **asdict(self)}
 
     @classmethod
     def from_json(cls, data: dict) -> "RunSet":
+        feed = data.get("feed")
         return cls(parts=tuple(PartPaths(**{key: str(part[key]) for key in ("job", "scratch", "messages", "stderr")})
                                for part in data["parts"]),
-                   hide=tuple(data.get("hide", ())), uid=data.get("uid"))
+                   hide=tuple(data.get("hide", ())), uid=data.get("uid"), feed=str(feed) if feed else None)

@@ -95,6 +95,33 @@ def idle_work(meanwhile: Meanwhile) -> Callable[[], bool] | None:
     return None if meanwhile is None else meanwhile.step
 
 
+class FollowOn:
+    """One submission's sets of runs, in turn: a launcher may keep the child of one set here, waiting, so that
+    the submission's next set (its inputs moved, another seed) runs in it without a new process, folder and
+    uid (grader.sandbox.warm). The caller hands the same FollowOn to each of the submission's `run_many`, and
+    closes it once the submission is graded, which ends whatever child is kept."""
+
+    def __init__(self):
+        self.kept = None  # the launcher's own record of its kept child
+        self._end: Callable[[], None] | None = None
+
+    def keep(self, kept, end: Callable[[], None]) -> None:
+        self.close()
+        self.kept, self._end = kept, end
+
+    def take(self) -> tuple[object, Callable[[], None]] | None:
+        """What is kept and what ends it, now the caller's to use and call; None where nothing is kept."""
+        if self.kept is None:
+            return None
+        taken, self.kept, self._end = (self.kept, self._end), None, None
+        return taken
+
+    def close(self) -> None:
+        end, self.kept, self._end = self._end, None, None
+        if end is not None:
+            end()
+
+
 class Launcher(Protocol):
     """Runs one job in isolation and reports what happened."""
 
@@ -106,8 +133,10 @@ class Launcher(Protocol):
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
                  keep_dirs: list[Path | None], meanwhile: Meanwhile = None,
-                 later: list[Callable[[], None]] | None = None) -> list[RunRecord | None]:
-        """Several jobs of one submission, each as `run` would; None for a job that did not get to run."""
+                 later: list[Callable[[], None]] | None = None,
+                 follow_on: FollowOn | None = None) -> list[RunRecord | None]:
+        """Several jobs of one submission, each as `run` would; None for a job that did not get to run. A
+        launcher may keep the set's child in `follow_on` for the submission's next set, or ignore it."""
         ...
 
     def close(self) -> None:
@@ -265,38 +294,95 @@ def prepared_run(job: Job, files: list[Path]):
         yield paths
 
 
-@contextmanager
-def prepared_set(jobs: list[Job], files: list[Path]):
-    """Folders for several jobs run by one child: yields (the child's own paths, [(job, its paths)]).
+FEED = "feed.fifo"  # in a set's root-owned `next` folder: the grader names a follow-on set there (see FollowOn)
 
-    Each job gets its own scratch copy and channel, as `prepared_run` gives one; all run under one uid.
+
+@dataclass
+class SetFolder:
+    """Where one set's child runs: the child's own paths, and each job with its paths, all under `base`."""
+
+    base: Path
+    runner: RunPaths
+    parts: list[tuple[Job, RunPaths]]
+    uid: int | None
+    originals: "Originals"
+    hide: tuple[str, ...]
+    feed: Path | None = None  # the follow-on channel, where the set may be followed (`room`)
+
+
+@contextmanager
+def prepared_set(jobs: list[Job], files: list[Path], room: int = 0):
+    """Folders for several jobs run by one child: yields their SetFolder.
+
+    Each job gets its own scratch copy and channel, as `prepared_run` gives one; all run under one uid. With
+    `room`, the folder has space for that many more jobs, which a follow-on set may bring (`followed_parts`),
+    and a feed the child reads them from: a named pipe in a folder of root's, which the child can read but
+    its code cannot write.
     """
     originals = Originals.of(files)
-    with ExitStack() as claim, run_folder(originals.size * len(jobs), RUN_CAPACITY * len(jobs)) as base:
+    jobs_in_all = len(jobs) + room
+    with ExitStack() as claim, run_folder(originals.size * jobs_in_all, RUN_CAPACITY * jobs_in_all) as base:
         uid = claim.enter_context(claimed_run_uid()) if can_isolate() else None
-        parts = []
-        for index, job in enumerate(jobs):
-            scratch, channel = base / f"scratch{index}", base / f"channel{index}"
-            scratch.mkdir()
-            channel.mkdir()
-            originals.copy_into(scratch)
-            job = replace(job, uid=uid)
-            paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
-                             stderr=channel / "stderr.txt")
-            paths.job.write_text(json.dumps(job.to_json()), encoding="utf-8")
-            make_pipes(channel)
-            parts.append((job, paths))
+        parts = [_part_folder(base, index, job, originals, uid) for index, job in enumerate(jobs)]
         (base / "scratch").mkdir()
         (base / "channel").mkdir()
         runner = RunPaths(scratch=base / "scratch", job=base / "channel" / "set.json",
                           messages=base / "channel" / "set.jsonl", stderr=base / "channel" / "stderr.txt")
-        runs = RunSet(parts=tuple(PartPaths(job=str(p.job), scratch=str(p.scratch), messages=str(p.messages),
-                                            stderr=str(p.stderr)) for _, p in parts),
-                      hide=jobs[0].hide if jobs else (), uid=uid)
+        hide = jobs[0].hide if jobs else ()
+        feed = base / "next" / FEED if room else None
+        runs = RunSet(parts=tuple(_part_paths(p) for _, p in parts), hide=hide, uid=uid,
+                      feed=str(feed) if feed else None)
         runner.job.write_text(json.dumps(runs.to_json()), encoding="utf-8")
         if uid is not None:
             _hand_over(base, uid)
-        yield runner, parts
+        if feed is not None:  # after the hand-over: root's, readable by the run's uid, writable by root alone
+            feed.parent.mkdir(mode=0o755)
+            os.mkfifo(feed, 0o644)
+        yield SetFolder(base=base, runner=runner, parts=parts, uid=uid, originals=originals, hide=hide, feed=feed)
+
+
+def followed_parts(folder: SetFolder, jobs: list[Job]) -> tuple[list[tuple[Job, RunPaths]], Path]:
+    """Folders for a follow-on set's jobs inside a kept set's folder, handed to its uid, and the root-owned
+    file that lists them for its child."""
+    start = len(folder.parts)
+    parts = [_part_folder(folder.base, start + offset, job, folder.originals, folder.uid)
+             for offset, job in enumerate(jobs)]
+    if folder.uid is not None:
+        for _, paths in parts:
+            _hand_over_folders(folder.uid, paths.scratch, paths.messages.parent)
+    listing = folder.base / "next" / f"set{start}.json"
+    listing.write_text(json.dumps(RunSet(parts=tuple(_part_paths(p) for _, p in parts), hide=folder.hide,
+                                         uid=folder.uid).to_json()), encoding="utf-8")
+    os.chmod(listing, 0o644)
+    folder.parts.extend(parts)
+    return parts, listing
+
+
+def _part_folder(base: Path, index: int, job: Job, originals: Originals, uid: int | None) -> tuple[Job, RunPaths]:
+    scratch, channel = base / f"scratch{index}", base / f"channel{index}"
+    scratch.mkdir()
+    channel.mkdir()
+    originals.copy_into(scratch)
+    job = replace(job, uid=uid)
+    paths = RunPaths(scratch=scratch, job=channel / "job.json", messages=channel / "messages.jsonl",
+                     stderr=channel / "stderr.txt")
+    paths.job.write_text(json.dumps(job.to_json()), encoding="utf-8")
+    make_pipes(channel)
+    return job, paths
+
+
+def _part_paths(paths: RunPaths) -> PartPaths:
+    return PartPaths(job=str(paths.job), scratch=str(paths.scratch), messages=str(paths.messages),
+                     stderr=str(paths.stderr))
+
+
+def _hand_over_folders(uid: int, *folders: Path) -> None:
+    """Give the run's uid folders made after its set's hand-over (`_hand_over`), with what is in them."""
+    for folder in folders:
+        os.lchown(folder, uid, uid)
+        os.chmod(folder, 0o700)
+        for entry in os.scandir(folder):
+            os.lchown(entry.path, uid, uid)
 
 
 def records_of_set(parts, outcomes: dict[int, dict], keep_dirs: list[Path | None],
@@ -398,9 +484,10 @@ class SubprocessLauncher:
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
                  keep_dirs: list[Path | None], meanwhile: Meanwhile = None,
-                 later: list[Callable[[], None]] | None = None) -> list[RunRecord | None]:
+                 later: list[Callable[[], None]] | None = None,
+                 follow_on: FollowOn | None = None) -> list[RunRecord | None]:
         """One fresh interpreter per job: an interpreter's start costs far more than the round trip. Figures are
-        drawn as they come (`later` is left as it is)."""
+        drawn as they come (`later` is left as it is); nothing is kept for a follow-on set."""
         return [self.run(job, files=files, limits=limits, keep_dir=keep, meanwhile=meanwhile if index == 0 else None)
                 for index, (job, keep) in enumerate(zip(jobs, keep_dirs))]
 

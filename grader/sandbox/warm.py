@@ -20,13 +20,14 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from grader.sandbox.folder import sweep_abandoned
 from grader.sandbox.job import Job
-from grader.sandbox.launcher import (PACKAGE_ROOT, Meanwhile, RunPaths, RunRecordBuilder, idle_work, keep_figures,
-                                     prepared_run, prepared_set, records_of_set, scrubbed_environment)
+from grader.sandbox.launcher import (PACKAGE_ROOT, FollowOn, Meanwhile, RunPaths, RunRecordBuilder, SetFolder,
+                                     followed_parts, idle_work, keep_figures, prepared_run, prepared_set,
+                                     records_of_set, scrubbed_environment)
 from grader.sandbox.protocol import Exchange, ProbeDriver
 from grader.sandbox.limits import Limits
 from grader.sandbox.record import RunRecord
@@ -252,6 +253,18 @@ class Zygote:
         self._home.cleanup()
 
 
+@dataclass
+class _Kept:
+    """A set's child waiting on its feed for a follow-on set (WarmLauncher.run_many), and what it runs in."""
+
+    zygote: Zygote
+    run: int
+    ticket: _Ticket
+    folder: SetFolder
+    feed: int  # the grader's end of the feed; closing it ends the child
+    room: int  # jobs it may still take
+
+
 class WarmLauncher:
     """Runs each job in a fresh fork of a warm zygote (started on first use, restarted if it dies)."""
 
@@ -324,7 +337,8 @@ class WarmLauncher:
 
     def run_many(self, jobs: list[Job], *, files: list[Path], limits: Limits,
                  keep_dirs: list[Path | None], meanwhile: Meanwhile = None,
-                 later: list[Callable[[], None]] | None = None) -> list[RunRecord | None]:
+                 later: list[Callable[[], None]] | None = None,
+                 follow_on: FollowOn | None = None) -> list[RunRecord | None]:
         """Several jobs in one fork of the zygote, one after another (grader.sandbox.child.serve_parts), each
         with its own folders, namespace and wall clock (`_drive_parts`); a single job is run as `run` runs it
         (`later` included: a set draws its figures as it goes).
@@ -333,18 +347,62 @@ class WarmLauncher:
         it unfit for more) comes back as None, for the caller to run on its own. The CPU-time limit is the
         set's (each job's times the number of jobs): the jobs share a process, and each one's wall clock
         still bounds it.
+
+        Given a `follow_on`, a set whose every job finished leaves its child waiting in it, with room for as
+        many jobs again, and a later call with the same `follow_on` runs its jobs in that child (`_follow`):
+        the submission's moved inputs, say, then cost no new process, folder or uid, and no first part's
+        start in a new process. A child that left itself unfit for more has ended instead, and the jobs get
+        a set of their own.
         """
+        taken = follow_on.take() if follow_on is not None else None
+        if taken is not None:
+            kept, end = taken
+            try:
+                records = self._follow(kept, jobs, limits, keep_dirs, meanwhile)
+            finally:
+                end()
+            if records is not None:
+                return records
         if len(jobs) < 2:
             return [self.run(job, files=files, limits=limits, keep_dir=keep, meanwhile=meanwhile, later=later)
                     for job, keep in zip(jobs, keep_dirs)]
-        with prepared_set(jobs, files) as (runner, parts):
-            drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
-            zygote, run, ticket = self._start(runner, replace(limits, cpu_seconds=limits.cpu_seconds * len(jobs)))
-            outcomes, exchanges = _drive_parts(drivers, [paths for _, paths in parts], limits.wall_seconds,
+        room = len(jobs) if follow_on is not None else 0
+        with ExitStack() as stack:
+            folder = stack.enter_context(prepared_set(jobs, files, room))
+            feed = os.open(folder.feed, os.O_RDWR) if folder.feed else None  # the child's open never waits
+            if feed is not None:
+                stack.callback(os.close, feed)
+            drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in folder.parts]
+            cpu = limits.cpu_seconds * (len(jobs) + room)
+            zygote, run, ticket = self._start(folder.runner, replace(limits, cpu_seconds=cpu))
+            stack.callback(zygote.forget, run)
+            outcomes, exchanges = _drive_parts(drivers, [paths for _, paths in folder.parts], limits.wall_seconds,
                                                ticket, stop=lambda: _stop(zygote, run, ticket),
                                                idle=idle_work(meanwhile))
-            zygote.forget(run)
-            return records_of_set(parts, outcomes, keep_dirs, exchanges)
+            records = records_of_set(folder.parts, outcomes, keep_dirs, exchanges)
+            if feed is not None and all(record is not None and record.finished for record in records):
+                kept = _Kept(zygote=zygote, run=run, ticket=ticket, folder=folder, feed=feed, room=room)
+                follow_on.keep(kept, stack.pop_all().close)
+            return records
+
+    def _follow(self, kept: "_Kept", jobs: list[Job], limits: Limits, keep_dirs: list[Path | None],
+                meanwhile: Meanwhile) -> list[RunRecord | None] | None:
+        """The jobs in a kept set's child, named to it on its feed; None where it cannot take them (too many,
+        or it has ended: it found itself unfit for more, or was stopped), for a set of their own."""
+        if len(jobs) > kept.room or not _going(kept.ticket):
+            return None
+        parts, listing = followed_parts(kept.folder, jobs)
+        drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
+        try:
+            os.write(kept.feed, f"{listing}\n".encode())
+        except OSError:
+            return None
+        outcomes, exchanges = _drive_parts(drivers, [paths for _, paths in parts], limits.wall_seconds,
+                                           kept.ticket, stop=lambda: _stop(kept.zygote, kept.run, kept.ticket),
+                                           idle=idle_work(meanwhile))
+        if not outcomes and not _going(kept.ticket):
+            return None  # it ended before it reached them
+        return records_of_set(parts, outcomes, keep_dirs, exchanges)
 
     def close(self) -> None:
         if self._zygote is not None:
