@@ -179,20 +179,26 @@ class TestIsolation:
 
     def test_each_part_of_a_set_has_folders_only_its_runs_uid_can_open(self, tmp_path):
         from grader.sandbox.isolation import can_isolate
-        from grader.sandbox.launcher import prepared_set
+        from grader.sandbox.launcher import followed_parts, prepared_set
 
         if not can_isolate():
             pytest.skip("runs get no uid of their own on this machine")
         (tmp_path / "data.csv").write_text("x")
         job = Job(part="q.py", units=(CodeUnit(label="q.py", filename="q.py", source="x = 1"),), probes=())
-        with prepared_set([job, job, job], [tmp_path / "data.csv"]) as (runner, parts):
-            base = runner.scratch.parent
+        with prepared_set([job, job, job], [tmp_path / "data.csv"], room=2) as folder:
+            base = folder.runner.scratch.parent
             assert base.stat().st_mode & 0o777 == 0o711
-            for part_job, paths in parts:
-                for folder in (paths.scratch, paths.messages.parent):
-                    assert folder.parent == base
-                    assert folder.stat().st_mode & 0o777 == 0o700 and folder.stat().st_uid == part_job.uid
+            followed, listing = followed_parts(folder, [job, job])
+            assert len(folder.parts) == 5
+            for part_job, paths in folder.parts:
+                for made in (paths.scratch, paths.messages.parent):
+                    assert made.parent == base
+                    assert made.stat().st_mode & 0o777 == 0o700 and made.stat().st_uid == part_job.uid
                 assert (paths.scratch / "data.csv").read_text() == "x"
+                assert (paths.scratch / "data.csv").stat().st_uid == part_job.uid
+            # What names the next set is root's: the run's uid may read it, never write it.
+            for named in (folder.feed.parent, folder.feed, listing):
+                assert named.stat().st_uid == 0 and named.stat().st_mode & 0o022 == 0
 
     def test_a_run_that_writes_until_nothing_is_left_fills_only_its_own_capped_folder(self, launcher):
         from grader.sandbox.folder import RUN_CAPACITY

@@ -25,6 +25,9 @@ import sys
 import threading
 import warnings
 from dataclasses import dataclass, field, replace
+from itertools import repeat
+
+_MISSING = object()  # an rcParam the part removed
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Baseline:
     torch: dict = field(default_factory=dict)
     numpy: dict = field(default_factory=dict)
     rc: dict = field(default_factory=dict)
+    environ_data: dict | None = None  # os.environ's raw bytes, for a quick look (`_environment_as`)
 
 
 def _logger_state(logger: logging.Logger) -> tuple:
@@ -61,6 +65,11 @@ def _loggers() -> dict[str, logging.Logger]:
 PRELOADED: Baseline | None = None
 
 
+def _raw_environment() -> dict | None:
+    data = getattr(os.environ, "_data", None)
+    return dict(data) if isinstance(data, dict) else None
+
+
 def preload() -> None:
     """Take the baseline in the zygote, so that no fork pays for reading every logger and rcParam again."""
     global PRELOADED
@@ -72,13 +81,15 @@ def baseline_now() -> Baseline:
     path) read now; else taken now."""
     if PRELOADED is None:
         return taken()
-    return replace(PRELOADED, environ=dict(os.environ), path=list(sys.path), threads=threading.active_count())
+    return replace(PRELOADED, environ=dict(os.environ), environ_data=_raw_environment(), path=list(sys.path),
+                   threads=threading.active_count())
 
 
 def taken() -> Baseline:
     """The process's state now, before any student code ran in it."""
     baseline = Baseline(
-        environ=dict(os.environ), path=list(sys.path), modules=frozenset(sys.modules),
+        environ=dict(os.environ), environ_data=_raw_environment(), path=list(sys.path),
+        modules=frozenset(sys.modules),
         recursion_limit=sys.getrecursionlimit(), warning_filters=list(warnings.filters),
         loggers={name: _logger_state(logger) for name, logger in _loggers().items()},
         logging_disabled=logging.root.manager.disable, threads=threading.active_count())
@@ -97,7 +108,7 @@ def taken() -> Baseline:
 
 def restored(baseline: Baseline, scratch: str) -> None:
     """Put back what a part changed; `scratch` is its folder, whose modules are forgotten."""
-    if dict(os.environ) != baseline.environ:
+    if not _environment_as(baseline) and dict(os.environ) != baseline.environ:
         os.environ.clear()
         os.environ.update(baseline.environ)
     sys.path[:] = baseline.path
@@ -110,6 +121,13 @@ def restored(baseline: Baseline, scratch: str) -> None:
     _restore_torch(baseline.torch)
     _restore_numpy(baseline.numpy)
     _restore_rc(baseline.rc)
+
+
+def _environment_as(baseline: Baseline) -> bool:
+    """Whether the environment is surely as it was: its raw bytes compared at once, where os.environ is still
+    the standard library's (a dict of it would decode every variable, a fifth of a put-back)."""
+    data = getattr(os.environ, "_data", None)
+    return isinstance(data, dict) and baseline.environ_data is not None and data == baseline.environ_data
 
 
 def fresh_process_needed(baseline: Baseline) -> bool:
@@ -181,6 +199,14 @@ def _restore_rc(saved: dict) -> None:
     if matplotlib is None or not saved:
         return
     rc = matplotlib.rcParams
+    try:
+        # Most parts leave rcParams alone: one comparison of two lists, in which a value that is still the
+        # saved object compares equal at once, instead of a look-up and an equality test per key.
+        if dict.__len__(rc) == len(saved) and list(map(dict.get, repeat(rc), saved, repeat(_MISSING))) == list(
+                saved.values()):
+            return
+    except Exception:
+        pass  # a value whose comparison fails: compared one by one below
     changed = {key: value for key, value in saved.items() if key not in rc or dict.__getitem__(rc, key) != value}
     for key in [key for key in dict.keys(rc) if key not in saved]:
         dict.__delitem__(rc, key)
