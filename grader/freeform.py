@@ -13,7 +13,7 @@ typical run decides; the seeds are named in the message.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import replace
 from statistics import median
 from typing import Callable
@@ -29,7 +29,7 @@ from grader.notebook import UnreadableSource, load_units, notebook_prose
 from grader.observe.headings import headings
 from grader.observe.perturb import factors_for, function_parameters, input_literals, rewrite
 from grader.observe.sites import printing_functions
-from grader.observe.source import SourceFacts, analyse
+from grader.observe.source import SourceFacts, analyse, analysing
 from grader.reference import Expectations
 from grader.sandbox.launcher import Beside
 from grader.sandbox.record import RunRecord
@@ -51,19 +51,27 @@ def printers_of(submission: Submission) -> frozenset[str]:
     return printing_functions(sources)
 
 
-def source_facts(submission: Submission, printers: frozenset[str]) -> Iterator[tuple[str, SourceFacts]]:
-    """What each readable part's source says (grader.observe.source.analyse), part by part, with its name. It
-    needs no run, so grading reads it while the parts run (grader.grade.grade_submission), a part at a time."""
+def source_facts(submission: Submission, printers: frozenset[str]
+                 ) -> Generator[None, None, dict[str, SourceFacts]]:
+    """What each readable part's source says (grader.observe.source.analyse), by part name. It needs no run, so
+    grading reads it while the parts run (grader.grade.grade_submission), a step at a time (see
+    grader.observe.source.analysing)."""
+    facts = {}
     for part in submission.parts:
         try:
             units = load_units(part.path)
         except UnreadableSource:
             continue
-        yield part.name, _facts_of(part, units, printers)
+        facts[part.name] = yield from _facts_in_steps(part, units, printers)
+    return facts
 
 
 def _facts_of(part: Part, units: tuple, printers: frozenset[str]) -> SourceFacts:
     return analyse([unit.source for unit in units], cells=part.path.suffix == ".ipynb", printers=printers)
+
+
+def _facts_in_steps(part: Part, units: tuple, printers: frozenset[str]) -> Generator[None, None, SourceFacts]:
+    return analysing([unit.source for unit in units], cells=part.path.suffix == ".ipynb", printers=printers)
 
 
 def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = None,
@@ -176,11 +184,10 @@ def settle_stochastic(lab: Lab, submission: Submission, recognition: Recognition
 
 
 def _moved_facts(planned: list, printers: frozenset[str]) -> Generator[None, None, list[SourceFacts]]:
-    """What each moved part's source says, a part per step (see grader.sandbox.launcher.Beside)."""
+    """What each moved part's source says, a step at a time (see grader.sandbox.launcher.Beside)."""
     facts = []
     for part, _, moved in planned:
-        facts.append(_facts_of(part, moved, printers))
-        yield
+        facts.append((yield from _facts_in_steps(part, moved, printers)))
     return facts
 
 

@@ -165,30 +165,30 @@ def _not_the_students(check: CheckResult, record: RunRecord) -> CheckResult:
                             "It is not your code's fault; your instructor will look at it."))
 
 
-def _tampering(submission: Submission) -> tuple[str, ...]:
+def _tampering(submission: Submission) -> Generator[None, None, tuple[str, ...]]:
     """Why a person should review the code before its points count: lines that reach into the grader,
-    in its scripts, notebooks and helper modules, read before anything runs."""
-    units = []
+    in its scripts, notebooks and helper modules, read before anything runs, a unit per step."""
+    found = []
     for path in dict.fromkeys([part.path for part in submission.parts] +
                               [f for f in submission.files if f.suffix == ".py"]):
         try:
-            units += [(path.name if len(loaded) == 1 else f"{path.name} {unit.label}", unit.source)
-                      for loaded in [load_units(path)] for unit in loaded]
+            loaded = load_units(path)
         except (UnreadableSource, OSError):
             continue
-    found = tamper.findings(units)
+        for unit in loaded:
+            found += tamper.findings([(path.name if len(loaded) == 1 else f"{path.name} {unit.label}",
+                                       unit.source)])
+            yield
+    found = tamper.first_findings(found)
     return (tamper.review_reason(found),) if found else ()
 
 
 def _read_source(submission: Submission, printers: frozenset[str]
                  ) -> Generator[None, None, tuple[tuple[str, ...], dict[str, SourceFacts]]]:
-    """What the source alone says (code that reaches into the grader; each part's facts), a part per step,
+    """What the source alone says (code that reaches into the grader; each part's facts), a step at a time,
     taken while a launcher waits on the child (grader.sandbox.launcher.Beside)."""
-    review = _tampering(submission)
-    facts = {}
-    for name, part_facts in source_facts(submission, printers):
-        yield
-        facts[name] = part_facts
+    review = yield from _tampering(submission)
+    facts = yield from source_facts(submission, printers)
     return review, facts
 
 

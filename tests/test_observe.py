@@ -12,6 +12,7 @@ from textwrap import dedent
 
 import pytest
 
+from conftest import ROOT
 from grader.judge.behaviour.descent import replay
 from grader.notebook import load_units
 from grader.observe import instruments
@@ -450,3 +451,22 @@ class TestReplay:
         run = replay(line, [2.0, 4.0], [20.0, 40.0], [1.0, 1.0], 0.001, 2, "mean")
         assert list(run.grads) == [pytest.approx([-174.0, -52.0]), pytest.approx([-170.208, -50.852])]
         assert run.params[1] == pytest.approx([1.344208, 1.102852])
+
+
+def test_the_source_read_a_step_at_a_time_says_what_it_says_read_at_once():
+    """Grading reads the source between its child's messages (grader.observe.source.analysing): a step per unit
+    after the program's flow, each short, and the facts the same as `analyse` gives."""
+    from grader.observe.source import analysing
+
+    for notebook in ("ada_lovelace.ipynb", "nadia_karim.ipynb"):
+        sources = [unit.source for unit in load_units(ROOT / "submissions" / "autograd" / notebook)]
+        steps, taken = analysing(sources, cells=True), 0
+        while True:
+            try:
+                next(steps)
+                taken += 1
+            except StopIteration as done:
+                facts = done.value
+                break
+        assert taken == len(sources) + 1
+        assert facts == analyse(sources, cells=True) and any(unit.reports for unit in facts.units)

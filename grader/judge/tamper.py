@@ -71,8 +71,13 @@ def findings(units: list[tuple[str, str]]) -> list[Finding]:
             line = getattr(node, "lineno", 0)
             if what and not any(f.where == label and f.line == line for f in found):
                 found.append(Finding(where=label, line=line, what=what))
-    found.sort(key=lambda f: (f.where, f.line))
-    return found[:MAX_FINDINGS]
+    return first_findings(found)
+
+
+def first_findings(found: list[Finding]) -> list[Finding]:
+    """Findings in order of place, at most MAX_FINDINGS: what `findings` gives of all the units whose findings
+    these are, found a unit at a time."""
+    return sorted(found, key=lambda f: (f.where, f.line))[:MAX_FINDINGS]
 
 
 def review_reason(found: list[Finding]) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import functools
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
 
 from grader.observe.sites import Site, function_entries, report_sites
@@ -897,15 +898,30 @@ def _shown_values(program: _Program, module: _Flow, tree: ast.Module, entries, s
 def analyse(sources: list[str], *, cells: bool, printers: frozenset[str] = frozenset()) -> SourceFacts:
     """The facts of one part's units (a notebook's cells, or one script), in order; `printers` are the
     submission's helper functions that print what they are given (grader.observe.sites.printing_functions)."""
+    steps = analysing(sources, cells=cells, printers=printers)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def analysing(sources: list[str], *, cells: bool, printers: frozenset[str] = frozenset()
+              ) -> Generator[None, None, SourceFacts]:
+    """`analyse`, a step at a time (the program's flow, then each unit's), for a grader that reads the source
+    between its child's messages (grader.sandbox.launcher.Beside): each step keeps the child waiting at most
+    about a millisecond, where a whole part's analysis would keep it waiting several."""
     trees: list[ast.Module | None] = [parsed(source) for source in sources]
     parsed_trees = [tree for tree in trees if tree is not None]
     entries_of = {id(tree): _entries(source) for source, tree in zip(sources, trees) if tree is not None}
     aliases = import_aliases(parsed_trees)
     functions = _autograd_functions(parsed_trees, aliases, entries_of)
+    yield
     program = _program(trees, entries_of, aliases, {name: uses for name, (uses, _) in functions.items()})
     module = program.flow(sites={}, found={}, outer=False)  # a notebook's cells share one namespace
     units = []
     for index, (source, tree) in enumerate(zip(sources, trees)):
+        yield
         if tree is None:
             units.append(UnitFacts(index=index, parsed=False))
             continue
