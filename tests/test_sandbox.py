@@ -107,6 +107,21 @@ class TestUnits:
         assert (cleared.line_lengths, kept.line_lengths) == ((100,), (7,))
         assert (tmp_path / cleared.image).read_bytes() != (tmp_path / kept.image).read_bytes()
 
+    def test_figures_drawn_after_the_answers_are_kept_once_drawn_not_once_the_run_has_ended(self, tmp_path,
+                                                                                          monkeypatch):
+        """The child says when its PNGs are all there, so the caller need not wait for the process to end and
+        be reaped (grader.sandbox.warm._ended_by, 10-15 ms a run)."""
+        from grader.sandbox import warm
+
+        waited = []
+        monkeypatch.setattr(warm, "_ended_by", lambda *args: waited.append(args) or False)
+        later = []
+        record = run(LAUNCHERS["warm"], "import matplotlib.pyplot as plt\nplt.plot(range(9))\ndef f(): return 5",
+                     probes=[call("f", "f()")], keep_dir=tmp_path, later=later)
+        assert record.finished and len(later) == 1
+        later[0]()
+        assert (tmp_path / record.units[0].figures[0].image).is_file() and not waited
+
     def test_a_figure_that_never_finishes_drawing_costs_its_picture_not_its_answers(self, tmp_path):
         later = []
         stuck = ("import time\nimport matplotlib.figure, matplotlib.pyplot as plt\nplt.plot(range(5))\n"

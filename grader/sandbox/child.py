@@ -772,7 +772,12 @@ def _serve(job: Job, messages_path: str, report, send, recorder: Recorder | None
             send(flush_activity(recorder, job))
     answer_requests(job, namespace, extras={"__figures__": figures}, recorder=recorder, send=send, reply=reply,
                     channel_dir=figures_dir)
-    draw_deferred(job)  # the grader judges the answers meanwhile (grader.sandbox.warm)
+    if job.draw_after and job.images:
+        draw_deferred(job)  # the grader judges the answers meanwhile (grader.sandbox.warm)
+        try:
+            reply({"type": "drawn"})  # the PNGs are all there: no need to wait for this process's end
+        except OSError:
+            pass  # the grader stopped listening: it waits for the end instead
     namespace.clear()  # the part's objects go now, not with the next part
     os.close(replies)
 

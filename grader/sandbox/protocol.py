@@ -86,10 +86,12 @@ class ProbeDriver:
 
     # ------------------------------------------------------------------ the conversation
     def drive(self, deadline: float, running: Callable[[], bool],
-              answered: Callable[[], None] | None = None, idle: Callable[[], bool] | None = None) -> Exchange:
+              answered: Callable[[], None] | None = None, idle: Callable[[], bool] | None = None,
+              listen_on: bool = False) -> Exchange:
         """Ask for every observation in turn until all are answered, the run ends or time is up; `answered` is
         called once every observation is in, while the child still waits for its end. `idle` is the caller's
-        own work, a step at a time, done whenever no reply is there to read (it says whether more is left)."""
+        own work, a step at a time, done whenever no reply is there to read (it says whether more is left).
+        With `listen_on`, a completed exchange leaves the replies open for `await_drawn`."""
         self._idle = idle
         try:
             if self._await(lambda reply: reply.get("type") == "ready", deadline, running) is None:
@@ -103,6 +105,24 @@ class ProbeDriver:
             ended = self._ask({"type": "end"}, deadline, running, kind="ended")
             self.exchange.completed = ended is not None
             return self.exchange
+        finally:
+            if not (listen_on and self.exchange.completed):
+                self.close()
+
+    def await_drawn(self, deadline: float, running: Callable[[], bool]) -> bool:
+        """After a completed exchange (`drive(listen_on=True)`): whether the child said its deferred figures are
+        drawn (grader.sandbox.child.draw_deferred) before it ended or time was up. Its word is only about the
+        run's own PNGs, so it needs no nonce: a word said early costs the student's report its pictures."""
+        self._idle = None
+        try:
+            while (line := self._line(deadline, running)) is not None:
+                try:
+                    reply = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(reply, dict) and reply.get("type") == "drawn":
+                    return True
+            return False
         finally:
             self.close()
 

@@ -91,12 +91,13 @@ def _ended_by(zygote: "Zygote", run: int, ticket: _Ticket, deadline: float) -> b
 
 
 def _collect_figures(zygote: "Zygote", run: int, ticket: _Ticket, deadline: float, paths: RunPaths,
-                     keep_dir: Path, folder: ExitStack) -> None:
-    """A run whose figures were drawn after its answers: wait for its end (no later than its wall clock's),
-    keep its PNGs, and remove its folder. A run still drawing when its time is up is stopped: its figures are
-    then missing from the report, its answers are not."""
+                     keep_dir: Path, folder: ExitStack, driver: ProbeDriver) -> None:
+    """A run whose figures were drawn after its answers: wait for its word that they are drawn, or its end (no
+    later than its wall clock's), keep its PNGs, and remove its folder. A run still drawing when its time is
+    up is stopped: its figures are then missing from the report, its answers are not."""
     try:
-        _ended_by(zygote, run, ticket, deadline)
+        if not driver.await_drawn(deadline, lambda: _going(ticket)):
+            _ended_by(zygote, run, ticket, deadline)
         keep_figures(paths.messages.parent, keep_dir)
     finally:
         zygote.forget(run)
@@ -315,7 +316,7 @@ class WarmLauncher:
             started = time.monotonic()
             peak = _Peak(ticket)
             exchange = driver.drive(started + limits.wall_seconds, lambda: _going(ticket), answered=peak.read,
-                                    idle=idle_work(meanwhile))
+                                    idle=idle_work(meanwhile), listen_on=draw_after)
             if exchange.completed:
                 record = RunRecordBuilder(job=job, paths=paths).build(
                     exit_code=0, timed_out=False, elapsed=time.monotonic() - started, keep_dir=keep_dir,
@@ -323,7 +324,7 @@ class WarmLauncher:
                 if draw_after:
                     folder = stack.pop_all()  # the run's folder outlives this call, until the figures are in
                     later.append(lambda: _collect_figures(zygote, run, ticket, started + limits.wall_seconds,
-                                                          paths, keep_dir, folder))
+                                                          paths, keep_dir, folder, driver))
                 else:
                     # Every answer is in and the child is ending: the zygote kills what is left of its group as
                     # it reaps it, and nobody needs to wait for that.
