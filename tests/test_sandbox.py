@@ -733,10 +733,13 @@ def test_every_fork_of_the_zygote_inherits_the_baseline_its_parts_are_put_back_t
 
 
 def test_the_parts_a_set_never_reached_come_back_for_their_caller_to_run():
+    run_set(LAUNCHERS["warm"], "def f(): return 0", "def f(): return 0")  # the zygote and its pipes, first
+    open_before = len(os.listdir("/proc/self/fd"))
     records = run_set(LAUNCHERS["warm"], "import threading, time\n"
                       "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\ndef f(): return 1",
                       "def f(): return 2", "def f(): return 3", rerun=False)
     assert records[0].finished and records[1] is None and records[2] is None
+    assert len(os.listdir("/proc/self/fd")) <= open_before  # nor their pipes' ends left open in the grader
 
 
 def _jobs(*sources: str, first: int = 1) -> list[Job]:

@@ -76,13 +76,14 @@ class ProbeDriver:
         self.exchange = Exchange()
 
     def close(self) -> None:
+        """Close its ends of the pipes; again, it does nothing (a number closed twice may be another's by then)."""
         for handle in (self._replies, self._requests):
             if handle is not None:
                 try:
                     os.close(handle)
                 except OSError:
                     pass
-        self._requests = None
+        self._replies = self._requests = None
 
     # ------------------------------------------------------------------ the conversation
     def drive(self, deadline: float, running: Callable[[], bool],

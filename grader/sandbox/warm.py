@@ -113,6 +113,15 @@ def _drive_parts(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds
     The parts after that one, and a part the child never reached (it stopped early, see
     grader.sandbox.between), get no outcome: they are run again on their own.
     """
+    try:
+        return _drive_each(drivers, parts, wall_seconds, ticket, stop, idle)
+    finally:
+        for driver in drivers:  # those never driven still hold their end of the replies
+            driver.close()
+
+
+def _drive_each(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds: float, ticket: _Ticket,
+                stop, idle) -> tuple[dict[int, dict], list[Exchange]]:
     outcomes: dict[int, dict] = {}
     exchanges: list[Exchange] = []
     started = time.monotonic()
