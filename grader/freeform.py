@@ -67,11 +67,15 @@ def source_facts(submission: Submission, printers: frozenset[str]
 
 
 def _facts_of(part: Part, units: tuple, printers: frozenset[str]) -> SourceFacts:
-    return analyse([unit.source for unit in units], cells=part.path.suffix == ".ipynb", printers=printers)
+    return analyse(**_analysed(part, units, printers))
 
 
 def _facts_in_steps(part: Part, units: tuple, printers: frozenset[str]) -> Generator[None, None, SourceFacts]:
-    return analysing([unit.source for unit in units], cells=part.path.suffix == ".ipynb", printers=printers)
+    return analysing(**_analysed(part, units, printers))
+
+
+def _analysed(part: Part, units: tuple, printers: frozenset[str]) -> dict:
+    return {"sources": [unit.source for unit in units], "cells": part.path.suffix == ".ipynb", "printers": printers}
 
 
 def _view(lab: Lab, part: Part, record: RunRecord, facts: SourceFacts | None = None,

@@ -261,13 +261,10 @@ class RunPaths:
 
 
 def _hand_over(base: Path, uid: int) -> None:
-    """Give the run's uid its scratch and channel folders; the base stays root's, traversable only."""
+    """Give the run's uid its scratch and channel folders, all the base holds; the base stays root's,
+    traversable only."""
     os.chmod(base, 0o711)
-    for root, folders, files in os.walk(base):
-        for name in folders + files:
-            os.lchown(os.path.join(root, name), uid, uid)
-            if name.startswith(("scratch", "channel")) and name in folders:
-                os.chmod(os.path.join(root, name), 0o700)
+    _hand_over_folders(uid, *(Path(entry.path) for entry in os.scandir(base)))
 
 
 @contextmanager
@@ -305,7 +302,7 @@ class SetFolder:
     runner: RunPaths
     parts: list[tuple[Job, RunPaths]]
     uid: int | None
-    originals: "Originals"
+    originals: Originals
     hide: tuple[str, ...]
     feed: Path | None = None  # the follow-on channel, where the set may be followed (`room`)
 
@@ -377,7 +374,8 @@ def _part_paths(paths: RunPaths) -> PartPaths:
 
 
 def _hand_over_folders(uid: int, *folders: Path) -> None:
-    """Give the run's uid folders made after its set's hand-over (`_hand_over`), with what is in them."""
+    """Give the run's uid these scratch and channel folders, and what is in them (copies and channel files,
+    nothing nested): its own alone to open. A follow-on set's are handed over this way when they are made."""
     for folder in folders:
         os.lchown(folder, uid, uid)
         os.chmod(folder, 0o700)
