@@ -796,6 +796,36 @@ class TestFollowOnSets:
         assert before[1].exit_code == 3 and after[0].finished
         assert after[0].observations[0].value["value"] != before[0].observations[0].value["value"]
 
+    def test_a_lone_part_is_kept_for_the_next_set_too(self):
+        """A single notebook or script, and its moved inputs: one process for both."""
+        before, after, left = _follow([self.PID], [self.PID])
+        pids = {r.observations[0].value["value"] for r in before + after}
+        assert len(pids) == 1 and after[0].finished
+        assert _gone(int(pids.pop())) and not left
+
+    @pytest.mark.parametrize("followed", [True, False])
+    def test_a_lone_parts_figures_drawn_after_its_answers_are_kept_whether_it_is_followed_or_not(
+            self, tmp_path, followed):
+        from grader.sandbox.launcher import FollowOn
+
+        warm, follow_on, later = LAUNCHERS["warm"], FollowOn(), []
+        plot = "import os\nimport matplotlib.pyplot as plt\nplt.plot(range(9))\ndef f(): return os.getpid()"
+        job = replace(_jobs(plot)[0], images=True)
+        try:
+            before = warm.run_many([job], files=[], limits=Limits(wall_seconds=30), keep_dirs=[tmp_path],
+                                   later=later, follow_on=follow_on)
+            assert before[0].finished and not list(tmp_path.glob("*.png"))  # drawn after the answers
+            if followed:
+                after = warm.run_many(_jobs(self.PID, first=2), files=[], limits=Limits(wall_seconds=30),
+                                      keep_dirs=[None], follow_on=follow_on)
+                assert after[0].observations[0].value["value"] == before[0].observations[0].value["value"]
+        finally:
+            follow_on.close()
+        for step in later:
+            step()
+        assert (tmp_path / before[0].units[0].figures[0].image).is_file()
+        assert not _run_pids(warm)
+
     def test_a_follow_on_larger_than_the_room_left_gets_a_set_of_its_own(self):
         before, after, _ = _follow([self.PID, self.PID], [self.PID] * 3)
         assert all(r.finished for r in after)

@@ -96,39 +96,49 @@ def _collect_figures(zygote: "Zygote", run: int, ticket: _Ticket, deadline: floa
     later than its wall clock's), keep its PNGs, and remove its folder. A run still drawing when its time is
     up is stopped: its figures are then missing from the report, its answers are not."""
     try:
-        if not driver.await_drawn(deadline, lambda: _going(ticket)):
-            _ended_by(zygote, run, ticket, deadline)
-        keep_figures(paths.messages.parent, keep_dir)
+        _await_figures(zygote, run, ticket, deadline, paths, keep_dir, driver)
     finally:
         zygote.forget(run)
         folder.close()
 
 
+def _await_figures(zygote: "Zygote", run: int, ticket: _Ticket, deadline: float, paths: RunPaths,
+                   keep_dir: Path, driver: ProbeDriver) -> None:
+    """Wait for a part's word that its deferred figures are drawn (or its end, no later than its wall clock's,
+    stopping it then), and keep its PNGs."""
+    if not driver.await_drawn(deadline, lambda: _going(ticket)):
+        _ended_by(zygote, run, ticket, deadline)
+    keep_figures(paths.messages.parent, keep_dir)
+
+
 def _drive_parts(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds: float, ticket: _Ticket,
-                 stop, idle=None) -> tuple[dict[int, dict], list[Exchange]]:
+                 stop, idle=None, listen_on: bool = False) -> tuple[dict[int, dict], list[Exchange]]:
     """Each part's probe phase in turn, as the set's child reaches it, each on a wall clock of its own counted
     from the end of the part before it: (index -> outcome, for each part that finished and for the one the
     child ended or was stopped in; each exchange).
 
     The parts after that one, and a part the child never reached (it stopped early, see
-    grader.sandbox.between), get no outcome: they are run again on their own.
+    grader.sandbox.between), get no outcome: they are run again on their own. With `listen_on`, a part that
+    finished keeps its replies open for the word that its deferred figures are drawn (`_await_figures`).
     """
     try:
-        return _drive_each(drivers, parts, wall_seconds, ticket, stop, idle)
+        return _drive_each(drivers, parts, wall_seconds, ticket, stop, idle, listen_on)
     finally:
         for driver in drivers:  # those never driven still hold their end of the replies
-            driver.close()
+            if not (listen_on and driver.exchange.completed):
+                driver.close()
 
 
 def _drive_each(drivers: list[ProbeDriver], parts: list[RunPaths], wall_seconds: float, ticket: _Ticket,
-                stop, idle) -> tuple[dict[int, dict], list[Exchange]]:
+                stop, idle, listen_on: bool) -> tuple[dict[int, dict], list[Exchange]]:
     outcomes: dict[int, dict] = {}
     exchanges: list[Exchange] = []
     started = time.monotonic()
     for index, (driver, paths) in enumerate(zip(drivers, parts)):
         deadline = started + wall_seconds
         peak = _Peak(ticket)
-        exchange = driver.drive(deadline, lambda: _going(ticket), answered=peak.read, idle=idle)
+        exchange = driver.drive(deadline, lambda: _going(ticket), answered=peak.read, idle=idle,
+                                listen_on=listen_on)
         exchanges.append(exchange)
         now = time.monotonic()
         if exchange.completed:
@@ -273,6 +283,23 @@ class _Kept:
     folder: SetFolder
     feed: int  # the grader's end of the feed; closing it ends the child
     room: int  # jobs it may still take
+    figures: Callable[[], None] | None = None  # collects the PNGs its part draws after its answers, once
+
+    def settle(self) -> None:
+        """Collect the figures its set drew after its answers, before it runs more or its folder goes."""
+        figures, self.figures = self.figures, None
+        if figures is not None:
+            figures()
+
+
+def _settled_then(kept: _Kept, end: Callable[[], None]) -> Callable[[], None]:
+    """What ends a kept child: its figures first, while its folder is still there."""
+    def settle_and_end() -> None:
+        try:
+            kept.settle()
+        finally:
+            end()
+    return settle_and_end
 
 
 class WarmLauncher:
@@ -350,8 +377,9 @@ class WarmLauncher:
                  later: list[Callable[[], None]] | None = None,
                  follow_on: FollowOn | None = None) -> list[RunRecord | None]:
         """Several jobs in one fork of the zygote, one after another (grader.sandbox.child.serve_parts), each
-        with its own folders, namespace and wall clock (`_drive_parts`); a single job is run as `run` runs it
-        (`later` included: a set draws its figures as it goes).
+        with its own folders, namespace and wall clock (`_drive_parts`); a single job with no `follow_on` is
+        run as `run` runs it. A set of several draws its figures as it goes; a single job leaves its figures
+        to draw after its answers where `run` would (`later`).
 
         A job the set's child did not finish or never reached (an earlier job ended or stopped it, or left
         it unfit for more) comes back as None, for the caller to run on its own. The CPU-time limit is the
@@ -373,33 +401,48 @@ class WarmLauncher:
                 end()
             if records is not None:
                 return records
-        if len(jobs) < 2:
+        if not jobs or (len(jobs) < 2 and follow_on is None):
             return [self.run(job, files=files, limits=limits, keep_dir=keep, meanwhile=meanwhile, later=later)
                     for job, keep in zip(jobs, keep_dirs)]
         room = len(jobs) if follow_on is not None else 0
+        # A lone job draws its figures after its answers, as `run` does: the grader judges meanwhile. Its child,
+        # kept, draws them before it reads its feed, and they are collected before it runs more or its folder
+        # goes (_Kept.settle). A set of several draws its figures as it goes.
+        draw_after = len(jobs) == 1 and later is not None and keep_dirs[0] is not None and bool(jobs[0].images)
+        if draw_after:
+            jobs = [replace(jobs[0], draw_after=True)]
         with ExitStack() as stack:
             folder = stack.enter_context(prepared_set(jobs, files, room))
             feed = os.open(folder.feed, os.O_RDWR) if folder.feed else None  # the child's open never waits
             if feed is not None:
                 stack.callback(os.close, feed)
             drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in folder.parts]
+            stack.callback(drivers[-1].close)  # a listening one's, if nothing else closes it
             cpu = limits.cpu_seconds * (len(jobs) + room)
             zygote, run, ticket = self._start(folder.runner, replace(limits, cpu_seconds=cpu))
             stack.callback(zygote.forget, run)
+            started = time.monotonic()
             outcomes, exchanges = _drive_parts(drivers, [paths for _, paths in folder.parts], limits.wall_seconds,
                                                ticket, stop=lambda: _stop(zygote, run, ticket),
-                                               idle=idle_work(meanwhile))
+                                               idle=idle_work(meanwhile), listen_on=draw_after)
             records = records_of_set(folder.parts, outcomes, keep_dirs, exchanges)
             if feed is not None and all(record is not None and record.finished for record in records):
                 kept = _Kept(zygote=zygote, run=run, ticket=ticket, folder=folder, feed=feed, room=room)
-                follow_on.keep(kept, stack.pop_all().close)
+                if draw_after:
+                    paths, deadline = folder.parts[0][1], started + limits.wall_seconds
+                    kept.figures = lambda: _await_figures(zygote, run, ticket, deadline, paths, keep_dirs[0],
+                                                          drivers[0])
+                follow_on.keep(kept, _settled_then(kept, stack.pop_all().close))
             return records
 
     def _follow(self, kept: "_Kept", jobs: list[Job], limits: Limits, keep_dirs: list[Path | None],
                 meanwhile: Meanwhile) -> list[RunRecord | None] | None:
         """The jobs in a kept set's child, named to it on its feed; None where it cannot take them (too many,
         or it has ended: it found itself unfit for more, or was stopped), for a set of their own."""
-        if len(jobs) > kept.room or not _going(kept.ticket):
+        if len(jobs) > kept.room:
+            return None
+        kept.settle()
+        if not _going(kept.ticket):
             return None
         parts, listing = followed_parts(kept.folder, jobs)
         drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
