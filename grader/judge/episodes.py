@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from grader.observe.events import (Activity, FinalValue, GradientCall, LoaderUse, ModuleUse, Named, OptimizerUse,
                                    Reported)
 from grader.observe.headings import Heading, opening_section, section_at
-from grader.observe.source import ReportFact, SourceFacts, parsed
+from grader.observe.source import ReportFact, SourceFacts, nodes, parsed
 from grader.sandbox.record import FigureInfo, RunRecord
 
 
@@ -188,7 +188,7 @@ def _loops(source: str) -> tuple[tuple[int, int], ...]:
     tree = parsed(source)
     if tree is None:
         return ()
-    return tuple((node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+    return tuple((node.lineno, node.end_lineno or node.lineno) for node in nodes(tree)
                  if isinstance(node, (ast.For, ast.While, ast.AsyncFor)))
 
 

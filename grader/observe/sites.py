@@ -223,12 +223,17 @@ def trailing_expression(tree: ast.Module, source: str) -> ast.Expr | None:
     return last
 
 
+WALKED = "_labgrade_nodes"  # the attribute a parsed tree keeps its walk in (grader.observe.source.nodes)
+
+
 def report_sites(tree: ast.Module, source: str, *, cell: bool, printers: frozenset[str] = frozenset()) -> list[Site]:
     """Every report site of a unit, in a fixed order (source order of the calls, then the trailing value);
     `printers` are the submission's helper functions that print what they are given (`printing_functions`)."""
     sites: list[Site] = []
     calls, asserts, tables = [], [], []
-    for node in ast.walk(tree):
+    # A tree the grader's analysis has walked already keeps its nodes (grader.observe.source.nodes): read them
+    # again rather than walk it again. A tree about to be rewritten for the child is walked here, and keeps none.
+    for node in tree.__dict__.get(WALKED) or ast.walk(tree):
         if _is_showing_call(node, printers):
             calls.append(node)
         elif isinstance(node, ast.Assert):

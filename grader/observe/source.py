@@ -28,7 +28,7 @@ import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 
-from grader.observe.sites import Site, function_entries, report_sites
+from grader.observe.sites import WALKED, Site, function_entries, report_sites
 
 MAX_FORMULA = 400  # characters: longer arithmetic (a formula inlined through a loop) is not read as one
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -781,10 +781,10 @@ def compile_error(source: str, filename: str) -> Exception | None:
 def nodes(tree: ast.AST) -> tuple[ast.AST, ...]:
     """Every node of a syntax tree from `parsed` (so never changed), in `ast.walk` order, walked once and
     kept on the tree: tamper checks, imports and structure each read every tree of a submission again."""
-    walked = tree.__dict__.get("_labgrade_nodes")
+    walked = tree.__dict__.get(WALKED)
     if walked is None:
         walked = tuple(ast.walk(tree))
-        tree._labgrade_nodes = walked  # two threads may both walk it first: the same nodes either way
+        setattr(tree, WALKED, walked)  # two threads may both walk it first: the same nodes either way
     return walked
 
 
