@@ -839,6 +839,21 @@ class TestFollowOnSets:
         before, after, _ = _follow([forge, self.PID], [self.PID])
         assert before[0].observations[0].value["value"] == "refused" and after[0].finished
 
+    @pytest.mark.skipif(os.geteuid() != 0, reason="a set's own processes are told apart by its uid")
+    def test_a_daemon_left_to_read_the_feed_costs_the_next_set_no_wait(self):
+        """A part that double-forks a daemon (out of its process's sight, parented by the zygote until its next
+        sweep) could read the line that names the next set: the kept child would wait for a line that never
+        comes, and the next set for its wall clock. The kept child sees the daemon and ends instead."""
+        thief = ("import os\nfeed = os.path.join(os.getcwd(), '..', 'next', 'feed.fifo')\nr, w = os.pipe()\n"
+                 "if os.fork() == 0:\n    os.setsid()\n    daemon = os.fork()\n    if daemon == 0:\n"
+                 "        os.read(os.open(feed, os.O_RDONLY), 4096)\n        os._exit(0)\n"
+                 "    os.write(w, str(daemon).encode())\n    os._exit(0)\n"
+                 "os.wait()\ndaemon = int(os.read(r, 64))\ndef f(): return daemon")
+        started = time.monotonic()
+        before, after, _ = _follow([thief], [self.PID])
+        assert after[0].finished and time.monotonic() - started < 15  # _follow's wall clock is 30 s
+        assert _gone(int(before[0].observations[0].value["value"]))
+
 
 FORGED = {"kind": "number", "type": "float", "value": 999.0}
 

@@ -30,7 +30,7 @@ from grader.observe.sites import instrumented
 from grader.sandbox.encode import encode
 from grader.sandbox.frozen import builtins_restorer, json_line_encoder, snapshot
 from grader.sandbox.protocol import REPLIES, REQUESTS
-from grader.sandbox.between import baseline_now, fresh_process_needed, restored
+from grader.sandbox.between import baseline_now, escaped_processes, fresh_process_needed, restored
 from grader.sandbox.between import preload as preload_baseline
 from grader.sandbox.isolation import die_with, isolate
 from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
@@ -692,6 +692,8 @@ def serve_parts(runs: RunSet, report) -> None:
                 spent = True
             if spent:
                 os._exit(0)
+        if feed is not None and escaped_processes(runs.uid):
+            os._exit(0)  # one of its parts left a daemon that could read the feed: the next set runs elsewhere
         parts = _followed(feed)
     os._exit(0)
 

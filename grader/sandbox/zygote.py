@@ -38,6 +38,8 @@ import time
 import sys
 from pathlib import Path
 
+from grader.sandbox.between import children_of
+
 PR_SET_CHILD_SUBREAPER = 36
 # The launcher is what every child imports first (grader.sandbox.zygote._become_child).
 PRELOAD = ("torch", "numpy", "matplotlib", "matplotlib.pyplot", "grader.sandbox.child", "grader.sandbox.launcher")
@@ -280,7 +282,7 @@ class Server:
         anything it parents that is not a live run's child has no business running.
         """
         spare = self.spare.pid if self.spare is not None else None
-        for pid in _children_of(os.getpid()):
+        for pid in children_of(os.getpid()):
             if pid not in self.runs and pid != spare:
                 _kill_group(pid)
                 try:
@@ -339,35 +341,6 @@ class Server:
             line, self.buffer = self.buffer.split(b"\n", 1)
             self.handle(json.loads(line))
         return True
-
-
-def _children_of(parent: int) -> list[int]:
-    """The processes whose parent is `parent`: from its tasks' `children` lists where the kernel keeps them
-    (a few reads, however busy the machine), else by scanning every process."""
-    try:
-        tasks = os.listdir(f"/proc/{parent}/task")
-        listed = set()
-        for task in tasks:
-            with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as children:
-                listed.update(int(pid) for pid in children.read().split())
-        return sorted(listed)
-    except (OSError, ValueError):
-        return _scanned_children_of(parent)
-
-
-def _scanned_children_of(parent: int) -> list[int]:
-    children = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent:
-            children.append(int(entry))
-    return children
 
 
 def _become_subreaper() -> None:
