@@ -839,6 +839,20 @@ class TestFollowOnSets:
         before, after, _ = _follow([forge, self.PID], [self.PID])
         assert before[0].observations[0].value["value"] == "refused" and after[0].finished
 
+    def test_a_set_that_filled_its_folder_leaves_the_next_set_a_folder_of_its_own(self):
+        """The last part writes until its folder is full: the next set's copies cannot be made there, and that
+        is not the grader's failure."""
+        # Only a folder in memory, capped at about 1 GiB for this set, is filled: never the disk.
+        fill = ("import os\nn = 0\nstat = os.statvfs('.')\ntry:\n"
+                "    while stat.f_blocks * stat.f_frsize < 1536 * 2**20:\n"
+                "        with open(f'big{n}', 'wb') as f:\n            f.write(b'x' * (1 << 24))\n        n += 1\n"
+                "except OSError:\n    pass\ndef f(): return n")
+        before, after, _ = _follow([self.PID, fill], [self.PID, "def f(): return 7"])
+        assert before[1].finished
+        if before[1].observations[0].value["value"] == 0:
+            pytest.skip("the set's folder is not in memory here, so it has no cap of its own to fill")
+        assert all(r.finished for r in after) and after[1].observations[0].value["value"] == 7.0
+
     @pytest.mark.skipif(os.geteuid() != 0, reason="a set's own processes are told apart by its uid")
     def test_a_daemon_left_to_read_the_feed_costs_the_next_set_no_wait(self):
         """A part that double-forks a daemon (out of its process's sight, parented by the zygote until its next

@@ -444,7 +444,10 @@ class WarmLauncher:
         kept.settle()
         if not _going(kept.ticket):
             return None
-        parts, listing = followed_parts(kept.folder, jobs)
+        try:
+            parts, listing = followed_parts(kept.folder, jobs)
+        except OSError:
+            return None  # its folder is full (its parts wrote all it holds, say): a folder of their own
         drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in parts]
         try:
             os.write(kept.feed, f"{listing}\n".encode())
