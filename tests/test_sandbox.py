@@ -826,6 +826,25 @@ class TestFollowOnSets:
         assert (tmp_path / before[0].units[0].figures[0].image).is_file()
         assert not _run_pids(warm)
 
+    def test_a_lone_part_whose_figure_never_finishes_drawing_still_gets_its_next_set_run(self, tmp_path):
+        from grader.sandbox.launcher import FollowOn
+
+        warm, follow_on, limits = LAUNCHERS["warm"], FollowOn(), Limits(wall_seconds=20)
+        stuck = ("import time\nimport matplotlib.figure, matplotlib.pyplot as plt\nplt.plot(range(5))\n"
+                 "matplotlib.figure.Figure.savefig = lambda *a, **k: time.sleep(600)\ndef f(): return 4")
+        job = replace(_jobs(stuck)[0], images=True, unit_timeout=1.0)
+        started = time.monotonic()
+        try:
+            before = warm.run_many([job], files=[], limits=limits, keep_dirs=[tmp_path], later=[],
+                                   follow_on=follow_on)
+            after = warm.run_many(_jobs("def f(): return 7", first=2), files=[], limits=limits, keep_dirs=[None],
+                                  follow_on=follow_on)
+        finally:
+            follow_on.close()
+        assert before[0].observations[0].value["value"] == 4 and after[0].observations[0].value["value"] == 7
+        assert not list(tmp_path.glob("*.png")) and time.monotonic() - started < 15
+        assert not _run_pids(warm)
+
     def test_a_follow_on_larger_than_the_room_left_gets_a_set_of_its_own(self):
         before, after, _ = _follow([self.PID, self.PID], [self.PID] * 3)
         assert all(r.finished for r in after)
