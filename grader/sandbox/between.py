@@ -133,7 +133,7 @@ def _environment_as(baseline: Baseline) -> bool:
 def fresh_process_needed(baseline: Baseline) -> bool:
     """Whether the part left something running that putting state back cannot stop: its own threads, or
     processes it started. The next part then gets a process of its own."""
-    return threading.active_count() > baseline.threads or bool(children_of(os.getpid()))
+    return threading.active_count() > baseline.threads or bool(children_of("self"))
 
 
 def escaped_processes(uid: int | None) -> bool:
@@ -157,9 +157,10 @@ def _real_uid(pid: int) -> int | None:
     return None
 
 
-def children_of(parent: int) -> list[int]:
-    """The processes whose parent is `parent`: from its tasks' `children` lists where the kernel keeps them
-    (a few reads, however busy the machine), else by scanning every process."""
+def children_of(parent: int | str) -> list[int]:
+    """The processes whose parent is `parent` (a pid, or "self" as /proc names this process, which no patched
+    os.getpid can change): from its tasks' `children` lists where the kernel keeps them (a few reads, however
+    busy the machine), else by scanning every process."""
     try:
         tasks = os.listdir(f"/proc/{parent}/task")
         listed = set()
@@ -168,7 +169,7 @@ def children_of(parent: int) -> list[int]:
                 listed.update(int(pid) for pid in children.read().split())
         return sorted(listed)
     except (OSError, ValueError):
-        return _scanned_children_of(parent)
+        return _scanned_children_of(int(os.readlink("/proc/self")) if parent == "self" else parent)
 
 
 def _scanned_children_of(parent: int) -> list[int]:
