@@ -872,6 +872,22 @@ class TestFollowOnSets:
             pytest.skip("the set's folder is not in memory here, so it has no cap of its own to fill")
         assert all(r.finished for r in after) and after[1].observations[0].value["value"] == 7.0
 
+    def test_a_part_that_wrote_more_than_its_share_leaves_each_part_after_it_a_folder_of_its_own(self):
+        """A set's parts share one capped folder: a part that wrote more than its share would leave the next
+        too little room for what it writes. The next parts then run elsewhere, each with its own room."""
+        write = ("import os\nstat = os.statvfs('.')\nn = 0\nif stat.f_blocks * stat.f_frsize < 1536 * 2**20:\n"
+                 "    try:\n        for n in range(1, {count} + 1):\n"
+                 "            with open(f'big{{n}}', 'wb') as f:\n                f.write(b'x' * (1 << 24))\n"
+                 "    except OSError:\n        n = -1\ndef f(): return n")
+        warm, limits = LAUNCHERS["warm"], Limits(wall_seconds=30)
+        jobs = _jobs(write.format(count=36), write.format(count=12), "def f(): return 7")  # 576 MiB, 192 MiB
+        records = warm.run_many(jobs, files=[], limits=limits, keep_dirs=[None] * 3)
+        if records[0].observations[0].value["value"] == 0:
+            pytest.skip("the set's folder is not in memory here, so it has no cap of its own to share")
+        assert records[0].observations[0].value["value"] == 36 and records[1] is None and records[2] is None
+        alone = [warm.run(job, files=[], limits=limits) for job in jobs[1:]]
+        assert [r.observations[0].value["value"] for r in alone] == [12, 7]
+
     @pytest.mark.skipif(os.geteuid() != 0, reason="a set's own processes are told apart by its uid")
     def test_a_daemon_left_to_read_the_feed_costs_the_next_set_no_wait(self):
         """A part that double-forks a daemon (out of its process's sight, parented by the zygote until its next

@@ -136,6 +136,18 @@ def fresh_process_needed(baseline: Baseline) -> bool:
     return threading.active_count() > baseline.threads or bool(children_of("self"))
 
 
+def short_of_room(folder: str, room_each: int | None, parts_left: int) -> bool:
+    """Whether the set's capped folder has less left than `room_each` bytes for each of `parts_left` parts to
+    come (a part wrote more than its share): those parts then run elsewhere, each with a folder of its own."""
+    if room_each is None or parts_left <= 0:
+        return False
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return True
+    return stat.f_bavail * stat.f_frsize < room_each * parts_left
+
+
 def escaped_processes(uid: int | None) -> bool:
     """Whether a process of this set's uid runs outside this process: a double-forked daemon, which the zygote
     (a child subreaper) parents until it next sweeps, and which could read what the grader writes on the

@@ -30,7 +30,8 @@ from grader.observe.sites import instrumented
 from grader.sandbox.encode import encode
 from grader.sandbox.frozen import builtins_restorer, json_line_encoder, snapshot
 from grader.sandbox.protocol import REPLIES, REQUESTS
-from grader.sandbox.between import baseline_now, escaped_processes, fresh_process_needed, restored
+from grader.sandbox.between import (baseline_now, escaped_processes, fresh_process_needed, restored,
+                                    short_of_room)
 from grader.sandbox.between import preload as preload_baseline
 from grader.sandbox.isolation import die_with, isolate
 from grader.sandbox.job import CodeUnit, Job, PartPaths, ProbeSpec, RunSet, StrategySpec
@@ -673,7 +674,7 @@ def serve_parts(runs: RunSet, report) -> None:
     recorder = baseline = None
     parts = runs.parts
     while parts:
-        for paths in parts:
+        for index, paths in enumerate(parts):
             _enter_part(paths)
             send = Channel(paths.messages).send
             try:
@@ -690,10 +691,11 @@ def serve_parts(runs: RunSet, report) -> None:
                 spent = fresh_process_needed(baseline)
             except BaseException:  # the part left the process beyond repair; its own answers are all in
                 spent = True
-            if spent:
+            if spent or short_of_room(paths.scratch, runs.room_each, len(parts) - index - 1):
                 os._exit(0)
-        if feed is not None and escaped_processes(runs.uid):
-            os._exit(0)  # one of its parts left a daemon that could read the feed: the next set runs elsewhere
+        if feed is not None and (escaped_processes(runs.uid)
+                                 or short_of_room(parts[-1].scratch, runs.room_each, len(runs.parts))):
+            os._exit(0)  # a daemon could read the feed, or a next set would lack room: it runs elsewhere
         parts = _followed(feed)
     os._exit(0)
 

@@ -129,6 +129,9 @@ class RunSet:
     hide: tuple[str, ...] = ()
     uid: int | None = None
     feed: str | None = None  # where a follow-on set's file is named, once these parts are done (see FollowOn)
+    # Bytes each part may write, where the set's folder is capped (grader.sandbox.folder): a part that leaves
+    # less than that for each part after it is the last this process runs.
+    room_each: int | None = None
 
     def to_json(self) -> dict:
         return {"type": "set", **asdict(self)}
@@ -138,4 +141,5 @@ class RunSet:
         feed = data.get("feed")
         return cls(parts=tuple(PartPaths(**{key: str(part[key]) for key in ("job", "scratch", "messages", "stderr")})
                                for part in data["parts"]),
-                   hide=tuple(data.get("hide", ())), uid=data.get("uid"), feed=str(feed) if feed else None)
+                   hide=tuple(data.get("hide", ())), uid=data.get("uid"), feed=str(feed) if feed else None,
+                   room_each=data.get("room_each"))
