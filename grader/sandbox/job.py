@@ -130,7 +130,7 @@ class RunSet:
     uid: int | None = None
     feed: str | None = None  # where a follow-on set's file is named, once these parts are done (see FollowOn)
     # Bytes each part may write, where the set's folder is capped (grader.sandbox.folder): a part that leaves
-    # less than that for each part after it is the last this process runs.
+    # less than that for each part after it, or for a follow-on set as large, is the last this process runs.
     room_each: int | None = None
 
     def to_json(self) -> dict:

@@ -305,7 +305,6 @@ class SetFolder:
     originals: Originals
     hide: tuple[str, ...]
     feed: Path | None = None  # the follow-on channel, where the set may be followed (`room`)
-    room_each: int | None = None  # what each part may write, where the folder is capped (RunSet.room_each)
 
 
 @contextmanager
@@ -336,8 +335,7 @@ def prepared_set(jobs: list[Job], files: list[Path], room: int = 0):
         if feed is not None:  # after the hand-over: root's, readable by the run's uid, writable by root alone
             feed.parent.mkdir(mode=0o755)
             os.mkfifo(feed, 0o644)
-        yield SetFolder(base=base, runner=runner, parts=parts, uid=uid, originals=originals, hide=hide, feed=feed,
-                        room_each=runs.room_each)
+        yield SetFolder(base=base, runner=runner, parts=parts, uid=uid, originals=originals, hide=hide, feed=feed)
 
 
 def followed_parts(folder: SetFolder, jobs: list[Job]) -> tuple[list[tuple[Job, RunPaths]], Path]:
@@ -351,7 +349,7 @@ def followed_parts(folder: SetFolder, jobs: list[Job]) -> tuple[list[tuple[Job, 
             _hand_over_folders(folder.uid, paths.scratch, paths.messages.parent)
     listing = folder.base / "next" / f"set{start}.json"
     listing.write_text(json.dumps(RunSet(parts=tuple(_part_paths(p) for _, p in parts), hide=folder.hide,
-                                         uid=folder.uid, room_each=folder.room_each).to_json()), encoding="utf-8")
+                                         uid=folder.uid).to_json()), encoding="utf-8")
     os.chmod(listing, 0o644)
     folder.parts.extend(parts)
     return parts, listing

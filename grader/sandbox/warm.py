@@ -417,7 +417,8 @@ class WarmLauncher:
             if feed is not None:
                 stack.callback(os.close, feed)
             drivers = [ProbeDriver(job, paths.messages.parent) for job, paths in folder.parts]
-            stack.callback(drivers[-1].close)  # a listening one's, if nothing else closes it
+            if draw_after:
+                stack.callback(drivers[0].close)  # it listens on after its answers, unless settled first
             cpu = limits.cpu_seconds * (len(jobs) + room)
             zygote, run, ticket = self._start(folder.runner, replace(limits, cpu_seconds=cpu))
             stack.callback(zygote.forget, run)
